@@ -1,0 +1,140 @@
+# retrace-server: one non-recursive GNU Makefile.
+#   make            build everything into build/bin
+#   make check      install what is missing, build, run every test under prove
+#   make demo       install what is missing, build, start a local server, walk an upload
+#   make lint       clang-tidy, cppcheck and the banned-function grep
+#   make fuzz       libFuzzer targets (clang) into build/fuzz
+#   make bench      benchmarks against peer tools, printed as tables
+#   make SANITIZE=address,undefined   a sanitized copy in build/san
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+SHELL := /bin/bash
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+O ?= build/san
+else
+O ?= build
+endif
+BIN := $(O)/bin
+OBJ := $(O)/obj
+
+PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough
+HARDEN := -fstack-protector-strong -fstack-clash-protection -fcf-protection -fPIE
+ifeq ($(SANITIZE),)
+HARDEN += -D_FORTIFY_SOURCE=3
+SAN :=
+else
+SAN := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+OPT ?= -O2 -g
+CFLAGS_ALL = $(WARN) $(HARDEN) $(OPT) $(SAN) -D_GNU_SOURCE -I. $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
+
+# --- sources ---------------------------------------------------------------
+COMMON_SRC := $(wildcard common/*.c)
+SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c
+HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/routes.c
+HTTPD_SRC := httpd/main.c
+
+LIBCOMMON := $(OBJ)/libcommon.a
+LIBSANDBOX := $(OBJ)/libsandbox.a
+LIBHTTPD := $(OBJ)/libhttpd.a
+
+obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
+
+PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
+FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
+REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
+TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive
+
+all: $(PROGRAMS)
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIBCOMMON): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+$(LIBSANDBOX): $(call obj,$(SANDBOX_SRC))
+	$(AR) rcs $@ $^
+$(LIBHTTPD): $(call obj,$(HTTPD_LIB_SRC))
+	$(AR) rcs $@ $^
+
+$(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
+$(O)/tests/mkarchive: $(call obj,tests/tools/mkarchive.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# --- tests -----------------------------------------------------------------
+INTEGRATION := $(sort $(wildcard tests/integration/*.t))
+TESTS := $(UNIT_BINS) $(REPLAY_BINS) $(INTEGRATION)
+
+deps-%:
+	@tools/install-deps.sh $*
+
+build-tests: $(PROGRAMS) $(UNIT_BINS) $(REPLAY_BINS) $(TEST_TOOLS)
+
+check: deps-check
+	@$(MAKE) --no-print-directory build-tests
+	@n=$$(echo $(TESTS) | wc -w); if [ "$$n" -eq 0 ]; then echo "error: no test to run" >&2; exit 1; fi
+	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec '' --timer $(PROVE_FLAGS) $(TESTS)
+
+demo: deps-demo
+	@$(MAKE) --no-print-directory all
+	RETRACE_BUILD=$(abspath $(O)) tools/demo.sh
+
+lint: deps-lint
+	tools/lint.sh
+
+bench: deps-bench
+	@$(MAKE) --no-print-directory all
+	RETRACE_BUILD=$(abspath $(O)) bench/run.sh
+
+# libFuzzer builds: clang, ASan+UBSan, one binary per fuzz/fuzz-*.c
+FUZZ_O := build/fuzz
+FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC)
+fuzz: deps-fuzz
+	@mkdir -p $(FUZZ_O)
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "  FUZZ $$t"; \
+		clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz-$$t fuzz/fuzz-$$t.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lpthread; \
+	done
+
+clean:
+	rm -rf build
+
+.PHONY: all check demo lint bench fuzz clean build-tests

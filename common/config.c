@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "util.h"
+
+#define MIB (UINT64_C(1) << 20)
+/* The largest size any *Size key may take: 1 PiB, far past any disk. */
+#define MAX_MIB (UINT64_C(1) << 30)
+#define CONFIG_MAX_FILE_SIZE (1U << 20)
+
+enum key_type {
+	KEY_BOOL,
+	KEY_UINT,
+	KEY_MIB,
+	KEY_HOURS,
+	KEY_PATH,   /* absolute path */
+	KEY_STRING, /* free text, no control characters */
+	KEY_LISTEN, /* "" or HOST:PORT */
+	_KEY_TYPE_MAX,
+};
+
+struct key_def {
+	const char *name;
+	enum key_type type;
+	size_t offset;
+	const char *def;
+	uint64_t min, max; /* KEY_UINT */
+	const char *desc;
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+/* The one table of keys. Order here is the order of docs/CONFIG.md. */
+static const struct key_def keys[] = {
+	{ "RequireHTTPS", KEY_BOOL, OFF(require_https), "1", 0, 0,
+	  "Answer task endpoints only over HTTPS; plain HTTP gets 403." },
+	{ "AllowAPIDelete", KEY_BOOL, OFF(allow_api_delete), "0", 0, 0,
+	  "Allow deleting a task with GET /<id>/delete and its password." },
+	{ "AllowInteractive", KEY_BOOL, OFF(allow_interactive), "0", 0, 0,
+	  "Accept interactive task types 3 and 4 (keep the environment)." },
+	{ "AllowTaskManager", KEY_BOOL, OFF(allow_task_manager), "0", 0, 0,
+	  "The /manager pages. Not implemented: 1 is refused at start-up." },
+	{ "AllowMetrics", KEY_BOOL, OFF(allow_metrics), "0", 0, 0,
+	  "Serve Prometheus metrics at /metrics." },
+	{ "RequireGPGCheck", KEY_BOOL, OFF(require_gpg_check), "1", 0, 0,
+	  "Verify package signatures against the release's keyring." },
+	{ "MaxParallelTasks", KEY_UINT, OFF(max_parallel_tasks), "10", 1, 1024,
+	  "Tasks the worker runs at once." },
+	{ "MaxQueuedTasks", KEY_UINT, OFF(max_queued_tasks), "50", 0, 100000,
+	  "Tasks that may wait for a free slot; /create answers 503 only when "
+	  "this queue is full." },
+	{ "MaxPackedSize", KEY_MIB, OFF(max_packed_size), "30", 1, MAX_MIB,
+	  "Largest upload accepted, in MiB (bytes actually received)." },
+	{ "MaxUnpackedSize", KEY_MIB, OFF(max_unpacked_size), "600", 1, MAX_MIB,
+	  "Largest total size of the unpacked files, in MiB (sparse files count "
+	  "their full size)." },
+	{ "MinStorageLeft", KEY_MIB, OFF(min_storage_left), "10240", 0, MAX_MIB,
+	  "Free space, in MiB, that must remain on SaveDir's file system." },
+	{ "DeleteTaskAfter", KEY_HOURS, OFF(delete_task_after), "120", 0, 0,
+	  "Delete finished tasks after this many hours; <= 0 never." },
+	{ "DeleteFailedTaskAfter", KEY_HOURS, OFF(delete_failed_task_after), "24", 0, 0,
+	  "Delete failed tasks after this many hours; <= 0 never." },
+	{ "ArchiveTaskAfter", KEY_HOURS, OFF(archive_task_after), "0", 0, 0,
+	  "Archive tasks into DropDir after this many hours; <= 0 never." },
+	{ "VmcoreDumpLevel", KEY_UINT, OFF(vmcore_dump_level), "0", 0, 31,
+	  "makedumpfile dump level for stored vmcores; 0 disables." },
+	{ "SaveDir", KEY_PATH, OFF(save_dir), "/var/spool/retrace-server", 0, 0,
+	  "The spool: one directory per task." },
+	{ "RepoDir", KEY_PATH, OFF(repo_dir), "/var/cache/retrace-server", 0, 0,
+	  "Local package repositories, one per release id." },
+	{ "LogDir", KEY_PATH, OFF(log_dir), "/var/log/retrace-server", 0, 0,
+	  "Directory for the daemons' log files." },
+	{ "DropDir", KEY_PATH, OFF(drop_dir), "/srv/retrace/archive", 0, 0,
+	  "Where ArchiveTaskAfter puts archived tasks." },
+	{ "DBFile", KEY_STRING, OFF(db_file), "stats.db", 0, 0,
+	  "SQLite statistics database; a relative name is inside SaveDir." },
+	{ "Listen", KEY_LISTEN, OFF(listen), "", 0, 0,
+	  "Plain HTTP address (IPV4:PORT or [IPV6]:PORT); empty disables." },
+	{ "TLSListen", KEY_LISTEN, OFF(tls_listen), "", 0, 0,
+	  "HTTPS address; needs TLSCertificate and TLSKey; empty disables." },
+	{ "TLSCertificate", KEY_STRING, OFF(tls_certificate), "", 0, 0,
+	  "PEM certificate (chain) for TLSListen." },
+	{ "TLSKey", KEY_STRING, OFF(tls_key), "", 0, 0,
+	  "PEM private key for TLSListen; read before privileges are dropped." },
+	{ "RunAsUser", KEY_STRING, OFF(run_as_user), "retrace", 0, 0,
+	  "Unprivileged user the daemons switch to when started as root." },
+	{ "SeccompPolicyDir", KEY_PATH, OFF(seccomp_policy_dir),
+	  "/usr/share/retrace-server/policy/seccomp", 0, 0,
+	  "Directory of the seccomp policy files (httpd.policy, ...)." },
+};
+
+/*
+ * Keys of the original server that have no meaning here (mock, FTP, Koji,
+ * bugzilla, e-mail). An old configuration file keeps working: they are
+ * accepted with a warning instead of stopping the program.
+ */
+static const char *const obsolete_keys[] = {
+	"AuthGroup", "AllowExternalDir", "AllowVMCoreTask", "AllowUsrCoreTask",
+	"TaskManagerAuthDelete", "TaskManagerDeleteUsers", "UseWorkDir", "WorkDir",
+	"UseCreaterepoUpdate", "KeepRawhideLatest", "KernelChrootRepo", "KojiRoot",
+	"UseFTPTasks", "FTPSSL", "FTPHost", "FTPUser", "FTPPass", "FTPDir",
+	"FTPBufferSize", "WgetKernelDebuginfos", "KernelDebuginfoURL", "VmcoreRunKmem",
+	"UseFafPackages", "FafLinkDir", "EmailNotify", "EmailNotifyFrom", "CalculateMd5",
+	"CaseNumberURL", "BugzillaURL", "BugzillaStatus", "BugzillaCredentials",
+	"BugzillaProduct", "BugzillaComponent", "BugzillaTriggerWords", "BugzillaRegExes",
+	"Crashi386", "TaskIdLength", "TaskPassLength", "RetraceEnvironment",
+	"ProcessCommunicateTimeout", "AllowApiDelete_",
+};
+
+static void *field(struct config *c, const struct key_def *k)
+{
+	return (char *)c + k->offset;
+}
+
+static int set_value(struct config *c, const struct key_def *k, const char *v,
+		     const char **ret_why)
+{
+	int r;
+
+	switch (k->type) {
+	case KEY_BOOL:
+		r = parse_bool(v, field(c, k));
+		*ret_why = "expected a boolean (1/0, yes/no, true/false, on/off)";
+		return r;
+	case KEY_UINT: {
+		uint64_t u;
+		r = parse_u64(v, k->max, &u);
+		if (r < 0 || u < k->min) {
+			*ret_why = "expected a whole number in the allowed range";
+			return r < 0 ? r : -ERANGE;
+		}
+		*(uint64_t *)field(c, k) = u;
+		return 0;
+	}
+	case KEY_MIB: {
+		uint64_t u;
+		r = parse_u64(v, k->max, &u);
+		if (r < 0 || u < k->min) {
+			*ret_why = "expected a size in MiB in the allowed range";
+			return r < 0 ? r : -ERANGE;
+		}
+		*(uint64_t *)field(c, k) = u * MIB;
+		return 0;
+	}
+	case KEY_HOURS:
+		r = parse_i64(v, -1000000, 1000000, field(c, k));
+		*ret_why = "expected a number of hours between -1000000 and 1000000";
+		return r;
+	case KEY_PATH:
+		if (v[0] != '/' || strlen(v) >= 4096 || !mem_is_printable_ascii(v, strlen(v))) {
+			*ret_why = "expected an absolute path";
+			return -EINVAL;
+		}
+		break;
+	case KEY_STRING:
+		if (strlen(v) >= 4096 || !mem_is_printable_ascii(v, strlen(v))) {
+			*ret_why = "expected printable text shorter than 4096 bytes";
+			return -EINVAL;
+		}
+		break;
+	case KEY_LISTEN:
+		if (*v) {
+			struct sockaddr_storage ss;
+			socklen_t len;
+			if (parse_listen_address(v, &ss, &len) < 0) {
+				*ret_why = "expected IPV4:PORT or [IPV6]:PORT with a numeric address";
+				return -EINVAL;
+			}
+		}
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	/* string-valued */
+	char *copy = strdup(v);
+	if (!copy)
+		return -ENOMEM;
+	free(*(char **)field(c, k));
+	*(char **)field(c, k) = copy;
+	return 0;
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		enum key_type t = keys[i].type;
+		if (t == KEY_PATH || t == KEY_STRING || t == KEY_LISTEN) {
+			free(*(char **)field(c, &keys[i]));
+			*(char **)field(c, &keys[i]) = NULL;
+		}
+	}
+	free(c->path);
+	c->path = NULL;
+	free(c->warnings);
+	c->warnings = NULL;
+}
+
+int config_defaults(struct config *c)
+{
+	const char *why;
+
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		int r = set_value(c, &keys[i], keys[i].def, &why);
+		if (r < 0) {
+			config_release(c);
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int fail(char **ret_error, const char *path, unsigned line, const char *fmt, ...)
+	_printf_(4, 5);
+
+static int fail(char **ret_error, const char *path, unsigned line, const char *fmt, ...)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(8192);
+	va_list ap;
+	char msg[512];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line)
+		buf_appendf(&b, "%s:%u: %s", path, line, msg);
+	else
+		buf_appendf(&b, "%s: %s", path, msg);
+	*ret_error = buf_steal(&b);
+	return -EINVAL;
+}
+
+static int validate(struct config *c, char **ret_error)
+{
+	if (*c->tls_listen && (!*c->tls_certificate || !*c->tls_key))
+		return fail(ret_error, c->path, 0,
+			    "TLSListen is set but TLSCertificate or TLSKey is empty");
+	if (*c->tls_certificate && c->tls_certificate[0] != '/')
+		return fail(ret_error, c->path, 0, "TLSCertificate must be an absolute path");
+	if (*c->tls_key && c->tls_key[0] != '/')
+		return fail(ret_error, c->path, 0, "TLSKey must be an absolute path");
+	if (!*c->db_file || strstr(c->db_file, ".."))
+		return fail(ret_error, c->path, 0, "DBFile must be a file name or an absolute path");
+	if (!*c->run_as_user)
+		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
+	return 0;
+}
+
+int config_load(const char *path, struct config *ret, char **ret_error)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	struct config c;
+	bool seen[ELEMENTSOF(keys)] = { false };
+	bool in_section = false;
+	char line[8192];
+	unsigned lineno = 0;
+	_cleanup_buf_ struct buf warnings = BUF_INIT(64 * 1024);
+	struct stat st;
+	int r;
+
+	*ret_error = NULL;
+	f = fopen(path, "re");
+	if (!f) {
+		char why[256];
+		snprintf(why, sizeof(why), "cannot open: %s", strerror(errno));
+		return fail(ret_error, path, 0, "%s", why);
+	}
+	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX_FILE_SIZE)
+		return fail(ret_error, path, 0, "not a regular file of at most 1 MiB");
+
+	r = config_defaults(&c);
+	if (r < 0)
+		return r;
+	c.path = strdup(path);
+	if (!c.path) {
+		config_release(&c);
+		return -ENOMEM;
+	}
+
+	while (fgets(line, sizeof(line), f)) {
+		char *s, *eq, *key, *val;
+		size_t i;
+
+		lineno++;
+		if (!strchr(line, '\n') && !feof(f)) {
+			r = fail(ret_error, path, lineno, "line longer than %zu bytes", sizeof(line) - 2);
+			goto out;
+		}
+		s = str_strip(line);
+		if (*s == '\0' || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			size_t n = strlen(s);
+			if (n < 3 || s[n - 1] != ']') {
+				r = fail(ret_error, path, lineno, "malformed section header '%.64s'", s);
+				goto out;
+			}
+			if (strcmp(s, "[retrace]") != 0) {
+				r = fail(ret_error, path, lineno,
+					 "unknown section '%.64s' (only [retrace] is valid)", s);
+				goto out;
+			}
+			in_section = true;
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			r = fail(ret_error, path, lineno, "expected 'Key = value', got '%.64s'", s);
+			goto out;
+		}
+		if (!in_section) {
+			r = fail(ret_error, path, lineno, "key outside of the [retrace] section");
+			goto out;
+		}
+		*eq = '\0';
+		key = str_strip(s);
+		val = str_strip(eq + 1);
+
+		for (i = 0; i < ELEMENTSOF(keys); i++)
+			if (strcasecmp(key, keys[i].name) == 0)
+				break;
+		if (i == ELEMENTSOF(keys)) {
+			bool obsolete = false;
+			for (size_t j = 0; j < ELEMENTSOF(obsolete_keys); j++)
+				if (strcasecmp(key, obsolete_keys[j]) == 0)
+					obsolete = true;
+			if (obsolete) {
+				char w[256];
+				int n = snprintf(w, sizeof(w),
+						 "%s:%u: key '%s' of the original server has no effect here\n",
+						 path, lineno, key);
+				if (n > 0 && buf_append(&warnings, w, MIN((size_t)n, sizeof(w) - 1)) < 0) {
+					r = -ENOMEM;
+					goto out;
+				}
+				continue;
+			}
+			r = fail(ret_error, path, lineno, "unknown key '%.64s'", key);
+			goto out;
+		}
+		if (seen[i]) {
+			r = fail(ret_error, path, lineno, "key '%s' set twice", keys[i].name);
+			goto out;
+		}
+		seen[i] = true;
+
+		const char *why = "invalid value";
+		r = set_value(&c, &keys[i], val, &why);
+		if (r == -ENOMEM)
+			goto out;
+		if (r < 0) {
+			r = fail(ret_error, path, lineno, "%s = '%.64s': %s", keys[i].name, val, why);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		r = fail(ret_error, path, 0, "read error");
+		goto out;
+	}
+
+	r = validate(&c, ret_error);
+	if (r < 0)
+		goto out;
+	if (warnings.len > 0)
+		c.warnings = buf_steal(&warnings);
+	*ret = c;
+	return 0;
+out:
+	config_release(&c);
+	return r;
+}
+
+void config_foreach_key(config_key_fn fn, void *userdata)
+{
+	static const char *const type_names[_KEY_TYPE_MAX] = {
+		[KEY_BOOL] = "boolean", [KEY_UINT] = "integer", [KEY_MIB] = "MiB",
+		[KEY_HOURS] = "hours", [KEY_PATH] = "path", [KEY_STRING] = "string",
+		[KEY_LISTEN] = "address",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		fn(keys[i].name, type_names[keys[i].type], keys[i].def, keys[i].desc, userdata);
+}

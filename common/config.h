@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * config.h - /etc/retrace-server.conf: an INI file with one [retrace]
+ * section and the original server's key names (matched case-insensitively,
+ * like Python's ConfigParser did), plus the keys this server adds.
+ *
+ * config_load() either fills *ret completely or fails with a message of the
+ * form "FILE:LINE: what is wrong" in *ret_error (caller frees); a program
+ * must refuse to start then. Sizes in the file are MiB (as in the original)
+ * and are stored here in bytes. Every limit a client can reach is here or in
+ * limits.h. Read by every program, before it confines itself.
+ */
+#ifndef RETRACE_CONFIG_H
+#define RETRACE_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/retrace-server.conf"
+
+struct config {
+	bool require_https;
+	bool allow_api_delete;
+	bool allow_interactive;
+	bool allow_task_manager;
+	bool allow_metrics;
+	bool require_gpg_check;
+
+	uint64_t max_parallel_tasks;
+	uint64_t max_queued_tasks;
+	uint64_t max_packed_size;   /* bytes */
+	uint64_t max_unpacked_size; /* bytes */
+	uint64_t min_storage_left;  /* bytes */
+	int64_t delete_task_after;  /* hours, <= 0 disables */
+	int64_t delete_failed_task_after;
+	int64_t archive_task_after;
+	uint64_t vmcore_dump_level;
+
+	char *save_dir;
+	char *repo_dir;
+	char *log_dir;
+	char *drop_dir;
+	char *db_file; /* relative names are inside save_dir */
+
+	char *listen;     /* "" = no plain HTTP listener */
+	char *tls_listen; /* "" = no HTTPS listener */
+	char *tls_certificate;
+	char *tls_key;
+
+	char *run_as_user;        /* used when started as root */
+	char *seccomp_policy_dir; /* policy/seccomp/ files */
+
+	char *path;     /* the file this was loaded from */
+	char *warnings; /* NULL, or lines "FILE:LINE: ..." the caller should log */
+};
+
+/* Fill *c with the defaults (never fails except -ENOMEM). */
+int config_defaults(struct config *c);
+int config_load(const char *path, struct config *ret, char **ret_error);
+void config_release(struct config *c);
+
+/* Callback for config_foreach_key(): name, default as text, description. */
+typedef void (*config_key_fn)(const char *name, const char *type, const char *def,
+			      const char *desc, void *userdata);
+void config_foreach_key(config_key_fn fn, void *userdata);
+
+#endif

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fsutil.h - file helpers that work relative to a directory fd, never follow
+ * symlinks in the last component, and open everything O_CLOEXEC. Any process.
+ */
+#ifndef RETRACE_FSUTIL_H
+#define RETRACE_FSUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Replace dirfd/name atomically: the data goes to a temporary file in the
+ * same directory, is fsync()ed, and renamed over name; with sync_dir the
+ * directory is fsync()ed too, so the new name survives a power loss.
+ */
+int write_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+		  bool sync_dir);
+/* Create dirfd/name exclusively (fails with -EEXIST), write, fsync. */
+int create_file_at(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+/*
+ * Read a regular file of at most max bytes into a NUL-terminated buffer.
+ * -EFBIG when larger, -ELOOP for a symlink, -EBADFD when not regular.
+ */
+int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
+/* Remove dirfd/name recursively, never following symlinks; max depth 16. */
+int rm_rf_at(int dirfd, const char *name);
+int fsync_dirfd(int dirfd);
+int random_bytes(void *p, size_t n);
+bool file_exists_at(int dirfd, const char *name);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * limits.h - every fixed limit on something a client controls, in one
+ * place. Limits an admin tunes are configuration keys (config.h); these are
+ * the ones that protect the server itself and need no tuning.
+ */
+#ifndef RETRACE_LIMITS_H
+#define RETRACE_LIMITS_H
+
+#define MIB_BYTES (1024ULL * 1024ULL)
+
+/* HTTP front end */
+#define HTTPD_MAX_CONNECTIONS 512          /* per listener */
+#define HTTPD_MAX_CONNECTIONS_PER_IP 64
+#define HTTPD_CONNECTION_TIMEOUT_S 60      /* idle seconds before a connection is closed */
+#define HTTPD_CONNECTION_MEMORY (128 * 1024) /* MHD's per-connection buffer: headers + body chunk */
+#define HTTPD_MAX_CONCURRENT_UPLOADS 32    /* POST /create bodies being unpacked at once */
+#define HTTPD_THREADS 2                    /* epoll threads per listener */
+#define HTTPD_MAX_HEADER_VALUE 256         /* longest header value we look at */
+
+/* Uploads */
+#define UPLOAD_RING_SIZE (512 * 1024)      /* bytes between the network and the unpacker */
+#define UPLOAD_XZ_MEMLIMIT (32 * MIB_BYTES) /* xz -6 needs 9 MiB; -9 needs 65 MiB and is refused */
+#define UPLOAD_TAR_OVERHEAD (4 * MIB_BYTES) /* tar headers and padding beyond MaxUnpackedSize */
+#define UPLOAD_MAX_ENTRIES 64              /* archive members examined before giving up */
+#define UPLOAD_STATVFS_EVERY (16 * MIB_BYTES) /* re-check free space this often while writing */
+
+/* Files httpd reads from the spool */
+#define SPOOL_MAX_STATUS_FILE 64
+#define SPOOL_MAX_PUBLISHED_LIST (512 * MIB_BYTES) /* .published/packages */
+#define SPOOL_MAX_RELEASES_FILE (64 * 1024)
+#define SETTINGS_MAX_RELEASES 256
+
+#endif

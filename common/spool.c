@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "spool.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fsutil.h"
+#include "macro.h"
+
+#define DIR_INCOMING ".incoming"
+#define DIR_QUEUE ".queue"
+#define DIR_RUNNING ".running"
+#define DIR_TRASH ".trash"
+#define HASH_PREFIX "sha256:"
+#define TASK_ID_MIN 100000000U
+#define TASK_ID_SPAN 900000000U
+#define COMMIT_ID_TRIES 64
+
+static const char *const status_names[_TASK_STATUS_MAX] = {
+	[TASK_STATUS_QUEUED] = "queued",       [TASK_STATUS_ANALYZE] = "analyze",
+	[TASK_STATUS_INIT] = "init",           [TASK_STATUS_BACKTRACE] = "backtrace",
+	[TASK_STATUS_CLEANUP] = "cleanup",     [TASK_STATUS_STATS] = "stats",
+	[TASK_STATUS_FINISHING] = "finishing", [TASK_STATUS_SUCCESS] = "success",
+	[TASK_STATUS_FAIL] = "fail",
+};
+
+static const char *const status_messages[_TASK_STATUS_MAX] = {
+	[TASK_STATUS_QUEUED] = "Waiting for a free retrace slot",
+	[TASK_STATUS_ANALYZE] = "Analyzing crash data",
+	[TASK_STATUS_INIT] = "Preparing environment for backtrace generation",
+	[TASK_STATUS_BACKTRACE] = "Generating backtrace",
+	[TASK_STATUS_CLEANUP] = "Cleaning environment after backtrace generation",
+	[TASK_STATUS_STATS] = "Saving crash statistics",
+	[TASK_STATUS_FINISHING] = "Finishing task",
+	[TASK_STATUS_SUCCESS] = "Retrace job finished successfully",
+	[TASK_STATUS_FAIL] = "Retrace job failed",
+};
+
+const char *task_status_to_string(enum task_status s)
+{
+	return (unsigned)s < _TASK_STATUS_MAX ? status_names[s] : NULL;
+}
+
+enum task_status task_status_from_string(const char *s)
+{
+	for (unsigned i = 0; i < _TASK_STATUS_MAX; i++)
+		if (strcmp(s, status_names[i]) == 0)
+			return (enum task_status)i;
+	return _TASK_STATUS_INVALID;
+}
+
+const char *task_status_message(enum task_status s)
+{
+	return (unsigned)s < _TASK_STATUS_MAX ? status_messages[s] : NULL;
+}
+
+bool task_type_is_vmcore(enum task_type t)
+{
+	return t == TASK_VMCORE || t == TASK_VMCORE_INTERACTIVE;
+}
+
+bool task_type_is_interactive(enum task_type t)
+{
+	return t == TASK_RETRACE_INTERACTIVE || t == TASK_VMCORE_INTERACTIVE;
+}
+
+static int mkdir_if_missing(int dirfd, const char *name)
+{
+	if (mkdirat(dirfd, name, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int spool_open(const char *path, struct spool *ret)
+{
+	static const char *const dirs[] = { DIR_INCOMING, DIR_QUEUE, DIR_RUNNING, DIR_TRASH };
+	_cleanup_close_ int fd = -1;
+	char *p;
+	int r;
+
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		r = mkdir_if_missing(fd, dirs[i]);
+		if (r < 0)
+			return r;
+	}
+	p = strdup(path);
+	if (!p)
+		return -ENOMEM;
+	ret->dirfd = TAKE_FD(fd);
+	ret->path = p;
+	return 0;
+}
+
+void spool_close(struct spool *s)
+{
+	if (s->dirfd >= 0)
+		close(s->dirfd);
+	s->dirfd = -1;
+	free(s->path);
+	s->path = NULL;
+}
+
+int spool_task_id_parse(const char *s, size_t len, uint32_t *ret)
+{
+	uint64_t v = 0;
+
+	if (len != SPOOL_TASK_ID_DIGITS || s[0] < '1' || s[0] > '9')
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+void spool_task_id_format(uint32_t id, char ret[SPOOL_TASK_ID_DIGITS + 1])
+{
+	snprintf(ret, SPOOL_TASK_ID_DIGITS + 1, "%09u", id);
+}
+
+static int random_task_id(uint32_t *ret)
+{
+	/* Reject the top partial span so that every id is equally likely. */
+	const uint32_t limit = UINT32_MAX - (UINT32_MAX % TASK_ID_SPAN);
+	for (;;) {
+		uint32_t v;
+		int r = random_bytes(&v, sizeof(v));
+		if (r < 0)
+			return r;
+		if (v < limit) {
+			*ret = TASK_ID_MIN + v % TASK_ID_SPAN;
+			return 0;
+		}
+	}
+}
+
+int spool_password_new(char ret[SPOOL_PASSWORD_LEN + 1])
+{
+	static const char alphabet[] =
+		"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	size_t n = 0;
+
+	/*
+	 * 62 * 4 = 248: bytes >= 248 are thrown away, so byte % 62 is exactly
+	 * uniform. That costs 3% of the random bytes and nothing else.
+	 */
+	while (n < SPOOL_PASSWORD_LEN) {
+		unsigned char rnd[64];
+		int r = random_bytes(rnd, sizeof(rnd));
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < sizeof(rnd) && n < SPOOL_PASSWORD_LEN; i++)
+			if (rnd[i] < 248)
+				ret[n++] = alphabet[rnd[i] % 62];
+	}
+	ret[n] = '\0';
+	return 0;
+}
+
+static int sha256(const void *data, size_t len, unsigned char out[32])
+{
+	unsigned int outlen = 0;
+	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != 32)
+		return -EIO;
+	return 0;
+}
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hex[in[i] >> 4];
+		out[2 * i + 1] = hex[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static int hex_decode(const char *in, size_t n, unsigned char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		int v = 0;
+		for (int j = 0; j < 2; j++) {
+			char c = in[2 * i + (size_t)j];
+			int d = c >= '0' && c <= '9'   ? c - '0'
+				: c >= 'a' && c <= 'f' ? c - 'a' + 10
+						       : -1;
+			if (d < 0)
+				return -EINVAL;
+			v = v * 16 + d;
+		}
+		out[i] = (unsigned char)v;
+	}
+	return 0;
+}
+
+int spool_incoming_new(struct spool *s, char ret_name[SPOOL_INCOMING_NAME_LEN + 1],
+		       int *ret_dirfd)
+{
+	_cleanup_close_ int in = -1, fd = -1;
+	unsigned char rnd[SPOOL_INCOMING_NAME_LEN / 2];
+	int r;
+
+	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	r = random_bytes(rnd, sizeof(rnd));
+	if (r < 0)
+		return r;
+	hex_encode(rnd, sizeof(rnd), ret_name);
+	if (mkdirat(in, ret_name, 0750) < 0)
+		return -errno;
+	fd = openat(in, ret_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || mkdirat(fd, "crash", 0750) < 0) {
+		r = -errno;
+		rm_rf_at(in, ret_name);
+		return r;
+	}
+	*ret_dirfd = TAKE_FD(fd);
+	return 0;
+}
+
+int spool_incoming_discard(struct spool *s, const char *name)
+{
+	_cleanup_close_ int in = -1;
+
+	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	return rm_rf_at(in, name);
+}
+
+int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
+			  enum task_type type, const char *password, uint32_t *ret_id)
+{
+	_cleanup_close_ int in = -1, q = -1, crash = -1;
+	unsigned char digest[32];
+	char line[sizeof(HASH_PREFIX) + SPOOL_HASH_HEX_LEN + 2];
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	char typestr[8];
+	const char *status;
+	int r;
+
+	if ((unsigned)type >= _TASK_TYPE_MAX)
+		return -EINVAL;
+	r = sha256(password, strlen(password), digest);
+	if (r < 0)
+		return r;
+	memcpy(line, HASH_PREFIX, strlen(HASH_PREFIX));
+	hex_encode(digest, sizeof(digest), line + strlen(HASH_PREFIX));
+	line[strlen(HASH_PREFIX) + SPOOL_HASH_HEX_LEN] = '\n';
+	line[strlen(HASH_PREFIX) + SPOOL_HASH_HEX_LEN + 1] = '\0';
+
+	r = create_file_at(incoming_dirfd, "password", line, strlen(line), 0640);
+	if (r < 0)
+		return r;
+	snprintf(typestr, sizeof(typestr), "%d\n", (int)type);
+	r = create_file_at(incoming_dirfd, "type", typestr, strlen(typestr), 0640);
+	if (r < 0)
+		return r;
+	status = task_status_to_string(TASK_STATUS_QUEUED);
+	r = create_file_at(incoming_dirfd, "status", status, strlen(status), 0640);
+	if (r < 0)
+		return r;
+	crash = openat(incoming_dirfd, "crash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (crash < 0)
+		return -errno;
+	/* The unpacked files were fsync()ed by their writer; their names now. */
+	r = fsync_dirfd(crash);
+	if (r < 0)
+		return r;
+	r = fsync_dirfd(incoming_dirfd);
+	if (r < 0)
+		return r;
+
+	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	for (int i = 0;; i++) {
+		uint32_t id;
+		if (i == COMMIT_ID_TRIES)
+			return -EEXIST;
+		r = random_task_id(&id);
+		if (r < 0)
+			return r;
+		spool_task_id_format(id, idstr);
+		/* NOREPLACE: a colliding id must never replace (or join) a task. */
+		if (renameat2(in, name, s->dirfd, idstr, RENAME_NOREPLACE) == 0) {
+			*ret_id = id;
+			break;
+		}
+		if (errno != EEXIST)
+			return -errno;
+	}
+	r = fsync_dirfd(s->dirfd);
+	if (r < 0)
+		return r;
+
+	q = openat(s->dirfd, DIR_QUEUE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (q < 0)
+		return -errno;
+	r = create_file_at(q, idstr, "", 0, 0640);
+	if (r < 0)
+		return r;
+	return fsync_dirfd(q);
+}
+
+int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	int fd;
+
+	spool_task_id_format(id, idstr);
+	fd = openat(s->dirfd, idstr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*ret_dirfd = fd;
+	return 0;
+}
+
+int spool_task_check_password(int task_dirfd, const char *password, size_t len)
+{
+	_cleanup_free_ char *stored = NULL;
+	unsigned char want[32], got[32];
+	size_t slen;
+	int r;
+
+	r = read_file_at(task_dirfd, "password", 256, &stored, &slen);
+	if (r < 0)
+		return r;
+	if (slen < strlen(HASH_PREFIX) + SPOOL_HASH_HEX_LEN ||
+	    memcmp(stored, HASH_PREFIX, strlen(HASH_PREFIX)) != 0 ||
+	    hex_decode(stored + strlen(HASH_PREFIX), 32, want) < 0)
+		return -EBADMSG;
+	r = sha256(password, len, got);
+	if (r < 0)
+		return r;
+	/* Constant time: the comparison must not tell how many bytes matched. */
+	return CRYPTO_memcmp(want, got, sizeof(want)) == 0 ? 0 : -EACCES;
+}
+
+int spool_task_read_state(int task_dirfd, struct task_state *ret)
+{
+	_cleanup_free_ char *status = NULL, *type = NULL;
+	struct task_state st = { .status = TASK_STATUS_QUEUED, .type = TASK_RETRACE };
+	uint64_t t;
+	int r;
+
+	st.finished = file_exists_at(task_dirfd, "finished_time");
+	st.has_backtrace = file_exists_at(task_dirfd, "retrace_backtrace");
+	st.has_log = file_exists_at(task_dirfd, "retrace_log");
+
+	r = read_file_at(task_dirfd, "status", 64, &status, NULL);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0) {
+		char *nl = strchr(status, '\n');
+		if (nl)
+			*nl = '\0';
+		enum task_status s = task_status_from_string(status);
+		if (s < 0)
+			return -EBADMSG;
+		st.status = s;
+	}
+	r = read_file_at(task_dirfd, "type", 16, &type, NULL);
+	if (r < 0)
+		return r;
+	{
+		char *nl = strchr(type, '\n');
+		if (nl)
+			*nl = '\0';
+	}
+	if (type[0] < '0' || type[0] > '9' || type[1] != '\0' || (t = (uint64_t)(type[0] - '0')) >= _TASK_TYPE_MAX)
+		return -EBADMSG;
+	st.type = (enum task_type)t;
+	*ret = st;
+	return 0;
+}
+
+static int count_entries(int parent, const char *name, unsigned *ret)
+{
+	int fd;
+	DIR *d;
+	struct dirent *de;
+	unsigned n = 0;
+
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		int r = -errno;
+		close(fd);
+		return r;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	*ret = n;
+	return 0;
+}
+
+int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued)
+{
+	int r = count_entries(s->dirfd, DIR_RUNNING, ret_running);
+	if (r < 0)
+		return r;
+	return count_entries(s->dirfd, DIR_QUEUE, ret_queued);
+}
+
+int spool_task_delete(struct spool *s, uint32_t id)
+{
+	_cleanup_close_ int q = -1, run = -1, trash = -1;
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	char tname[SPOOL_TASK_ID_DIGITS + 1 + 17];
+	unsigned char rnd[8];
+	int r;
+
+	spool_task_id_format(id, idstr);
+	q = openat(s->dirfd, DIR_QUEUE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	run = openat(s->dirfd, DIR_RUNNING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	trash = openat(s->dirfd, DIR_TRASH, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (q < 0 || run < 0 || trash < 0)
+		return -errno;
+
+	/*
+	 * Taking the queue entry away first wins the race against a worker
+	 * that is about to start the task: its rename of the entry fails.
+	 */
+	if (unlinkat(q, idstr, 0) < 0 && errno != ENOENT)
+		return -errno;
+	if (file_exists_at(run, idstr))
+		return -EBUSY;
+
+	r = random_bytes(rnd, sizeof(rnd));
+	if (r < 0)
+		return r;
+	snprintf(tname, sizeof(tname), "%s.%02x%02x%02x%02x%02x%02x%02x%02x", idstr, rnd[0], rnd[1],
+		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	if (renameat2(s->dirfd, idstr, trash, tname, RENAME_NOREPLACE) < 0)
+		return -errno;
+	return rm_rf_at(trash, tname);
+}

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * spool.h - the task spool (SaveDir), the only interface between httpd and
+ * the worker.
+ *
+ * Layout (file names of the original server where it had them):
+ *   SaveDir/<id>/                  a task; <id> is 9 random digits
+ *   SaveDir/<id>/password          "sha256:<hex>" of the task password
+ *   SaveDir/<id>/type              task type number (0-4)
+ *   SaveDir/<id>/status            status keyword (see enum task_status)
+ *   SaveDir/<id>/crash/            the uploaded files
+ *   SaveDir/<id>/retrace_log, retrace_backtrace, results/, started_time,
+ *     finished_time                written by the worker only
+ *   SaveDir/.incoming/<random>/    uploads being unpacked; never a task
+ *   SaveDir/.queue/<id>            task waiting for a worker slot
+ *   SaveDir/.running/<id>          task a worker has taken
+ *   SaveDir/.trash/                tasks being deleted
+ *
+ * Invariants: a directory named <id> exists only once every check passed
+ * and all of its files are written and fsync()ed (it is renamed into place
+ * with RENAME_NOREPLACE). A task is finished exactly when finished_time
+ * exists; the worker writes it last. Running and queued counts are the
+ * entry counts of .running and .queue.
+ *
+ * httpd creates, reads and deletes tasks; the worker moves queue entries
+ * and writes results. Functions return -errno and never log.
+ */
+#ifndef RETRACE_SPOOL_H
+#define RETRACE_SPOOL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_TASK_ID_DIGITS 9
+#define SPOOL_PASSWORD_LEN 32
+#define SPOOL_HASH_HEX_LEN 64
+#define SPOOL_INCOMING_NAME_LEN 32
+
+enum task_type {
+	TASK_RETRACE = 0,
+	TASK_DEBUG = 1,
+	TASK_VMCORE = 2,
+	TASK_RETRACE_INTERACTIVE = 3,
+	TASK_VMCORE_INTERACTIVE = 4,
+	_TASK_TYPE_MAX,
+	_TASK_TYPE_INVALID = -EINVAL,
+};
+
+enum task_status {
+	TASK_STATUS_QUEUED,
+	TASK_STATUS_ANALYZE,
+	TASK_STATUS_INIT,
+	TASK_STATUS_BACKTRACE,
+	TASK_STATUS_CLEANUP,
+	TASK_STATUS_STATS,
+	TASK_STATUS_FINISHING,
+	TASK_STATUS_SUCCESS,
+	TASK_STATUS_FAIL,
+	_TASK_STATUS_MAX,
+	_TASK_STATUS_INVALID = -EINVAL,
+};
+
+const char *task_status_to_string(enum task_status s);
+enum task_status task_status_from_string(const char *s);
+/* The human status line clients print (CLIENTS.md). */
+const char *task_status_message(enum task_status s);
+bool task_type_is_vmcore(enum task_type t);
+bool task_type_is_interactive(enum task_type t);
+
+struct spool {
+	int dirfd;
+	char *path;
+};
+
+/* Open SaveDir, creating its bookkeeping directories when missing. */
+int spool_open(const char *path, struct spool *ret);
+void spool_close(struct spool *s);
+
+/* Exactly 9 digits, the first not 0. */
+int spool_task_id_parse(const char *s, size_t len, uint32_t *ret);
+void spool_task_id_format(uint32_t id, char ret[SPOOL_TASK_ID_DIGITS + 1]);
+
+/* 32 characters of [a-zA-Z0-9] from getrandom(), without modulo bias. */
+int spool_password_new(char ret[SPOOL_PASSWORD_LEN + 1]);
+
+/* A fresh private directory .incoming/<name> with crash/ inside. */
+int spool_incoming_new(struct spool *s, char ret_name[SPOOL_INCOMING_NAME_LEN + 1],
+		       int *ret_dirfd);
+int spool_incoming_discard(struct spool *s, const char *name);
+/*
+ * Write password hash, type and status into the incoming directory, fsync
+ * everything, give it a fresh id (renameat2 RENAME_NOREPLACE, so an existing
+ * task is never touched) and queue it.
+ */
+int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
+			  enum task_type type, const char *password, uint32_t *ret_id);
+
+int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd);
+/* 0 when password matches (constant time), -EACCES otherwise. */
+int spool_task_check_password(int task_dirfd, const char *password, size_t len);
+
+struct task_state {
+	bool finished;
+	bool has_backtrace;
+	bool has_log;
+	enum task_status status;
+	enum task_type type;
+};
+int spool_task_read_state(int task_dirfd, struct task_state *ret);
+
+int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
+/*
+ * Delete a task that is queued or finished: -EBUSY while a worker runs it.
+ * The directory is first renamed into .trash, so it vanishes atomically.
+ */
+int spool_task_delete(struct spool *s, uint32_t id);
+
+#endif

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - checked number parsing, a bounded growable buffer, small string
+ * helpers. Pure functions: no logging, no global state; any process.
+ *
+ * struct buf invariants (after buf_init): data is NULL or NUL-terminated,
+ * len < cap <= max + 1, and len never exceeds max. An append that would
+ * exceed max fails with -E2BIG and releases the buffer (curl's dynbuf rule:
+ * a buffer that overflowed holds nothing anyone should use).
+ */
+#ifndef RETRACE_UTIL_H
+#define RETRACE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "macro.h"
+
+/* Decimal digits only (no sign, no spaces, no leading '+'), value <= max. */
+int parse_u64(const char *s, uint64_t max, uint64_t *ret);
+int parse_u64_n(const char *s, size_t n, uint64_t max, uint64_t *ret);
+/* Signed decimal with optional leading '-', within [min, max]. */
+int parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret);
+/* 1/0, yes/no, true/false, on/off (case-insensitive). */
+int parse_bool(const char *s, bool *ret);
+/* "HOST:PORT" with a numeric IPv4 host, or "[IPv6]:PORT". */
+int parse_listen_address(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len);
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	size_t max;
+};
+
+/* Initializer for declarations: struct buf b = BUF_INIT(max); */
+#define BUF_INIT(m) { .data = NULL, .len = 0, .cap = 0, .max = (m) }
+void buf_init(struct buf *b, size_t max);
+void buf_release(struct buf *b);
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_appendf(struct buf *b, const char *fmt, ...) _printf_(2, 3);
+/* Hand the data out (NUL-terminated, never NULL on success); b is reset. */
+char *buf_steal(struct buf *b);
+
+static inline void buf_releasep(struct buf *b)
+{
+	buf_release(b);
+}
+#define _cleanup_buf_ _cleanup_(buf_releasep)
+
+bool str_has_prefix(const char *s, const char *prefix);
+/* Strip leading and trailing spaces/tabs in place; returns s. */
+char *str_strip(char *s);
+/* True when every byte of s[0..n) is printable ASCII (0x20..0x7e). */
+bool mem_is_printable_ascii(const void *s, size_t n);
+
+#endif

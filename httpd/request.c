@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "request.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "common/macro.h"
+#include "common/util.h"
+
+#define MAX_NVR 256
+#define MAX_ARCH 32
+#define MAX_RELEASE 64
+
+static const struct {
+	const char *path;
+	enum route route;
+} fixed_routes[] = {
+	{ "/", ROUTE_INDEX },
+	{ "/settings", ROUTE_SETTINGS },
+	{ "/create", ROUTE_CREATE },
+	{ "/checkpackage", ROUTE_CHECKPACKAGE },
+	{ "/stats", ROUTE_STATS },
+	{ "/metrics", ROUTE_METRICS },
+	{ "/manager", ROUTE_MANAGER },
+};
+
+static const struct {
+	const char *suffix;
+	enum route route;
+} task_routes[] = {
+	{ "", ROUTE_TASK_STATUS },
+	{ "/", ROUTE_TASK_STATUS },
+	{ "/backtrace", ROUTE_TASK_BACKTRACE },
+	{ "/log", ROUTE_TASK_LOG },
+	{ "/exploitable", ROUTE_TASK_EXPLOITABLE },
+	{ "/delete", ROUTE_TASK_DELETE },
+};
+
+enum route route_parse(const char *url, uint32_t *ret_task_id)
+{
+	size_t len;
+
+	if (!url || url[0] != '/')
+		return ROUTE_NOT_FOUND;
+	len = strlen(url);
+	for (size_t i = 0; i < ELEMENTSOF(fixed_routes); i++) {
+		size_t n = strlen(fixed_routes[i].path);
+		/* "/settings" and "/settings/" are the same page */
+		if (strncmp(url, fixed_routes[i].path, n) == 0 &&
+		    (url[n] == '\0' || (n > 1 && url[n] == '/' && url[n + 1] == '\0')))
+			return fixed_routes[i].route;
+	}
+	if (len < 1 + SPOOL_TASK_ID_DIGITS)
+		return ROUTE_NOT_FOUND;
+	for (size_t i = 0; i < ELEMENTSOF(task_routes); i++) {
+		const char *rest = url + 1 + SPOOL_TASK_ID_DIGITS;
+		uint32_t id;
+		if (strcmp(rest, task_routes[i].suffix) != 0)
+			continue;
+		if (spool_task_id_parse(url + 1, SPOOL_TASK_ID_DIGITS, &id) < 0)
+			return ROUTE_NOT_FOUND;
+		*ret_task_id = id;
+		return task_routes[i].route;
+	}
+	return ROUTE_NOT_FOUND;
+}
+
+bool route_is_task(enum route r)
+{
+	return r == ROUTE_CREATE || r == ROUTE_TASK_STATUS || r == ROUTE_TASK_BACKTRACE ||
+	       r == ROUTE_TASK_LOG || r == ROUTE_TASK_EXPLOITABLE || r == ROUTE_TASK_DELETE;
+}
+
+enum http_method method_parse(const char *method)
+{
+	if (!method)
+		return METHOD_OTHER;
+	if (strcmp(method, "GET") == 0)
+		return METHOD_GET;
+	if (strcmp(method, "HEAD") == 0)
+		return METHOD_HEAD;
+	if (strcmp(method, "POST") == 0)
+		return METHOD_POST;
+	return METHOD_OTHER;
+}
+
+int task_type_parse(const char *value, enum task_type *ret)
+{
+	char tmp[32];
+	uint64_t v;
+	int r;
+
+	if (!value) {
+		*ret = TASK_RETRACE;
+		return 0;
+	}
+	if (strlen(value) >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, value, strlen(value) + 1);
+	str_strip(tmp);
+	r = parse_u64(tmp, UINT64_MAX, &v);
+	if (r == -ERANGE) {
+		*ret = TASK_RETRACE; /* a number, just not one we know */
+		return 0;
+	}
+	if (r < 0)
+		return -EINVAL;
+	*ret = v < _TASK_TYPE_MAX ? (enum task_type)v : TASK_RETRACE;
+	return 0;
+}
+
+bool content_type_supported(const char *value)
+{
+	static const char *const types[] = {
+		"application/x-tar",
+		"application/x-gzip",
+		"application/x-xz-compressed-tar",
+	};
+	size_t n;
+
+	if (!value)
+		return false;
+	n = strcspn(value, ";");
+	while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+		n--;
+	for (size_t i = 0; i < ELEMENTSOF(types); i++)
+		if (strlen(types[i]) == n && strncasecmp(value, types[i], n) == 0)
+			return true;
+	return false;
+}
+
+int content_length_parse(const char *value, uint64_t *ret)
+{
+	return parse_u64(value, UINT64_MAX, ret);
+}
+
+static bool all_in(const char *s, const char *extra, size_t maxlen)
+{
+	size_t n;
+
+	if (!s)
+		return false;
+	n = strlen(s);
+	if (n == 0 || n > maxlen)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (!strchr(extra, c) || c == '\0')
+			return false;
+	}
+	return true;
+}
+
+bool password_well_formed(const char *value)
+{
+	return value && strlen(value) == SPOOL_PASSWORD_LEN && all_in(value, "", SPOOL_PASSWORD_LEN);
+}
+
+bool package_nvr_valid(const char *value)
+{
+	return all_in(value, "._+~^:-", MAX_NVR);
+}
+
+bool package_arch_valid(const char *value)
+{
+	return all_in(value, "_", MAX_ARCH);
+}
+
+bool release_id_valid(const char *value)
+{
+	/* <dist>-<version>-<arch>: exactly two dashes, no empty part */
+	const char *d1, *d2;
+
+	if (!all_in(value, "._-", MAX_RELEASE))
+		return false;
+	d1 = strchr(value, '-');
+	if (!d1 || d1 == value)
+		return false;
+	d2 = strchr(d1 + 1, '-');
+	if (!d2 || d2 == d1 + 1 || d2[1] == '\0' || strchr(d2 + 1, '-'))
+		return false;
+	return true;
+}
+
+const char *nvr_strip_epoch(const char *nvr, char *buf, size_t buflen)
+{
+	const char *colon = strchr(nvr, ':');
+	const char *src = nvr;
+
+	/* "1:bash-5.2-1" -> "bash-5.2-1"; an epoch is digits before the colon */
+	if (colon) {
+		bool digits = colon > nvr;
+		for (const char *p = nvr; p < colon; p++)
+			if (*p < '0' || *p > '9')
+				digits = false;
+		if (digits)
+			src = colon + 1;
+	}
+	if (strlen(src) >= buflen)
+		return NULL;
+	memcpy(buf, src, strlen(src) + 1);
+	return buf;
+}
+
+const char *const *arch_family(const char *arch)
+{
+	static const char *const i386[] = { "i386", "i486", "i586", "i686", NULL };
+	static const char *const x86_64[] = { "x86_64", "amd64", NULL };
+	static const char *const armhfp[] = { "armhfp", "armel", "armv5tel", "armv7l", "armv7hl",
+					      "armv7hnl", NULL };
+	static const char *const *const families[] = { i386, x86_64, armhfp };
+
+	for (size_t i = 0; i < ELEMENTSOF(families); i++)
+		for (const char *const *a = families[i]; *a; a++)
+			if (strcmp(*a, arch) == 0)
+				return families[i];
+	return NULL;
+}

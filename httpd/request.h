@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * request.h - pure functions that turn untrusted request bytes (method,
+ * URL, header values) into typed values. No I/O, no allocation, no global
+ * state: each has a fuzz target (fuzz/fuzz-request.c). httpd only.
+ */
+#ifndef RETRACE_REQUEST_H
+#define RETRACE_REQUEST_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/spool.h"
+
+enum route {
+	ROUTE_INDEX,
+	ROUTE_SETTINGS,
+	ROUTE_CREATE,
+	ROUTE_CHECKPACKAGE,
+	ROUTE_STATS,
+	ROUTE_METRICS,
+	ROUTE_MANAGER,
+	ROUTE_TASK_STATUS,
+	ROUTE_TASK_BACKTRACE,
+	ROUTE_TASK_LOG,
+	ROUTE_TASK_EXPLOITABLE,
+	ROUTE_TASK_DELETE,
+	ROUTE_NOT_FOUND,
+	_ROUTE_MAX,
+};
+
+/* Map a URL path to a route; task routes also give the task id. */
+enum route route_parse(const char *url, uint32_t *ret_task_id);
+bool route_is_task(enum route r);
+
+enum http_method {
+	METHOD_GET,
+	METHOD_HEAD,
+	METHOD_POST,
+	METHOD_OTHER,
+};
+enum http_method method_parse(const char *method);
+
+/*
+ * X-Task-Type: absent -> TASK_RETRACE; a number that is not a known type ->
+ * TASK_RETRACE (as the original server); anything not a number -> -EINVAL.
+ */
+int task_type_parse(const char *value, enum task_type *ret);
+
+/* One of the three archive MIME types (parameters after ';' ignored). */
+bool content_type_supported(const char *value);
+
+/* Content-Length: decimal digits only. */
+int content_length_parse(const char *value, uint64_t *ret);
+
+/* X-Task-Password: exactly 32 of [a-zA-Z0-9]. */
+bool password_well_formed(const char *value);
+
+/* /checkpackage headers. */
+bool package_nvr_valid(const char *value);
+bool package_arch_valid(const char *value);
+bool release_id_valid(const char *value);
+
+/*
+ * Strip an epoch ("1:") from an NVR into buf; returns buf or NULL when it
+ * does not fit.
+ */
+const char *nvr_strip_epoch(const char *nvr, char *buf, size_t buflen);
+
+/*
+ * The architectures a package of arch may be stored under (i686 crashes are
+ * retraced from i386..i686 packages), NULL-terminated, noarch excluded.
+ */
+const char *const *arch_family(const char *arch);
+
+#endif

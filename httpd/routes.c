@@ -1,0 +1,875 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "routes.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/util.h"
+#include "httpd/request.h"
+#include "httpd/upload.h"
+
+#define PUBLISHED_DIR ".published"
+#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_HTML "text/html; charset=utf-8"
+#define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
+
+struct create_ctx {
+	struct httpd *h;
+	struct MHD_Connection *conn;
+	struct create_ctx *next;
+	char incoming[SPOOL_INCOMING_NAME_LEN + 1];
+	int incoming_fd;
+	int crash_fd;
+	struct upload *upload;
+	enum task_type type;
+	bool counted;   /* holds a slot in h->uploads */
+	bool committed; /* the task exists: keep the directory */
+	bool listed;    /* on h->active */
+	uint64_t content_length;
+	char remote[INET6_ADDRSTRLEN + 8];
+};
+
+/*
+ * The request being handled on this thread, for log lines. MHD calls the
+ * access handler, and so every reply, on the connection's own thread.
+ */
+static __thread const char *cur_method, *cur_url;
+
+/* --- helpers ------------------------------------------------------------ */
+
+static void client_address(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	snprintf(buf, len, "?");
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+static const char *header(struct MHD_Connection *c, const char *name)
+{
+	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+/* A URL safe to put in a log line: printable, at most 128 bytes. */
+static void quote_url(const char *url, char *out, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; url && url[i] && o + 1 < len && i < 128; i++) {
+		unsigned char c = (unsigned char)url[i];
+		out[o++] = (c >= 0x21 && c < 0x7f) ? (char)c : '?';
+	}
+	out[o] = '\0';
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp,
+			     const char *ctype)
+{
+	enum MHD_Result r;
+
+	if (!resp)
+		return MHD_NO;
+	if (ctype)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	r = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+				 const char *body, size_t len, const char *const *hdrs)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	for (; hdrs && hdrs[0]; hdrs += 2)
+		MHD_add_response_header(resp, hdrs[0], hdrs[1]);
+	return queue(c, status, resp, ctype);
+}
+
+/*
+ * Answer with a short text. Refusals (>= 400) are logged with who asked
+ * for what and why: the one log line of a bad request.
+ */
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+	_printf_(3, 4);
+static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+{
+	char body[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (status >= 400) {
+		char remote[INET6_ADDRSTRLEN + 8], url[160], meth[16];
+		client_address(c, remote, sizeof(remote));
+		quote_url(cur_url, url, sizeof(url));
+		quote_url(cur_method, meth, sizeof(meth));
+		if (status >= 500)
+			log_error("%s: %s %s: %u %s", remote, meth, url, status, body);
+		else
+			log_warn("%s: %s %s: %u %s", remote, meth, url, status, body);
+	}
+	return reply_buf(c, status, CT_TEXT, body, strlen(body), NULL);
+}
+
+static enum MHD_Result reply_file(struct MHD_Connection *c, int dirfd, const char *name,
+				  const char *missing)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	struct MHD_Response *resp;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return reply_text(c, MHD_HTTP_NOT_FOUND, "%s", missing);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to read '%s': %s", name,
+				  strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "'%s' is not a regular file",
+				  name);
+	}
+	/* MHD owns fd from here; it sends it with a Content-Length. */
+	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	return queue(c, MHD_HTTP_OK, resp, CT_TEXT);
+}
+
+/* Running + queued + uploading against the capacity (see docs/API.md). */
+static void load(struct httpd *h, unsigned *ret_tasks, unsigned *ret_capacity)
+{
+	unsigned running = 0, queued = 0;
+	int r = spool_count(&h->spool, &running, &queued);
+
+	if (r < 0)
+		log_error("cannot count tasks in the spool: %s", strerror(-r));
+	*ret_tasks = running + queued + atomic_load(&h->uploads);
+	*ret_capacity = (unsigned)(h->cfg->max_parallel_tasks + h->cfg->max_queued_tasks);
+}
+
+/* --- published lists (written by retrace-reposync) ---------------------- */
+
+static int read_releases(struct httpd *h, struct buf *out)
+{
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int pub = -1;
+	unsigned n = 0;
+	char *save = NULL;
+	int r;
+
+	pub = openat(h->spool.dirfd, PUBLISHED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pub < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = read_file_at(pub, "releases", SPOOL_MAX_RELEASES_FILE, &text, NULL);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		str_strip(l);
+		if (!release_id_valid(l) || n >= SETTINGS_MAX_RELEASES)
+			continue;
+		r = buf_appendf(out, "%s%s", n ? " " : "", l);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	return 0;
+}
+
+/* Compare the first field (up to ' ') of the line at p with key. */
+static int cmp_field(const char *p, size_t avail, const char *key, size_t klen)
+{
+	size_t n = 0;
+	int c;
+
+	while (n < avail && p[n] != ' ' && p[n] != '\n')
+		n++;
+	c = memcmp(p, key, MIN(n, klen));
+	if (c != 0)
+		return c;
+	return n < klen ? -1 : n > klen ? 1 : 0;
+}
+
+/*
+ * .published/packages holds lines "NVR.ARCH RELEASE-ID", sorted bytewise
+ * (LC_ALL=C sort). Binary search for key, then look at its releases.
+ */
+static bool list_has(const char *data, size_t len, const char *key, const char *release)
+{
+	size_t klen = strlen(key), lo = 0, hi = len;
+
+	while (lo < hi) {
+		size_t s = lo + (hi - lo) / 2;
+		while (s > lo && data[s - 1] != '\n')
+			s--;
+		if (cmp_field(data + s, len - s, key, klen) < 0) {
+			const char *nl = memchr(data + s, '\n', len - s);
+			lo = nl ? (size_t)(nl - data) + 1 : len;
+		} else {
+			hi = s;
+		}
+	}
+	while (lo < len && cmp_field(data + lo, len - lo, key, klen) == 0) {
+		const char *nl = memchr(data + lo, '\n', len - lo);
+		size_t end = nl ? (size_t)(nl - data) : len;
+		const char *rel = data + lo + klen + 1;
+		size_t rlen = end > lo + klen + 1 ? end - (lo + klen + 1) : 0;
+		if (!release || (rlen == strlen(release) && memcmp(rel, release, rlen) == 0))
+			return true;
+		lo = end + 1;
+	}
+	return false;
+}
+
+static int package_known(struct httpd *h, const char *nvr, const char *arch, const char *release,
+			 bool *ret)
+{
+	_cleanup_close_ int pub = -1, fd = -1;
+	const char *const *family = arch_family(arch);
+	const char *single[] = { arch, NULL };
+	char key[512], bare[300];
+	struct stat st;
+	void *map;
+
+	*ret = false;
+	if (!nvr_strip_epoch(nvr, bare, sizeof(bare)))
+		return 0;
+	pub = openat(h->spool.dirfd, PUBLISHED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pub < 0)
+		return errno == ENOENT ? 0 : -errno;
+	fd = openat(pub, "packages", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > SPOOL_MAX_PUBLISHED_LIST)
+		return -EBADFD;
+	if (st.st_size == 0)
+		return 0;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	if (!family)
+		family = single;
+	for (const char *const *a = family; *a && !*ret; a++) {
+		snprintf(key, sizeof(key), "%s.%s", bare, *a);
+		*ret = list_has(map, (size_t)st.st_size, key, release);
+	}
+	if (!*ret) {
+		snprintf(key, sizeof(key), "%s.noarch", bare);
+		*ret = list_has(map, (size_t)st.st_size, key, release);
+	}
+	munmap(map, (size_t)st.st_size);
+	return 0;
+}
+
+/* --- statistics ---------------------------------------------------------- */
+
+static sqlite3 *stats_open(struct httpd *h)
+{
+	sqlite3 *db = NULL;
+
+	if (access(h->db_path, F_OK) < 0)
+		return NULL;
+	if (sqlite3_open_v2(h->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		log_warn("cannot open the statistics database %s: %s", h->db_path,
+			 db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 500);
+	return db;
+}
+
+static long long stats_count(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	long long n = -1;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void html_escape(struct buf *b, const unsigned char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': buf_append(b, "&lt;", 4); break;
+		case '>': buf_append(b, "&gt;", 4); break;
+		case '&': buf_append(b, "&amp;", 5); break;
+		case '"': buf_append(b, "&quot;", 6); break;
+		default: buf_append(b, s, 1);
+		}
+	}
+}
+
+static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(1 << 20);
+	sqlite3 *db = stats_open(h);
+	long long total = -1, ok = -1, failed = -1;
+
+	buf_appendf(&b, "<!DOCTYPE html>\n<html><head><title>Retrace server statistics</title></head>"
+			"<body>\n<h1>Retrace server statistics</h1>\n");
+	if (db) {
+		total = stats_count(db, "SELECT COUNT(*) FROM tasks");
+		ok = stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'success'");
+		failed = stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'fail'");
+	}
+	if (total < 0) {
+		buf_appendf(&b, "<p>No statistics yet.</p>\n");
+	} else {
+		sqlite3_stmt *st = NULL;
+		buf_appendf(&b, "<table>\n<tr><th>Tasks</th><td>%lld</td></tr>\n"
+				"<tr><th>Succeeded</th><td>%lld</td></tr>\n"
+				"<tr><th>Failed</th><td>%lld</td></tr>\n</table>\n",
+			    total, ok, failed);
+		if (sqlite3_prepare_v2(db,
+				       "SELECT package, release, COUNT(*), AVG(time) FROM package_time "
+				       "GROUP BY package, release ORDER BY COUNT(*) DESC LIMIT 50",
+				       -1, &st, NULL) == SQLITE_OK) {
+			buf_appendf(&b, "<h2>Packages</h2>\n<table>\n<tr><th>Package</th><th>Release</th>"
+					"<th>Tasks</th><th>Average time (s)</th></tr>\n");
+			while (sqlite3_step(st) == SQLITE_ROW) {
+				buf_appendf(&b, "<tr><td>");
+				html_escape(&b, sqlite3_column_text(st, 0));
+				buf_appendf(&b, "</td><td>");
+				html_escape(&b, sqlite3_column_text(st, 1));
+				buf_appendf(&b, "</td><td>%lld</td><td>%.1f</td></tr>\n",
+					    sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3));
+			}
+			buf_appendf(&b, "</table>\n");
+		}
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	buf_appendf(&b, "</body></html>\n");
+	if (!b.data)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return reply_buf(c, MHD_HTTP_OK, CT_HTML, b.data, b.len, NULL);
+}
+
+static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(64 * 1024);
+	unsigned running = 0, queued = 0;
+	long long ok = 0, failed = 0;
+	struct statvfs sv;
+	unsigned long long free_b = 0;
+	sqlite3 *db;
+
+	if (!h->cfg->allow_metrics)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Metrics are not enabled for this server");
+	spool_count(&h->spool, &running, &queued);
+	if (fstatvfs(h->spool.dirfd, &sv) == 0)
+		free_b = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	db = stats_open(h);
+	if (db) {
+		ok = MAX(stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'success'"), 0);
+		failed = MAX(stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'fail'"), 0);
+		sqlite3_close(db);
+	}
+	buf_appendf(&b,
+		    "# HELP retrace_savedir_free_bytes Free disk space on the volume with tasks.\n"
+		    "# TYPE retrace_savedir_free_bytes gauge\n"
+		    "retrace_savedir_free_bytes %llu\n"
+		    "# HELP retrace_tasks_running Tasks a worker is running.\n"
+		    "# TYPE retrace_tasks_running gauge\n"
+		    "retrace_tasks_running %u\n"
+		    "# HELP retrace_tasks_queued Tasks waiting for a free slot.\n"
+		    "# TYPE retrace_tasks_queued gauge\n"
+		    "retrace_tasks_queued %u\n"
+		    "# HELP retrace_uploads_in_progress Uploads being received and unpacked.\n"
+		    "# TYPE retrace_uploads_in_progress gauge\n"
+		    "retrace_uploads_in_progress %u\n"
+		    "# HELP retrace_tasks_overload_total Uploads refused with 503 since start.\n"
+		    "# TYPE retrace_tasks_overload_total counter\n"
+		    "retrace_tasks_overload_total %llu\n"
+		    "# HELP retrace_tasks_created_total Tasks created since start.\n"
+		    "# TYPE retrace_tasks_created_total counter\n"
+		    "retrace_tasks_created_total %llu\n"
+		    "# HELP retrace_tasks_finished_total Tasks finished, from the statistics database.\n"
+		    "# TYPE retrace_tasks_finished_total counter\n"
+		    "retrace_tasks_finished_total{result=\"success\"} %lld\n"
+		    "retrace_tasks_finished_total{result=\"fail\"} %lld\n",
+		    free_b, running, queued, atomic_load(&h->uploads),
+		    (unsigned long long)atomic_load(&h->overloads),
+		    (unsigned long long)atomic_load(&h->tasks_created), ok, failed);
+	if (!b.data)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return reply_buf(c, MHD_HTTP_OK, CT_METRICS, b.data, b.len, NULL);
+}
+
+/* --- simple routes ------------------------------------------------------- */
+
+static enum MHD_Result route_index(struct MHD_Connection *c)
+{
+	static const char page[] =
+		"<!DOCTYPE html>\n<html><head><title>Retrace server</title></head><body>\n"
+		"<h1>Retrace server</h1>\n"
+		"<p>This server makes backtraces from program coredumps and kernel vmcores, "
+		"with the exact binaries and debuginfo of the crashed system. Send crashes with "
+		"<code>abrt-retrace-client</code> or <code>retrace-client</code>.</p>\n"
+		"<ul><li><a href=\"/settings\">settings</a></li>"
+		"<li><a href=\"/stats\">statistics</a></li></ul>\n</body></html>\n";
+	return reply_buf(c, MHD_HTTP_OK, CT_HTML, page, sizeof(page) - 1, NULL);
+}
+
+static enum MHD_Result route_settings(struct httpd *h, struct MHD_Connection *c)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(128 * 1024), rel = BUF_INIT(64 * 1024);
+	unsigned tasks, capacity;
+	int r;
+
+	load(h, &tasks, &capacity);
+	r = read_releases(h, &rel);
+	if (r < 0)
+		log_error("cannot read the published release list: %s", strerror(-r));
+	buf_appendf(&b,
+		    "running_tasks %u\nmax_running_tasks %u\nmax_packed_size %llu\n"
+		    "max_unpacked_size %llu\n"
+		    "supported_formats application/x-xz-compressed-tar application/x-gzip "
+		    "application/x-tar\nsupported_releases %s",
+		    tasks, capacity, (unsigned long long)(h->cfg->max_packed_size / MIB_BYTES),
+		    (unsigned long long)(h->cfg->max_unpacked_size / MIB_BYTES),
+		    rel.data ? rel.data : "");
+	if (!b.data)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return reply_buf(c, MHD_HTTP_OK, CT_TEXT, b.data, b.len, NULL);
+}
+
+static enum MHD_Result route_checkpackage(struct httpd *h, struct MHD_Connection *c)
+{
+	const char *nvr = header(c, "X-Package-NVR");
+	const char *arch = header(c, "X-Package-Arch");
+	const char *release = header(c, "X-OS-Release");
+	bool known = false;
+	int r;
+
+	if (!nvr)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-NVR' not found");
+	if (!package_nvr_valid(nvr))
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Package NVR contains illegal characters");
+	if (!arch)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-Arch' not found");
+	if (!package_arch_valid(arch))
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Architecture contains illegal characters");
+	if (release && !release_id_valid(release))
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "OS release contains illegal characters");
+
+	r = package_known(h, nvr, arch, release, &known);
+	if (r < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "Unable to read the published package list: %s", strerror(-r));
+	/* 302 without Location: ABRT's libsoup client must not follow it anywhere. */
+	if (known)
+		return reply_buf(c, MHD_HTTP_FOUND, CT_TEXT, "", 0, NULL);
+	return reply_buf(c, MHD_HTTP_NOT_FOUND, CT_TEXT, "", 0, NULL);
+}
+
+/* --- task routes --------------------------------------------------------- */
+
+static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enum route route,
+				  uint32_t id)
+{
+	_cleanup_close_ int tfd = -1;
+	const char *pw;
+	int r;
+
+	if (route == ROUTE_TASK_DELETE && !h->cfg->allow_api_delete)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Task deletion is disabled on this server");
+	r = spool_task_open(&h->spool, id, &tfd);
+	if (r == -ENOENT)
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
+	if (r < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to open task %u: %s", id,
+				  strerror(-r));
+	pw = header(c, "X-Task-Password");
+	/* A malformed password is wrong without hashing it. */
+	if (!password_well_formed(pw) || spool_task_check_password(tfd, pw, strlen(pw)) != 0)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "Invalid password");
+
+	switch (route) {
+	case ROUTE_TASK_STATUS: {
+		struct task_state st;
+		const char *status;
+		r = spool_task_read_state(tfd, &st);
+		if (r < 0)
+			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "Unable to read the status of task %u: %s", id, strerror(-r));
+		status = !st.finished ? "PENDING" : st.has_backtrace ? "FINISHED_SUCCESS"
+								     : "FINISHED_FAILURE";
+		const char *msg = task_status_message(st.status);
+		const char *hdrs[] = { "X-Task-Status", status, NULL };
+		return reply_buf(c, MHD_HTTP_OK, CT_TEXT, msg, strlen(msg), hdrs);
+	}
+	case ROUTE_TASK_BACKTRACE:
+		return reply_file(c, tfd, "retrace_backtrace", "There is no backtrace for this task");
+	case ROUTE_TASK_LOG:
+		return reply_file(c, tfd, "retrace_log", "There is no log for this task");
+	case ROUTE_TASK_EXPLOITABLE: {
+		_cleanup_close_ int rfd =
+			openat(tfd, "results", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (rfd < 0)
+			return reply_text(c, MHD_HTTP_NOT_FOUND,
+					  "There is no exploitability data for this task");
+		return reply_file(c, rfd, "exploitable",
+				  "There is no exploitability data for this task");
+	}
+	case ROUTE_TASK_DELETE:
+		r = spool_task_delete(&h->spool, id);
+		if (r == -EBUSY)
+			return reply_text(c, MHD_HTTP_CONFLICT,
+					  "Task %u is running; delete it when it has finished", id);
+		if (r == -ENOENT)
+			return reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
+		if (r < 0)
+			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					  "Unable to delete task %u: %s", id, strerror(-r));
+		log_info("task %u deleted on request", id);
+		return reply_text(c, MHD_HTTP_OK, "All files of task %u have been deleted", id);
+	default:
+		return reply_text(c, MHD_HTTP_NOT_FOUND, "Invalid URL");
+	}
+}
+
+/* --- POST /create -------------------------------------------------------- */
+
+static void create_suspend(void *userdata)
+{
+	struct create_ctx *x = userdata;
+	MHD_suspend_connection(x->conn);
+}
+
+static void create_resume(void *userdata)
+{
+	struct create_ctx *x = userdata;
+	MHD_resume_connection(x->conn);
+}
+
+static void create_free(struct create_ctx *x)
+{
+	struct httpd *h = x->h;
+
+	if (x->listed) {
+		pthread_mutex_lock(&h->lock);
+		for (struct create_ctx **p = &h->active; *p; p = &(*p)->next)
+			if (*p == x) {
+				*p = x->next;
+				break;
+			}
+		pthread_mutex_unlock(&h->lock);
+	}
+	upload_free(x->upload);
+	if (x->crash_fd >= 0)
+		close(x->crash_fd);
+	if (x->incoming_fd >= 0)
+		close(x->incoming_fd);
+	if (x->incoming[0] && !x->committed) {
+		/* A refused or broken upload leaves nothing behind. */
+		int r = spool_incoming_discard(&h->spool, x->incoming);
+		if (r < 0)
+			log_error("cannot remove incoming upload %s: %s", x->incoming, strerror(-r));
+	}
+	if (x->counted)
+		atomic_fetch_sub(&h->uploads, 1);
+	free(x);
+}
+
+/* The checks that need no body, in the original server's order. */
+static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener *l,
+				    struct MHD_Connection *c, enum http_method m, void **req_cls)
+{
+	const char *cl = header(c, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = header(c, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	struct create_ctx *x;
+	struct statvfs sv;
+	uint64_t length, free_b;
+	unsigned tasks, capacity;
+	enum task_type type;
+	int r;
+
+	if (h->cfg->require_https && !l->tls)
+		return reply_text(c, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
+
+	x = calloc(1, sizeof(*x));
+	if (!x)
+		return MHD_NO;
+	x->h = h;
+	x->conn = c;
+	x->incoming_fd = x->crash_fd = -1;
+	client_address(c, x->remote, sizeof(x->remote));
+	/* From here on the request owns a slot: it counts in the load. */
+	atomic_fetch_add(&h->uploads, 1);
+	x->counted = true;
+	*req_cls = x;
+
+	load(h, &tasks, &capacity);
+	if (tasks > capacity || atomic_load(&h->uploads) > HTTPD_MAX_CONCURRENT_UPLOADS) {
+		atomic_fetch_add(&h->overloads, 1);
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "Retrace server is fully loaded at the moment");
+	}
+	if (m != METHOD_POST)
+		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use POST method");
+	if (!content_type_supported(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
+		return reply_text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+				  "Specified archive format is not supported");
+	if (!cl || te)
+		return reply_text(c, MHD_HTTP_LENGTH_REQUIRED,
+				  "You need to set Content-Length header properly");
+	if (content_length_parse(cl, &length) < 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, "Content-Length is not a number");
+	if (length > h->cfg->max_packed_size)
+		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "Specified archive is too large");
+	if (task_type_parse(header(c, "X-Task-Type"), &type) < 0)
+		return reply_text(c, MHD_HTTP_BAD_REQUEST, "X-Task-Type must be a number (0-4)");
+	if (fstatvfs(h->spool.dirfd, &sv) < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				  "Unable to obtain disk free space: %s", strerror(errno));
+	free_b = (uint64_t)sv.f_bavail * sv.f_frsize;
+	if (free_b < h->cfg->min_storage_left || free_b - h->cfg->min_storage_left < length)
+		return reply_text(c, MHD_HTTP_INSUFFICIENT_STORAGE,
+				  "There is not enough storage space on the server");
+
+	x->type = type;
+	x->content_length = length;
+	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
+	if (r < 0) {
+		x->incoming[0] = '\0';
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+				  strerror(-r));
+	}
+	x->crash_fd = openat(x->incoming_fd, "crash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (x->crash_fd < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+				  strerror(errno));
+
+	struct upload_limits lim = {
+		.max_packed = h->cfg->max_packed_size,
+		.max_unpacked = h->cfg->max_unpacked_size,
+		.min_storage_left = h->cfg->min_storage_left,
+	};
+	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
+	if (r < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to start unpacking: %s",
+				  strerror(-r));
+	pthread_mutex_lock(&h->lock);
+	if (h->stopping) {
+		pthread_mutex_unlock(&h->lock);
+		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "The server is shutting down");
+	}
+	x->next = h->active;
+	h->active = x;
+	x->listed = true;
+	pthread_mutex_unlock(&h->lock);
+	return MHD_YES;
+}
+
+static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
+{
+	struct MHD_Connection *c = x->conn;
+	struct upload_result res;
+	char pw[SPOOL_PASSWORD_LEN + 1], idstr[16];
+	uint32_t id;
+	int r;
+
+	upload_get_result(x->upload, &res);
+	if (res.http_status != 0)
+		return reply_text(c, (unsigned)res.http_status, "%s", res.message);
+	if (task_type_is_interactive(x->type) && !h->cfg->allow_interactive)
+		return reply_text(c, MHD_HTTP_CONFLICT,
+				  "Interactive tasks were disabled by server administrator");
+	{
+		static const enum crash_file coredump_req[] = { CRASH_FILE_COREDUMP,
+								CRASH_FILE_EXECUTABLE,
+								CRASH_FILE_PACKAGE };
+		static const enum crash_file vmcore_req[] = { CRASH_FILE_VMCORE };
+		const enum crash_file *req = task_type_is_vmcore(x->type) ? vmcore_req : coredump_req;
+		size_t n = task_type_is_vmcore(x->type) ? ELEMENTSOF(vmcore_req)
+							: ELEMENTSOF(coredump_req);
+		for (size_t i = 0; i < n; i++)
+			if (!(res.files & (1U << req[i])))
+				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
+						  crash_file_name(req[i]));
+	}
+	r = spool_password_new(pw);
+	if (r == 0)
+		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw, &id);
+	if (r < 0)
+		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+				  strerror(-r));
+	x->committed = true;
+	atomic_fetch_add(&h->tasks_created, 1);
+	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked)", x->remote, id,
+		 (int)x->type, (unsigned long long)res.received, (unsigned long long)res.unpacked);
+	snprintf(idstr, sizeof(idstr), "%u", id);
+	const char *hdrs[] = { "X-Task-Id", idstr, "X-Task-Password", pw, NULL };
+	enum MHD_Result ret = reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
+	explicit_bzero(pw, sizeof(pw));
+	return ret;
+}
+
+static enum MHD_Result create_continue(struct httpd *h, struct create_ctx *x,
+				       const char *upload_data, size_t *upload_data_size)
+{
+	if (*upload_data_size > 0) {
+		size_t used = 0;
+		upload_feed(x->upload, upload_data, *upload_data_size, &used);
+		*upload_data_size -= used;
+		/* On UPLOAD_WAIT the connection is suspended until the unpacker made room. */
+		return MHD_YES;
+	}
+	if (upload_end(x->upload) == UPLOAD_WAIT)
+		return MHD_YES; /* suspended until the unpacker is done */
+	return create_finish(h, x);
+}
+
+/* --- the access handler -------------------------------------------------- */
+
+enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				     const char *method, const char *version,
+				     const char *upload_data, size_t *upload_data_size,
+				     void **req_cls)
+{
+	const struct httpd_listener *l = cls;
+	struct httpd *h = l->h;
+	enum http_method m = method_parse(method);
+	enum route route;
+	uint32_t id = 0;
+	(void)version;
+
+	cur_method = method;
+	cur_url = url;
+
+	if (*req_cls) {
+		struct create_ctx *x = *req_cls;
+		if (!x->upload) {
+			/* create_begin already answered; drop any body. */
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+		return create_continue(h, x, upload_data, upload_data_size);
+	}
+
+	route = route_parse(url, &id);
+	if (route == ROUTE_CREATE)
+		return create_begin(h, l, conn, m, req_cls);
+
+	if (m != METHOD_GET && m != METHOD_HEAD && route != ROUTE_NOT_FOUND)
+		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use GET method");
+	if (route_is_task(route) || route == ROUTE_METRICS) {
+		if (h->cfg->require_https && !l->tls)
+			return reply_text(conn, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
+	}
+	switch (route) {
+	case ROUTE_INDEX:
+		return route_index(conn);
+	case ROUTE_SETTINGS:
+		return route_settings(h, conn);
+	case ROUTE_CHECKPACKAGE:
+		return route_checkpackage(h, conn);
+	case ROUTE_STATS:
+		return route_stats(h, conn);
+	case ROUTE_METRICS:
+		return route_metrics(h, conn);
+	case ROUTE_MANAGER:
+		return reply_text(conn, MHD_HTTP_FORBIDDEN, "Task manager is disabled on this server");
+	case ROUTE_TASK_STATUS:
+	case ROUTE_TASK_BACKTRACE:
+	case ROUTE_TASK_LOG:
+	case ROUTE_TASK_EXPLOITABLE:
+	case ROUTE_TASK_DELETE:
+		return route_task(h, conn, route, id);
+	default:
+		return reply_text(conn, MHD_HTTP_NOT_FOUND, "Invalid URL");
+	}
+}
+
+void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			     enum MHD_RequestTerminationCode toe)
+{
+	struct create_ctx *x = *req_cls;
+	(void)cls;
+	(void)conn;
+
+	if (!x)
+		return;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload)
+		log_warn("%s: upload ended before it was complete (code %d); nothing was kept",
+			 x->remote, (int)toe);
+	create_free(x);
+	*req_cls = NULL;
+}
+
+void httpd_abort_uploads(struct httpd *h)
+{
+	pthread_mutex_lock(&h->lock);
+	h->stopping = true;
+	for (struct create_ctx *x = h->active; x; x = x->next)
+		if (x->upload)
+			upload_abort(x->upload);
+	pthread_mutex_unlock(&h->lock);
+}
+
+int httpd_init(struct httpd *h, const struct config *cfg, int unused)
+{
+	char real[PATH_MAX];
+	int r;
+	(void)unused;
+
+	memset(h, 0, sizeof(*h));
+	h->cfg = cfg;
+	h->spool.dirfd = -1;
+	pthread_mutex_init(&h->lock, NULL);
+	r = spool_open(cfg->save_dir, &h->spool);
+	if (r < 0)
+		return r;
+	if (!realpath(cfg->save_dir, real))
+		return -errno;
+	if (cfg->db_file[0] == '/')
+		h->db_path = strdup(cfg->db_file);
+	else if (asprintf(&h->db_path, "%s/%s", real, cfg->db_file) < 0)
+		h->db_path = NULL;
+	if (!h->db_path)
+		return -ENOMEM;
+	return 0;
+}
+
+void httpd_release(struct httpd *h)
+{
+	spool_close(&h->spool);
+	free(h->db_path);
+	h->db_path = NULL;
+	pthread_mutex_destroy(&h->lock);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * routes.h - retrace-httpd's request handling: the libmicrohttpd access
+ * handler, one function per route, and the state of uploads in flight.
+ *
+ * Runs in the confined httpd only (it sees nothing but the spool). Every
+ * answer has a Content-Length (never chunked), so the RHEL 7/8 client's
+ * hand-written HTTP parser can read it; every refusal is logged once with
+ * the client address, the request and the reason.
+ */
+#ifndef RETRACE_ROUTES_H
+#define RETRACE_ROUTES_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "common/config.h"
+#include "common/spool.h"
+
+struct create_ctx;
+
+struct httpd {
+	const struct config *cfg;
+	struct spool spool;
+	char *db_path; /* statistics database, may not exist yet */
+
+	atomic_uint uploads;          /* POST /create bodies in flight */
+	atomic_ullong overloads;      /* 503 answers since start */
+	atomic_ullong tasks_created;  /* 201 answers since start */
+
+	pthread_mutex_t lock;         /* guards the list below */
+	struct create_ctx *active;    /* uploads in flight, for shutdown */
+	bool stopping;
+};
+
+/* The cls handed to MHD for each listener. */
+struct httpd_listener {
+	struct httpd *h;
+	bool tls;
+};
+
+int httpd_init(struct httpd *h, const struct config *cfg, int spool_dirfd_taken);
+void httpd_release(struct httpd *h);
+/* Abort every upload in flight, so that no connection stays suspended. */
+void httpd_abort_uploads(struct httpd *h);
+
+enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
+				     const char *method, const char *version,
+				     const char *upload_data, size_t *upload_data_size,
+				     void **req_cls);
+void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			     enum MHD_RequestTerminationCode toe);
+
+#endif

@@ -1,0 +1,787 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "upload.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "common/limits.h"
+#include "common/macro.h"
+#include "common/util.h"
+
+#define IN_CHUNK (64 * 1024)
+#define OUT_CHUNK (64 * 1024)
+
+static const struct {
+	const char *name;
+	uint64_t max;
+} crash_files[_CRASH_FILE_MAX] = {
+	[CRASH_FILE_COREDUMP] = { "coredump", 0 },
+	[CRASH_FILE_EXECUTABLE] = { "executable", 512 },
+	[CRASH_FILE_PACKAGE] = { "package", 128 },
+	[CRASH_FILE_PACKAGES] = { "packages", 1024 * 1024 },
+	[CRASH_FILE_OS_RELEASE] = { "os_release", 128 },
+	[CRASH_FILE_OS_RELEASE_IN_ROOTDIR] = { "os_release_in_rootdir", 128 },
+	[CRASH_FILE_ROOTDIR] = { "rootdir", 256 },
+	[CRASH_FILE_RELEASE] = { "release", 128 },
+	[CRASH_FILE_VMCORE] = { "vmcore", 0 },
+};
+
+const char *crash_file_name(enum crash_file f)
+{
+	return (unsigned)f < _CRASH_FILE_MAX ? crash_files[f].name : NULL;
+}
+
+enum crash_file crash_file_from_name(const char *name)
+{
+	for (unsigned i = 0; i < _CRASH_FILE_MAX; i++)
+		if (strcmp(name, crash_files[i].name) == 0)
+			return (enum crash_file)i;
+	return _CRASH_FILE_INVALID;
+}
+
+uint64_t crash_file_max_size(enum crash_file f)
+{
+	return (unsigned)f < _CRASH_FILE_MAX ? crash_files[f].max : 0;
+}
+
+enum decoder {
+	DEC_SNIFF,
+	DEC_RAW,
+	DEC_GZIP,
+	DEC_XZ,
+	DEC_END, /* compressed stream ended; the rest is ignored */
+};
+
+struct upload {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+
+	/* ring buffer between the network and the unpacker, under lock */
+	unsigned char *ring;
+	size_t ring_start, ring_len;
+	bool eof, aborted, done, producer_waiting;
+	uint64_t received;
+
+	upload_wake_fn suspend, resume;
+	void *userdata;
+
+	pthread_t thread;
+	bool thread_started;
+	int crash_dirfd;
+	struct upload_limits lim;
+	/* result: http_status/message are set once (first refusal wins) */
+	struct upload_result result;
+
+	/* unpacker thread only */
+	enum decoder dec;
+	z_stream zs;
+	bool zs_init;
+	lzma_stream xs;
+	bool xs_init;
+	unsigned char in[IN_CHUNK];
+	size_t in_len, in_off;
+	bool input_eof;
+	unsigned char out[OUT_CHUNK];
+	uint64_t decompressed;
+	uint64_t declared; /* sum of accepted entries' declared sizes */
+	uint64_t written_since_statvfs;
+	uint64_t free_at_start;
+};
+
+/* Record a refusal; the first one wins. Call with u->lock held. */
+static void refuse_locked(struct upload *u, int status, const char *fmt, ...) _printf_(3, 4);
+static void refuse_locked(struct upload *u, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (u->result.http_status != 0)
+		return;
+	u->result.http_status = status;
+	va_start(ap, fmt);
+	vsnprintf(u->result.message, sizeof(u->result.message), fmt, ap);
+	va_end(ap);
+}
+
+#define refuse(u, ...)                                                         \
+	do {                                                                   \
+		pthread_mutex_lock(&(u)->lock);                                \
+		refuse_locked((u), __VA_ARGS__);                               \
+		pthread_mutex_unlock(&(u)->lock);                              \
+	} while (0)
+
+/* A name from the archive, made safe to quote in a message and a log. */
+static void quote_name(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+	for (size_t i = 0; in && in[i] && o + 4 < outlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+		out[o++] = (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') ? (char)c : '?';
+		if (i >= 63) {
+			out[o++] = '.';
+			out[o++] = '.';
+			out[o++] = '.';
+			break;
+		}
+	}
+	out[o] = '\0';
+}
+
+/* A ".." path component anywhere. */
+static bool has_dotdot(const char *path)
+{
+	for (const char *p = path; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (p[0] == '.' && p[1] == '.' && (p[2] == '/' || p[2] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* --- the consumer side: pull bytes from the ring --------------------- */
+
+/*
+ * Append fresh input to u->in (after moving what is left to the front).
+ * Sets input_eof at the end of the body. Returns 0, or -1 when aborted.
+ */
+static int pull_input(struct upload *u)
+{
+	size_t n, room;
+
+	if (u->in_off > 0) {
+		memmove(u->in, u->in + u->in_off, u->in_len - u->in_off);
+		u->in_len -= u->in_off;
+		u->in_off = 0;
+	}
+	room = sizeof(u->in) - u->in_len;
+
+	pthread_mutex_lock(&u->lock);
+	while (u->ring_len == 0 && !u->eof && !u->aborted)
+		pthread_cond_wait(&u->cond, &u->lock);
+	if (u->aborted) {
+		pthread_mutex_unlock(&u->lock);
+		return -1;
+	}
+	if (u->ring_len == 0) {
+		u->input_eof = true;
+		pthread_mutex_unlock(&u->lock);
+		return 0;
+	}
+	n = MIN(u->ring_len, room);
+	/* the ring may wrap: copy in up to two pieces */
+	{
+		size_t first = MIN(n, UPLOAD_RING_SIZE - u->ring_start);
+		memcpy(u->in + u->in_len, u->ring + u->ring_start, first);
+		memcpy(u->in + u->in_len + first, u->ring, n - first);
+	}
+	u->ring_start = (u->ring_start + n) % UPLOAD_RING_SIZE;
+	u->ring_len -= n;
+	u->in_len += n;
+	if (u->producer_waiting) {
+		u->producer_waiting = false;
+		u->resume(u->userdata);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return 0;
+}
+
+static ssize_t count_out(struct upload *u, size_t n)
+{
+	u->decompressed += n;
+	/*
+	 * Tar headers and padding are small; the rest is file data, which
+	 * never exceeds the declared sizes (<= max_unpacked). More than that
+	 * is a bomb of headers or junk.
+	 */
+	if (u->decompressed > u->declared + UPLOAD_TAR_OVERHEAD) {
+		refuse(u, 413, "Specified archive's content is too large");
+		return -1;
+	}
+	return (ssize_t)n;
+}
+
+static int start_decoder(struct upload *u)
+{
+	static const unsigned char xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0x00 };
+	size_t avail = u->in_len - u->in_off;
+	const unsigned char *p = u->in + u->in_off;
+
+	if (avail >= 6 && memcmp(p, xz_magic, 6) == 0) {
+		lzma_stream init = LZMA_STREAM_INIT;
+		u->xs = init;
+		if (lzma_stream_decoder(&u->xs, UPLOAD_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
+			refuse(u, 500, "Unable to start the xz decoder");
+			return -1;
+		}
+		u->xs_init = true;
+		u->dec = DEC_XZ;
+	} else if (avail >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+		memset(&u->zs, 0, sizeof(u->zs));
+		/* 16 + 15: gzip wrapper only, 32 KiB window: constant memory. */
+		if (inflateInit2(&u->zs, 16 + 15) != Z_OK) {
+			refuse(u, 500, "Unable to start the gzip decoder");
+			return -1;
+		}
+		u->zs_init = true;
+		u->dec = DEC_GZIP;
+	} else {
+		u->dec = DEC_RAW;
+	}
+	return 0;
+}
+
+static ssize_t read_gzip(struct upload *u, const void **buf)
+{
+	for (;;) {
+		int zr;
+
+		if (u->in_off == u->in_len && !u->input_eof && pull_input(u) < 0)
+			return -1;
+		u->zs.next_in = u->in + u->in_off;
+		u->zs.avail_in = (uInt)(u->in_len - u->in_off);
+		u->zs.next_out = u->out;
+		u->zs.avail_out = sizeof(u->out);
+		zr = inflate(&u->zs, Z_NO_FLUSH);
+		u->in_off = u->in_len - u->zs.avail_in;
+		size_t produced = sizeof(u->out) - u->zs.avail_out;
+
+		if (zr == Z_STREAM_END) {
+			/* Another gzip member may follow (gzip -c a b). */
+			while (!u->input_eof && u->in_len - u->in_off < 2)
+				if (pull_input(u) < 0)
+					return -1;
+			if (u->in_len - u->in_off >= 2 && u->in[u->in_off] == 0x1f &&
+			    u->in[u->in_off + 1] == 0x8b)
+				inflateReset(&u->zs);
+			else
+				u->dec = DEC_END;
+		} else if (zr == Z_BUF_ERROR && u->input_eof && produced == 0) {
+			refuse(u, 400, "The gzip data is truncated");
+			return -1;
+		} else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			refuse(u, 400, "The gzip data is corrupt");
+			return -1;
+		}
+		if (produced > 0) {
+			*buf = u->out;
+			return count_out(u, produced);
+		}
+		if (u->dec == DEC_END)
+			return 0;
+	}
+}
+
+static ssize_t read_xz(struct upload *u, const void **buf)
+{
+	for (;;) {
+		lzma_ret xr;
+
+		if (u->in_off == u->in_len && !u->input_eof && pull_input(u) < 0)
+			return -1;
+		u->xs.next_in = u->in + u->in_off;
+		u->xs.avail_in = u->in_len - u->in_off;
+		u->xs.next_out = u->out;
+		u->xs.avail_out = sizeof(u->out);
+		xr = lzma_code(&u->xs, u->input_eof ? LZMA_FINISH : LZMA_RUN);
+		u->in_off = u->in_len - u->xs.avail_in;
+		size_t produced = sizeof(u->out) - u->xs.avail_out;
+
+		switch (xr) {
+		case LZMA_OK:
+			break;
+		case LZMA_STREAM_END:
+			u->dec = DEC_END;
+			break;
+		case LZMA_MEMLIMIT_ERROR:
+			refuse(u, 413,
+			       "The xz data needs more than %llu MiB of memory to decompress "
+			       "(use xz -6 or lower)",
+			       (unsigned long long)(UPLOAD_XZ_MEMLIMIT / MIB_BYTES));
+			return -1;
+		case LZMA_BUF_ERROR:
+			if (u->input_eof) {
+				refuse(u, 400, "The xz data is truncated");
+				return -1;
+			}
+			break;
+		default:
+			refuse(u, 400, "The xz data is corrupt (liblzma error %d)", (int)xr);
+			return -1;
+		}
+		if (produced > 0) {
+			*buf = u->out;
+			return count_out(u, produced);
+		}
+		if (u->dec == DEC_END)
+			return 0;
+		if (u->input_eof && xr == LZMA_OK && u->xs.avail_in == 0) {
+			refuse(u, 400, "The xz data is truncated");
+			return -1;
+		}
+	}
+}
+
+/* libarchive's read callback: decompressed tar bytes, 0 at the end. */
+static la_ssize_t read_cb(struct archive *a, void *userdata, const void **buf)
+{
+	struct upload *u = userdata;
+	(void)a;
+
+	if (u->dec == DEC_SNIFF) {
+		/* Collect enough bytes to recognise the compression. */
+		while (!u->input_eof && u->in_len - u->in_off < 6)
+			if (pull_input(u) < 0)
+				return -1;
+		if (start_decoder(u) < 0)
+			return -1;
+	}
+
+	switch (u->dec) {
+	case DEC_RAW:
+		if (u->in_off == u->in_len) {
+			if (u->input_eof)
+				return 0;
+			if (pull_input(u) < 0)
+				return -1;
+			if (u->input_eof)
+				return 0;
+		}
+		*buf = u->in + u->in_off;
+		{
+			size_t n = u->in_len - u->in_off;
+			u->in_off = u->in_len;
+			return count_out(u, n);
+		}
+	case DEC_GZIP:
+		return read_gzip(u, buf);
+	case DEC_XZ:
+		return read_xz(u, buf);
+	case DEC_END:
+	default:
+		return 0;
+	}
+}
+
+/* --- the unpacker ------------------------------------------------------ */
+
+static uint64_t free_bytes(int fd)
+{
+	struct statvfs sv;
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	return (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+}
+
+static int pwrite_all(int fd, const void *data, size_t len, off_t off)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+static int write_entry(struct upload *u, struct archive *a, const char *name, uint64_t size)
+{
+	_cleanup_close_ int fd = -1;
+
+	/* The name is one of our constant allowed names: no path from the archive. */
+	fd = openat(u->crash_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    0640);
+	if (fd < 0) {
+		refuse(u, 500, "Unable to create '%s': %s", name, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		const void *buf;
+		size_t len;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &buf, &len, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			refuse(u, 400, "The archive is corrupt or truncated: %s",
+			       archive_error_string(a) ? archive_error_string(a) : "read error");
+			return -1;
+		}
+		if (off < 0 || (uint64_t)off > size || len > size - (uint64_t)off) {
+			refuse(u, 400, "The archive is corrupt: data of '%s' past its declared size",
+			       name);
+			return -1;
+		}
+		if (len == 0)
+			continue;
+		int w = pwrite_all(fd, buf, len, (off_t)off);
+		if (w < 0) {
+			if (w == -ENOSPC || w == -EDQUOT)
+				refuse(u, 507, "There is not enough storage space on the server");
+			else
+				refuse(u, 500, "Unable to write '%s': %s", name, strerror(-w));
+			return -1;
+		}
+		u->written_since_statvfs += len;
+		if (u->written_since_statvfs >= UPLOAD_STATVFS_EVERY) {
+			/* Other uploads and tasks use the same disk: look again. */
+			u->written_since_statvfs = 0;
+			if (free_bytes(fd) < u->lim.min_storage_left) {
+				refuse(u, 507, "There is not enough storage space on the server");
+				return -1;
+			}
+		}
+	}
+	/* Holes at the end of a sparse file, and the file's full size. */
+	if (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0) {
+		refuse(u, errno == ENOSPC ? 507 : 500, "Unable to write '%s': %s", name,
+		       strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int check_entry(struct upload *u, struct archive_entry *e, enum crash_file *ret)
+{
+	const char *path = archive_entry_pathname(e);
+	char q[80];
+	enum crash_file f;
+	uint64_t size, max;
+	mode_t type = archive_entry_filetype(e);
+
+	quote_name(path, q, sizeof(q));
+	if (archive_entry_hardlink(e)) {
+		refuse(u, 403, "Hard links are not allowed to be in the archive ('%s')", q);
+		return -1;
+	}
+	if (type == AE_IFLNK) {
+		refuse(u, 403, "Symlinks are not allowed to be in the archive ('%s')", q);
+		return -1;
+	}
+	if (type == AE_IFDIR) {
+		refuse(u, 403, "Directories are not allowed to be in the archive ('%s')", q);
+		return -1;
+	}
+	if (type != AE_IFREG) {
+		refuse(u, 403, "Devices, fifos and sockets are not allowed to be in the archive ('%s')",
+		       q);
+		return -1;
+	}
+	if (!path || !*path) {
+		refuse(u, 403, "An archive member has no name");
+		return -1;
+	}
+	if (path[0] == '/') {
+		refuse(u, 403, "Absolute paths are not allowed in the archive ('%s')", q);
+		return -1;
+	}
+	if (has_dotdot(path)) {
+		refuse(u, 403, "Paths with '..' are not allowed in the archive ('%s')", q);
+		return -1;
+	}
+	/* tar -C dir ./coredump writes "./coredump": the same file. */
+	if (path[0] == '.' && path[1] == '/')
+		path += 2;
+	f = crash_file_from_name(path);
+	if (f < 0) {
+		refuse(u, 403, "File '%s' is not allowed to be in the archive", q);
+		return -1;
+	}
+	if (u->result.files & (1U << f)) {
+		refuse(u, 403, "File '%s' appears twice in the archive", crash_file_name(f));
+		return -1;
+	}
+	size = archive_entry_size_is_set(e) ? (uint64_t)archive_entry_size(e) : 0;
+	if (archive_entry_size(e) < 0) {
+		refuse(u, 400, "The archive is corrupt: negative size of '%s'", q);
+		return -1;
+	}
+	if (u->free_at_start < u->lim.min_storage_left ||
+	    u->free_at_start - u->lim.min_storage_left < u->declared + size) {
+		refuse(u, 507, "There is not enough storage space on the server");
+		return -1;
+	}
+	if (size > u->lim.max_unpacked || u->declared + size > u->lim.max_unpacked) {
+		refuse(u, 413, "Specified archive's content is too large");
+		return -1;
+	}
+	max = crash_file_max_size(f);
+	if (max > 0 && size > max) {
+		refuse(u, 403, "The '%s' file is larger than expected", crash_file_name(f));
+		return -1;
+	}
+	*ret = f;
+	u->declared += size;
+	return 0;
+}
+
+static void unpack(struct upload *u)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+
+	if (!a) {
+		refuse(u, 500, "Unable to start the archive reader");
+		return;
+	}
+	/* tar only (ustar, pax, GNU, v7); compression is ours, above. */
+	archive_read_support_format_tar(a);
+	if (archive_read_open(a, u, NULL, read_cb, NULL) != ARCHIVE_OK) {
+		refuse(u, 400, "The archive is corrupt or truncated: %s",
+		       archive_error_string(a) ? archive_error_string(a) : "cannot read it");
+		archive_read_free(a);
+		return;
+	}
+	for (unsigned n = 0;; n++) {
+		enum crash_file f;
+		int r;
+
+		if (n >= UPLOAD_MAX_ENTRIES) {
+			refuse(u, 403, "The archive has too many members");
+			break;
+		}
+		r = archive_read_next_header(a, &e);
+		if (r == ARCHIVE_EOF)
+			break;
+		if (r < ARCHIVE_WARN) {
+			refuse(u, 400, "The archive is corrupt or truncated: %s",
+			       archive_error_string(a) ? archive_error_string(a) : "bad header");
+			break;
+		}
+		if (check_entry(u, e, &f) < 0)
+			break;
+		if (write_entry(u, a, crash_file_name(f), (uint64_t)MAX(archive_entry_size(e), 0)) < 0)
+			break;
+		pthread_mutex_lock(&u->lock);
+		u->result.files |= 1U << f;
+		u->result.unpacked = u->declared;
+		pthread_mutex_unlock(&u->lock);
+	}
+	archive_read_free(a);
+}
+
+static void *unpack_thread(void *userdata)
+{
+	struct upload *u = userdata;
+
+	unpack(u);
+	pthread_mutex_lock(&u->lock);
+	u->done = true;
+	if (u->producer_waiting) {
+		u->producer_waiting = false;
+		u->resume(u->userdata);
+	}
+	pthread_mutex_unlock(&u->lock);
+	return NULL;
+}
+
+/* --- the producer side ------------------------------------------------- */
+
+int upload_new(int crash_dirfd, const struct upload_limits *limits, upload_wake_fn suspend,
+	       upload_wake_fn resume, void *userdata, struct upload **ret)
+{
+	struct upload *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u)
+		return -ENOMEM;
+	u->ring = malloc(UPLOAD_RING_SIZE);
+	if (!u->ring) {
+		free(u);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	u->crash_dirfd = crash_dirfd;
+	u->lim = *limits;
+	u->suspend = suspend;
+	u->resume = resume;
+	u->userdata = userdata;
+	u->dec = DEC_SNIFF;
+	u->free_at_start = free_bytes(crash_dirfd);
+
+	r = pthread_create(&u->thread, NULL, unpack_thread, u);
+	if (r != 0) {
+		upload_free(u);
+		return -r;
+	}
+	u->thread_started = true;
+	*ret = u;
+	return 0;
+}
+
+enum upload_progress upload_feed(struct upload *u, const void *data, size_t len,
+				 size_t *ret_consumed)
+{
+	size_t n = 0;
+	enum upload_progress p = UPLOAD_MORE;
+
+	pthread_mutex_lock(&u->lock);
+	if (u->received + len > u->lim.max_packed) {
+		/* The body is longer than allowed, whatever Content-Length said. */
+		refuse_locked(u, 413, "Specified archive is too large");
+		u->aborted = true;
+		pthread_cond_broadcast(&u->cond);
+	}
+	u->received += len;
+	u->result.received = u->received;
+	if (u->done || u->aborted || u->result.http_status != 0) {
+		/* Refused: read and drop the rest of the body. */
+		n = len;
+	} else {
+		size_t space = UPLOAD_RING_SIZE - u->ring_len;
+		size_t end = (u->ring_start + u->ring_len) % UPLOAD_RING_SIZE;
+		size_t first;
+
+		n = MIN(len, space);
+		first = MIN(n, UPLOAD_RING_SIZE - end);
+		memcpy(u->ring + end, data, first);
+		memcpy(u->ring, (const unsigned char *)data + first, n - first);
+		u->ring_len += n;
+		if (n > 0)
+			pthread_cond_broadcast(&u->cond);
+		if (n < len) {
+			/* Not counted yet: it will be offered again. */
+			u->received -= len - n;
+			u->result.received = u->received;
+			u->producer_waiting = true;
+			u->suspend(u->userdata);
+			p = UPLOAD_WAIT;
+		}
+	}
+	pthread_mutex_unlock(&u->lock);
+	*ret_consumed = n;
+	return p;
+}
+
+enum upload_progress upload_end(struct upload *u)
+{
+	enum upload_progress p;
+
+	pthread_mutex_lock(&u->lock);
+	u->eof = true;
+	pthread_cond_broadcast(&u->cond);
+	if (u->done) {
+		p = UPLOAD_DONE;
+	} else {
+		u->producer_waiting = true;
+		u->suspend(u->userdata);
+		p = UPLOAD_WAIT;
+	}
+	pthread_mutex_unlock(&u->lock);
+	return p;
+}
+
+void upload_abort(struct upload *u)
+{
+	pthread_mutex_lock(&u->lock);
+	refuse_locked(u, 400, "The upload was aborted");
+	u->aborted = true;
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void upload_get_result(struct upload *u, struct upload_result *ret)
+{
+	pthread_mutex_lock(&u->lock);
+	*ret = u->result;
+	pthread_mutex_unlock(&u->lock);
+}
+
+void upload_free(struct upload *u)
+{
+	if (!u)
+		return;
+	if (u->thread_started) {
+		pthread_mutex_lock(&u->lock);
+		u->aborted = true;
+		u->producer_waiting = false; /* nobody to resume any more */
+		pthread_cond_broadcast(&u->cond);
+		pthread_mutex_unlock(&u->lock);
+		pthread_join(u->thread, NULL);
+	}
+	if (u->zs_init)
+		inflateEnd(&u->zs);
+	if (u->xs_init)
+		lzma_end(&u->xs);
+	pthread_cond_destroy(&u->cond);
+	pthread_mutex_destroy(&u->lock);
+	free(u->ring);
+	free(u);
+}
+
+/* --- a blocking driver for tests and fuzzing --------------------------- */
+
+struct blocking {
+	pthread_mutex_t m;
+	pthread_cond_t c;
+	bool suspended;
+};
+
+static void blocking_suspend(void *userdata)
+{
+	struct blocking *b = userdata;
+	pthread_mutex_lock(&b->m);
+	b->suspended = true;
+	pthread_mutex_unlock(&b->m);
+}
+
+static void blocking_resume(void *userdata)
+{
+	struct blocking *b = userdata;
+	pthread_mutex_lock(&b->m);
+	b->suspended = false;
+	pthread_cond_signal(&b->c);
+	pthread_mutex_unlock(&b->m);
+}
+
+static void blocking_wait(struct blocking *b)
+{
+	pthread_mutex_lock(&b->m);
+	while (b->suspended)
+		pthread_cond_wait(&b->c, &b->m);
+	pthread_mutex_unlock(&b->m);
+}
+
+int upload_run_buffer(int crash_dirfd, const struct upload_limits *limits, const void *data,
+		      size_t len, size_t chunk, struct upload_result *ret)
+{
+	struct blocking b = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
+	struct upload *u = NULL;
+	const unsigned char *p = data;
+	int r;
+
+	r = upload_new(crash_dirfd, limits, blocking_suspend, blocking_resume, &b, &u);
+	if (r < 0)
+		return r;
+	if (chunk == 0)
+		chunk = 65536;
+	while (len > 0) {
+		size_t used;
+		if (upload_feed(u, p, MIN(len, chunk), &used) == UPLOAD_WAIT)
+			blocking_wait(&b);
+		p += used;
+		len -= used;
+	}
+	while (upload_end(u) == UPLOAD_WAIT)
+		blocking_wait(&b);
+	upload_get_result(u, ret);
+	upload_free(u);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * confine.h - shut a daemon into one directory before it serves anything.
+ *
+ * confine_daemon() gives the calling process a mount namespace whose root is
+ * an empty read-only tmpfs holding nothing but `dir` (bound at its own path,
+ * nosuid, nodev, noexec), then drops every privilege: when started as root
+ * it switches to `user`; otherwise it does the mounting in a user namespace
+ * of its own and keeps its uid. Afterwards: no capabilities in any set,
+ * bounding set empty, no_new_privs, not dumpable.
+ *
+ * Must be called while the process has a single thread (unshare of the user
+ * and mount namespaces requires it), after everything outside `dir` it needs
+ * was opened (config, TLS key, log file, policy) and before the seccomp
+ * filter is loaded. Errors come back as a message in *ret_error; the caller
+ * logs it and exits.
+ */
+#ifndef RETRACE_CONFINE_H
+#define RETRACE_CONFINE_H
+
+int confine_daemon(const char *dir, const char *user, char **ret_error);
+
+/* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
+int caps_drop_all(void);
+
+#endif

@@ -1,0 +1,189 @@
+# Shared helpers for the integration tests (sourced by tests/integration/*.t).
+# TAP output for prove; every test starts real binaries on 127.0.0.1.
+set -u
+
+: "${RETRACE_BUILD:?run the integration tests through make check}"
+: "${RETRACE_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+BIN=$RETRACE_BUILD/bin
+TOOLS=$RETRACE_BUILD/tests
+SHARED=$(cd "$RETRACE_SRC/.." && pwd)/shared
+export LC_ALL=C
+
+tap_n=0
+tap_failed=0
+
+ok() { # ok CONDITION-EXIT-CODE NAME
+	tap_n=$((tap_n + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $tap_n - $2"
+	else
+		echo "not ok $tap_n - $2"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+check() { # check NAME COMMAND... : the command must succeed
+	name=$1
+	shift
+	"$@" >/dev/null 2>&1
+	ok $? "$name"
+}
+
+is() { # is GOT WANT NAME
+	if [ "$1" = "$2" ]; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want: '$2'"
+	fi
+}
+
+like() { # like GOT SUBSTRING NAME
+	case "$1" in
+	*"$2"*) ok 0 "$3" ;;
+	*)
+		ok 1 "$3"
+		echo "#   got:  '$1'"
+		echo "#   want it to contain: '$2'"
+		;;
+	esac
+}
+
+diag() { echo "# $*"; }
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_n" -gt 0 ] || { echo "# no test ran"; exit 1; }
+	[ "$tap_failed" -eq 0 ]
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+# --- a server of our own --------------------------------------------------
+# The test tree lives in /tmp; the daemon runs as nobody when we are root
+# (as a production server runs as an unprivileged user), as ourselves
+# otherwise.
+T=$(mktemp -d /tmp/retrace-it.XXXXXX)
+chmod 755 "$T"
+mkdir -p "$T/spool" "$T/log"
+HTTPD_PID=
+if [ "$(id -u)" = 0 ]; then
+	RUN_AS="setpriv --reuid=nobody --regid=nogroup --clear-groups --"
+	chown nobody:nogroup "$T/spool" "$T/log"
+else
+	RUN_AS=
+fi
+
+cleanup() {
+	if [ -n "$HTTPD_PID" ]; then
+		kill "$HTTPD_PID" 2>/dev/null
+		wait "$HTTPD_PID" 2>/dev/null
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+random_port() {
+	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+}
+
+# write_config [EXTRA-LINES]: $T/conf for a server on $PORT
+write_config() {
+	PORT=${PORT:-$(random_port)}
+	cat >"$T/conf" <<EOC
+[retrace]
+Listen = 127.0.0.1:$PORT
+SaveDir = $T/spool
+LogDir = $T/log
+RepoDir = $T/repo
+RequireHTTPS = 0
+MinStorageLeft = 1
+RunAsUser = nobody
+SeccompPolicyDir = $RETRACE_SRC/policy/seccomp
+$1
+EOC
+}
+
+# start_httpd: start $BIN/retrace-httpd -c $T/conf, wait until it answers
+start_httpd() {
+	for attempt in 1 2 3 4 5; do
+		$RUN_AS "$BIN/retrace-httpd" -c "$T/conf" ${RETRACE_HTTPD_ARGS:-} >"$T/httpd.out" 2>&1 &
+		HTTPD_PID=$!
+		for i in $(seq 1 50); do
+			if curl -s -o /dev/null "http://127.0.0.1:$PORT/settings" 2>/dev/null; then
+				return 0
+			fi
+			kill -0 "$HTTPD_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		wait "$HTTPD_PID" 2>/dev/null
+		HTTPD_PID=
+		if grep -q "Address already in use" "$T/httpd.out"; then
+			sed -i "s/^Listen = 127.0.0.1:$PORT/Listen = 127.0.0.1:$(random_port)/" "$T/conf"
+			PORT=$(sed -n 's/^Listen = 127.0.0.1://p' "$T/conf")
+			continue
+		fi
+		break
+	done
+	diag "retrace-httpd did not start:"
+	sed 's/^/#   /' "$T/httpd.out"
+	return 1
+}
+
+stop_httpd() {
+	[ -n "$HTTPD_PID" ] || return 0
+	kill "$HTTPD_PID"
+	wait "$HTTPD_PID"
+	rc=$?
+	HTTPD_PID=
+	return $rc
+}
+
+URL() { echo "http://127.0.0.1:$PORT$1"; }
+
+# http_code METHOD PATH [curl args...]: prints the status code
+http_code() {
+	m=$1
+	p=$2
+	shift 2
+	curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -X "$m" "$@" "$(URL "$p")"
+}
+
+header_value() { # header_value NAME: from the last response
+	tr -d '\r' <"$T/headers" | sed -n "s/^$1: //Ip" | head -n 1
+}
+
+body() { cat "$T/body"; }
+
+# The crash directory a client would send.
+make_crash_dir() {
+	d=$T/crash
+	rm -rf "$d"
+	mkdir -p "$d"
+	head -c 200000 /dev/urandom >"$d/coredump"
+	printf '/usr/bin/sleep' >"$d/executable"
+	printf 'coreutils-9.3-1.fc39' >"$d/package"
+	printf 'Fedora release 39 (Thirty Nine)' >"$d/os_release"
+	echo "$d"
+}
+
+# upload FILE CONTENT-TYPE [curl args]: POST /create, prints the status code
+upload() {
+	f=$1
+	ct=$2
+	shift 2
+	curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -H "Content-Type: $ct" \
+		--data-binary "@$f" "$@" "$(URL /create)"
+}
+
+spool_tasks() { # number of task directories
+	find "$T/spool" -mindepth 1 -maxdepth 1 -name '[1-9]*' | wc -l
+}
+
+incoming_left() { # entries left in .incoming
+	find "$T/spool/.incoming" -mindepth 1 -maxdepth 1 | wc -l
+}

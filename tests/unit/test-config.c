@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../common/config.h"
+#include "../lib/tap.h"
+
+static char path[] = "/tmp/retrace-test-config-XXXXXX";
+
+static int load(const char *text, struct config *c, char **err)
+{
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return config_load(path, c, err);
+}
+
+static void expect_error(const char *text, const char *want, const char *name)
+{
+	struct config c;
+	char *err = NULL;
+	char full[512];
+	int r = load(text, &c, &err);
+
+	snprintf(full, sizeof(full), "%s:%s", path, want);
+	ok(r == -EINVAL && err && strstr(err, full), "%s", name);
+	if (err && !strstr(err, full))
+		printf("#   got '%s', want it to contain '%s'\n", err, full);
+	if (r == 0)
+		config_release(&c);
+	free(err);
+}
+
+int main(void)
+{
+	struct config c;
+	char *err = NULL;
+	int fd = mkstemp(path);
+	close(fd);
+
+	is_int(config_defaults(&c), 0, "defaults");
+	ok(c.require_https && !c.allow_api_delete && !c.allow_interactive, "default booleans");
+	is_int(c.max_parallel_tasks, 10, "MaxParallelTasks default");
+	ok(c.max_packed_size == 30ULL << 20, "MaxPackedSize default 30 MiB in bytes");
+	ok(c.max_unpacked_size == 600ULL << 20, "MaxUnpackedSize default 600 MiB");
+	ok(c.min_storage_left == 10240ULL << 20, "MinStorageLeft default 10240 MiB");
+	is_int(c.delete_task_after, 120, "DeleteTaskAfter default");
+	is_str(c.save_dir, "/var/spool/retrace-server", "SaveDir default");
+	is_str(c.listen, "", "Listen default empty");
+	config_release(&c);
+
+	is_int(load("# comment\n[retrace]\nRequireHTTPS = 0\nallowapidelete=yes\n"
+		    "MaxPackedSize = 5\nListen = 127.0.0.1:8080\nSaveDir = /srv/spool\n"
+		    "DeleteTaskAfter = -1\n",
+		    &c, &err),
+	       0, "valid file loads");
+	ok(!c.require_https && c.allow_api_delete, "booleans parsed, keys case-insensitive");
+	ok(c.max_packed_size == 5ULL << 20, "MaxPackedSize in bytes");
+	is_str(c.listen, "127.0.0.1:8080", "Listen");
+	is_str(c.save_dir, "/srv/spool", "SaveDir");
+	is_int(c.delete_task_after, -1, "negative hours allowed");
+	ok(c.warnings == NULL, "no warnings");
+	config_release(&c);
+
+	is_int(load("[retrace]\nAuthGroup = retrace\nWorkDir = /tmp\n", &c, &err), 0,
+	       "obsolete keys accepted");
+	ok(c.warnings && strstr(c.warnings, ":2: key 'AuthGroup'"), "obsolete key warned with line");
+	config_release(&c);
+
+	expect_error("[retrace]\nNoSuchKey = 1\n", "2: unknown key 'NoSuchKey'", "unknown key");
+	expect_error("[retrace]\n\n[other]\nX = 1\n", "3: unknown section '[other]'", "unknown section");
+	expect_error("RequireHTTPS = 1\n", "1: key outside of the [retrace] section", "key before section");
+	expect_error("[retrace]\nRequireHTTPS = maybe\n", "2: RequireHTTPS = 'maybe'", "bad boolean");
+	expect_error("[retrace]\nMaxParallelTasks = 0\n", "2: MaxParallelTasks", "MaxParallelTasks 0");
+	expect_error("[retrace]\nMaxPackedSize = -3\n", "2: MaxPackedSize", "negative size");
+	expect_error("[retrace]\nMaxPackedSize = 99999999999999999999\n", "2: MaxPackedSize", "huge size");
+	expect_error("[retrace]\nSaveDir = relative/dir\n", "2: SaveDir", "relative path");
+	expect_error("[retrace]\nListen = localhost:80\n", "2: Listen", "bad listen address");
+	expect_error("[retrace]\nMaxQueuedTasks = 1\nmaxqueuedtasks = 2\n", "3: key 'MaxQueuedTasks' set twice", "duplicate key");
+	expect_error("[retrace]\njunk line\n", "2: expected 'Key = value'", "line without =");
+	expect_error("[retrace\n", "1: malformed section header", "malformed section");
+	expect_error("[retrace]\nTLSListen = 127.0.0.1:8443\n", " TLSListen is set but", "TLS without key");
+
+	is_int(config_load("/nonexistent/retrace.conf", &c, &err), -EINVAL, "missing file fails");
+	ok(err && strstr(err, "/nonexistent/retrace.conf: cannot open"), "missing file message");
+	free(err);
+
+	unlink(path);
+	return tap_done();
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../common/fsutil.h"
+#include "../../common/spool.h"
+#include "../lib/tap.h"
+
+int main(void)
+{
+	char dir[] = "/tmp/retrace-test-spool-XXXXXX";
+	char pw[SPOOL_PASSWORD_LEN + 1], name[SPOOL_INCOMING_NAME_LEN + 1];
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	unsigned counts[256] = { 0 };
+	struct spool sp;
+	struct task_state st;
+	uint32_t id = 0, id2 = 0;
+	unsigned running = 99, queued = 99;
+	int fd = -1, tfd = -1;
+	bool alnum = true;
+
+	ok(mkdtemp(dir) != NULL, "mkdtemp");
+	is_int(spool_open(dir, &sp), 0, "spool_open creates bookkeeping dirs");
+
+	/* Passwords: right length and alphabet, and all 62 symbols appear. */
+	for (int i = 0; i < 400; i++) {
+		spool_password_new(pw);
+		if (strlen(pw) != SPOOL_PASSWORD_LEN)
+			alnum = false;
+		for (size_t j = 0; j < strlen(pw); j++) {
+			unsigned char c = (unsigned char)pw[j];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')))
+				alnum = false;
+			counts[c]++;
+		}
+	}
+	ok(alnum, "passwords are 32 chars of [a-zA-Z0-9]");
+	{
+		unsigned seen = 0, lo = ~0U, hi = 0;
+		for (int c = 0; c < 256; c++) {
+			if (!counts[c])
+				continue;
+			seen++;
+			lo = counts[c] < lo ? counts[c] : lo;
+			hi = counts[c] > hi ? counts[c] : hi;
+		}
+		is_int(seen, 62, "every symbol of the alphabet occurs");
+		/* 12800 symbols, 206 expected each: a modulo bias would skew 0-9a-h. */
+		ok(lo > 120 && hi < 300, "symbol counts are roughly uniform (%u..%u)", lo, hi);
+	}
+
+	is_int(spool_task_id_parse("123456789", 9, &id), 0, "id parse");
+	is_int(id, 123456789, "id value");
+	is_int(spool_task_id_parse("023456789", 9, &id), -EINVAL, "id with leading zero");
+	is_int(spool_task_id_parse("12345678", 8, &id), -EINVAL, "id too short");
+	is_int(spool_task_id_parse("1234567890", 10, &id), -EINVAL, "id too long");
+	is_int(spool_task_id_parse("12345678a", 9, &id), -EINVAL, "id not numeric");
+
+	is_int(spool_incoming_new(&sp, name, &fd), 0, "incoming dir created");
+	ok(strlen(name) == SPOOL_INCOMING_NAME_LEN, "incoming name length");
+	spool_password_new(pw);
+	is_int(spool_incoming_commit(&sp, name, fd, TASK_RETRACE, pw, &id), 0, "commit");
+	close(fd);
+	ok(id >= 100000000 && id <= 999999999, "task id has 9 digits");
+	spool_task_id_format(id, idstr);
+	ok(file_exists_at(sp.dirfd, idstr), "task directory exists");
+	{
+		char p[64];
+		snprintf(p, sizeof(p), ".incoming/%s", name);
+		ok(!file_exists_at(sp.dirfd, p), "incoming directory is gone");
+		snprintf(p, sizeof(p), ".queue/%s", idstr);
+		ok(file_exists_at(sp.dirfd, p), "task is queued");
+	}
+	is_int(spool_count(&sp, &running, &queued), 0, "count");
+	ok(running == 0 && queued == 1, "one queued, none running");
+
+	is_int(spool_task_open(&sp, id, &tfd), 0, "task open");
+	is_int(spool_task_check_password(tfd, pw, strlen(pw)), 0, "right password");
+	pw[0] ^= 1;
+	is_int(spool_task_check_password(tfd, pw, strlen(pw)), -EACCES, "wrong password");
+	is_int(spool_task_check_password(tfd, pw, 0), -EACCES, "empty password");
+	pw[0] ^= 1;
+	{
+		char *stored = NULL;
+		read_file_at(tfd, "password", 256, &stored, NULL);
+		ok(stored && strstr(stored, "sha256:") == stored && !strstr(stored, pw),
+		   "password stored only as a hash");
+		free(stored);
+	}
+	is_int(spool_task_read_state(tfd, &st), 0, "read state");
+	ok(!st.finished && st.status == TASK_STATUS_QUEUED && st.type == TASK_RETRACE, "state queued");
+	is_str(task_status_message(st.status), "Waiting for a free retrace slot", "queued message");
+
+	/* Finished task: finished_time and retrace_backtrace. */
+	create_file_at(tfd, "retrace_backtrace", "bt\n", 3, 0640);
+	create_file_at(tfd, "finished_time", "1\n", 2, 0640);
+	write_file_at(tfd, "status", "success", 7, 0640, true);
+	is_int(spool_task_read_state(tfd, &st), 0, "read finished state");
+	ok(st.finished && st.has_backtrace && st.status == TASK_STATUS_SUCCESS, "state success");
+	write_file_at(tfd, "status", "bogus", 5, 0640, true);
+	is_int(spool_task_read_state(tfd, &st), -EBADMSG, "bogus status refused");
+	close(tfd);
+
+	/* A second task and deletion rules. */
+	is_int(spool_incoming_new(&sp, name, &fd), 0, "second incoming");
+	is_int(spool_incoming_commit(&sp, name, fd, TASK_VMCORE, pw, &id2), 0, "second commit");
+	close(fd);
+	ok(id2 != id, "ids differ");
+	spool_task_id_format(id2, idstr);
+	{
+		char from[64], to[64];
+		snprintf(from, sizeof(from), ".queue/%s", idstr);
+		snprintf(to, sizeof(to), ".running/%s", idstr);
+		renameat(sp.dirfd, from, sp.dirfd, to);
+	}
+	is_int(spool_count(&sp, &running, &queued), 0, "count again");
+	ok(running == 1 && queued == 1, "one running, one queued");
+	is_int(spool_task_delete(&sp, id2), -EBUSY, "running task cannot be deleted");
+	is_int(spool_task_delete(&sp, id), 0, "queued/finished task deleted");
+	spool_task_id_format(id, idstr);
+	ok(!file_exists_at(sp.dirfd, idstr), "deleted task is gone");
+	is_int(spool_task_delete(&sp, id), -ENOENT, "deleting twice is ENOENT");
+	is_int(spool_task_open(&sp, id, &tfd), -ENOENT, "open deleted task");
+
+	/* Discard leaves nothing. */
+	is_int(spool_incoming_new(&sp, name, &fd), 0, "third incoming");
+	close(fd);
+	is_int(spool_incoming_discard(&sp, name), 0, "discard");
+	{
+		char p[64];
+		snprintf(p, sizeof(p), ".incoming/%s", name);
+		ok(!file_exists_at(sp.dirfd, p), "discarded incoming is gone");
+	}
+
+	spool_close(&sp);
+	rm_rf_at(AT_FDCWD, dir);
+	return tap_done();
+}

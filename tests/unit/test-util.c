@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "../../common/util.h"
+#include "../lib/tap.h"
+
+int main(void)
+{
+	uint64_t u = 0;
+	int64_t i = 0;
+	bool b = false;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct buf buf;
+
+	is_int(parse_u64("0", 10, &u), 0, "parse_u64 0");
+	is_int(parse_u64("18446744073709551615", UINT64_MAX, &u), 0, "parse_u64 UINT64_MAX");
+	ok(u == UINT64_MAX, "parse_u64 value UINT64_MAX");
+	is_int(parse_u64("18446744073709551616", UINT64_MAX, &u), -ERANGE, "parse_u64 overflow");
+	is_int(parse_u64("11", 10, &u), -ERANGE, "parse_u64 over max");
+	is_int(parse_u64("", 10, &u), -EINVAL, "parse_u64 empty");
+	is_int(parse_u64(" 1", 10, &u), -EINVAL, "parse_u64 leading space");
+	is_int(parse_u64("+1", 10, &u), -EINVAL, "parse_u64 plus sign");
+	is_int(parse_u64("-1", 10, &u), -EINVAL, "parse_u64 minus sign");
+	is_int(parse_u64("1x", 10, &u), -EINVAL, "parse_u64 trailing junk");
+	is_int(parse_i64("-5", -10, 10, &i), 0, "parse_i64 negative");
+	is_int(i, -5, "parse_i64 value");
+	is_int(parse_i64("-9223372036854775808", INT64_MIN, INT64_MAX, &i), 0, "parse_i64 INT64_MIN");
+	ok(i == INT64_MIN, "parse_i64 INT64_MIN value");
+	is_int(parse_i64("-11", -10, 10, &i), -ERANGE, "parse_i64 below min");
+	is_int(parse_bool("Yes", &b), 0, "parse_bool Yes");
+	ok(b, "parse_bool Yes is true");
+	is_int(parse_bool("off", &b), 0, "parse_bool off");
+	ok(!b, "parse_bool off is false");
+	is_int(parse_bool("2", &b), -EINVAL, "parse_bool 2 refused");
+
+	is_int(parse_listen_address("127.0.0.1:8080", &ss, &len), 0, "listen ipv4");
+	ok(ss.ss_family == AF_INET && len == sizeof(struct sockaddr_in), "listen ipv4 family");
+	is_int(parse_listen_address("[::1]:443", &ss, &len), 0, "listen ipv6");
+	ok(ss.ss_family == AF_INET6, "listen ipv6 family");
+	is_int(parse_listen_address("localhost:80", &ss, &len), -EINVAL, "listen needs numeric host");
+	is_int(parse_listen_address("127.0.0.1:0", &ss, &len), -EINVAL, "listen port 0 refused");
+	is_int(parse_listen_address("127.0.0.1:65536", &ss, &len), -EINVAL, "listen port too big");
+	is_int(parse_listen_address("[::1]443", &ss, &len), -EINVAL, "listen malformed ipv6");
+
+	buf_init(&buf, 10);
+	is_int(buf_append(&buf, "12345", 5), 0, "buf append within max");
+	is_int(buf_appendf(&buf, "%d", 6789), 0, "buf appendf within max");
+	is_str(buf.data, "123456789", "buf content");
+	is_int(buf_append(&buf, "ab", 2), -E2BIG, "buf append past max fails");
+	ok(buf.data == NULL && buf.len == 0, "buf released after overflow");
+	is_int(buf_append(&buf, "0123456789", 10), 0, "buf exactly max");
+	char *s = buf_steal(&buf);
+	is_str(s, "0123456789", "buf steal");
+	free(s);
+	s = buf_steal(&buf);
+	is_str(s, "", "buf steal of empty buffer is an empty string");
+	free(s);
+
+	char t[] = "  \tab c \r\n";
+	is_str(str_strip(t), "ab c", "str_strip");
+	ok(mem_is_printable_ascii("abc ~", 5), "printable");
+	ok(!mem_is_printable_ascii("a\nb", 3), "newline not printable");
+	return tap_done();
+}
