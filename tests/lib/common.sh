@@ -91,11 +91,15 @@ random_port() {
 	echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
 }
 
-# write_config [EXTRA-LINES]: $T/conf for a server on $PORT
+# write_config [EXTRA-LINES]: $T/conf for a server on $PORT; a key in
+# EXTRA-LINES replaces the base line of the same key.
 write_config() {
 	PORT=${PORT:-$(random_port)}
-	cat >"$T/conf" <<EOC
-[retrace]
+	printf '%s\n' "${1:-}" >"$T/conf.extra"
+	{
+		echo "[retrace]"
+		awk -F' *= *' 'NR == FNR { if ($1 != "") seen[$1] = 1; next } !($1 in seen)' \
+			"$T/conf.extra" - <<EOC
 Listen = 127.0.0.1:$PORT
 SaveDir = $T/spool
 LogDir = $T/log
@@ -104,8 +108,9 @@ RequireHTTPS = 0
 MinStorageLeft = 1
 RunAsUser = nobody
 SeccompPolicyDir = $RETRACE_SRC/policy/seccomp
-$1
 EOC
+		cat "$T/conf.extra"
+	} >"$T/conf"
 }
 
 # start_httpd: start $BIN/retrace-httpd -c $T/conf, wait until it answers

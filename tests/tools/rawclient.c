@@ -5,10 +5,11 @@
  * status from a line starting with "HTTP/", find headers by a
  * case-insensitive search for "\r\nNAME:", and take the body as everything
  * after the first blank line. No HTTP library in between.
- *   rawclient PORT REQUESTFILE [BODYFILE] [--truncate-body N]
+ *   rawclient PORT REQUESTFILE [BODYFILE] [--hangup-after N]
  * REQUESTFILE holds the request head (CRLF lines, blank line included);
- * BODYFILE is sent after it (only its first N bytes with --truncate-body,
- * after which the client closes its side). Prints "status N", then
+ * BODYFILE is sent after it; with --hangup-after only its first N bytes, and
+ * then the client closes the connection without reading, as a client that
+ * crashed would. Prints "status N", then
  * "header NAME: VALUE" for X-Task-Id, X-Task-Password, X-Task-Status,
  * Content-Length, Transfer-Encoding, Connection, then "body-bytes N" and the
  * body after a line "body:".
@@ -82,13 +83,13 @@ int main(int argc, char **argv)
 	int fd;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: rawclient PORT REQUESTFILE [BODYFILE] [--truncate-body N]\n");
+		fprintf(stderr, "usage: rawclient PORT REQUESTFILE [BODYFILE] [--hangup-after N]\n");
 		return 2;
 	}
 	head = slurp(argv[2], &hlen);
 	if (argc >= 4 && strcmp(argv[3], "-") != 0)
 		body = slurp(argv[3], &blen);
-	if (argc >= 6 && strcmp(argv[4], "--truncate-body") == 0)
+	if (argc >= 6 && strcmp(argv[4], "--hangup-after") == 0)
 		truncate = atol(argv[5]);
 
 	sin.sin_port = htons((unsigned short)atoi(argv[1]));
@@ -101,8 +102,12 @@ int main(int argc, char **argv)
 	send_all(fd, head, hlen);
 	if (body)
 		send_all(fd, body, truncate >= 0 && (size_t)truncate < blen ? (size_t)truncate : blen);
-	if (truncate >= 0)
-		shutdown(fd, SHUT_WR);
+	if (truncate >= 0) {
+		usleep(100 * 1000);
+		close(fd);
+		printf("hung up\n");
+		return 0;
+	}
 
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };

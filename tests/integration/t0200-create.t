@@ -1,0 +1,133 @@
+#!/bin/sh
+# POST /create: every status code of CLIENTS.md's list, in the original
+# server's order, and every supported format. Nothing is kept on a refusal.
+. "$(dirname "$0")/../lib/common.sh"
+
+MK=$TOOLS/mkarchive
+crash=$(make_crash_dir)
+tar -C "$crash" -cf "$T/up.tar" coredump executable package os_release
+gzip -c "$T/up.tar" >"$T/up.tar.gz"
+xz -2 -c "$T/up.tar" >"$T/up.tar.xz"
+XZ=application/x-xz-compressed-tar
+
+nothing_kept() { # nothing_kept TASKS-BEFORE NAME
+	is "$(spool_tasks)" "$1" "$2: no task directory made"
+	is "$(incoming_left)" 0 "$2: nothing left in .incoming"
+}
+
+write_config "MaxParallelTasks = 1
+MaxQueuedTasks = 1
+MaxPackedSize = 2
+MaxUnpackedSize = 3"
+start_httpd || exit 1
+
+for f in up.tar:application/x-tar up.tar.gz:application/x-gzip up.tar.xz:$XZ; do
+	code=$(upload "$T/${f%%:*}" "${f#*:}")
+	is "$code" 201 "${f%%:*} as ${f#*:} is 201"
+	id=$(header_value X-Task-Id)
+	pw=$(header_value X-Task-Password)
+	echo "$id" | grep -Eq '^[1-9][0-9]{8}$'
+	ok $? "X-Task-Id is 9 digits"
+	echo "$pw" | grep -Eq '^[a-zA-Z0-9]{32}$'
+	ok $? "X-Task-Password is 32 of [a-zA-Z0-9]"
+	cmp -s "$crash/coredump" "$T/spool/$id/crash/coredump"
+	ok $? "coredump unpacked intact"
+	is "$(cat "$T/spool/$id/type")" 0 "type file says 0"
+	test -e "$T/spool/.queue/$id"
+	ok $? "task is queued"
+	rm -rf "$T/spool/$id" "$T/spool/.queue/$id" # keep the load at zero
+done
+# Content-Type does not have to match the compression: the bytes decide.
+code=$(upload "$T/up.tar.xz" application/x-tar)
+is "$code" 201 "xz data sent as application/x-tar is unpacked and size-checked"
+rm -rf "$T/spool/$(header_value X-Task-Id)" "$T/spool/.queue/$(header_value X-Task-Id)"
+
+code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: 7")
+is "$code" 201 "unknown numeric X-Task-Type is 201"
+is "$(cat "$T/spool/$(header_value X-Task-Id)/type")" 0 "and is a coredump task"
+rm -rf "$T/spool/$(header_value X-Task-Id)" "$T/spool/.queue/$(header_value X-Task-Id)"
+
+"$MK" --xz "$T/vmcore.tar.xz" file:vmcore=@"$crash/coredump"
+code=$(upload "$T/vmcore.tar.xz" $XZ -H "X-Task-Type: 2")
+is "$code" 201 "vmcore task is 201"
+is "$(cat "$T/spool/$(header_value X-Task-Id)/type")" 2 "type file says 2"
+rm -rf "$T/spool/$(header_value X-Task-Id)" "$T/spool/.queue/$(header_value X-Task-Id)"
+
+before=$(spool_tasks)
+code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: zero")
+is "$code" 400 "non-numeric X-Task-Type is 400"
+like "$(body)" "X-Task-Type must be a number" "X-Task-Type message"
+nothing_kept "$before" "bad X-Task-Type"
+
+code=$(http_code GET /create)
+is "$code" 405 "GET /create is 405"
+code=$(upload "$T/up.tar.xz" application/zip)
+is "$code" 415 "application/zip is 415"
+code=$(upload "$T/up.tar.xz" $XZ -H "Transfer-Encoding: chunked")
+is "$code" 411 "chunked upload without Content-Length is 411"
+head -c 3000000 /dev/urandom >"$T/big"
+code=$(upload "$T/big" $XZ)
+is "$code" 413 "3 MB body over MaxPackedSize=2 is 413"
+like "$(body)" "Specified archive is too large" "packed size message"
+"$MK" --gzip "$T/zeros.tar.gz" zeros:coredump=4000000 file:executable=x file:package=y
+code=$(upload "$T/zeros.tar.gz" application/x-gzip)
+is "$code" 413 "4 MB unpacked over MaxUnpackedSize=3 is 413"
+like "$(body)" "content is too large" "unpacked size message"
+nothing_kept "$before" "unpacked too large"
+"$MK" --gzip "$T/missing.tar.gz" file:coredump=x file:package=y
+code=$(upload "$T/missing.tar.gz" application/x-gzip)
+is "$code" 403 "archive without executable is 403"
+like "$(body)" "Required file 'executable' is missing" "missing file message"
+code=$(upload "$T/missing.tar.gz" application/x-gzip -H "X-Task-Type: 2")
+is "$code" 403 "vmcore task without vmcore is 403"
+like "$(body)" "Required file 'vmcore' is missing" "missing vmcore message"
+code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: 3")
+is "$code" 409 "interactive task while AllowInteractive=0 is 409"
+like "$(body)" "Interactive tasks were disabled" "interactive message"
+nothing_kept "$before" "refused uploads"
+
+# Load: one slot, one queue place. Tasks are counted from the spool.
+touch "$T/spool/.running/111111111"
+code=$(upload "$T/up.tar.xz" $XZ)
+is "$code" 201 "with the only slot busy, the task is queued"
+code=$(http_code GET /settings)
+like "$(body)" "running_tasks 2
+max_running_tasks 2" "settings counts running + queued against slots + queue"
+code=$(upload "$T/up.tar.xz" $XZ)
+is "$code" 503 "with the queue full, 503"
+like "$(body)" "fully loaded" "503 message"
+code=$(upload "$T/up.tar.xz" application/zip)
+is "$code" 503 "503 comes before 415"
+rm -f "$T/spool/.running/111111111"
+
+# Content-Length that lies.
+rm -rf "$T"/spool/[1-9]* "$T"/spool/.queue/*
+before=0
+printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 2000\r\nConnection: close\r\n\r\n' >"$T/req-short"
+out=$("$TOOLS/rawclient" "$PORT" "$T/req-short" "$T/up.tar")
+like "$out" "status 400" "Content-Length shorter than the archive: the cut archive is 400"
+like "$out" "corrupt or truncated" "cut archive message"
+printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 900000\r\n\r\n' >"$T/req-long"
+"$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --hangup-after 100000 >/dev/null 2>&1
+sleep 0.5
+nothing_kept "$before" "client hung up in the middle of the body"
+code=$(http_code GET /settings)
+is "$code" 200 "server still serves after a client hung up mid-upload"
+like "$(body)" "running_tasks 0" "the broken upload holds no slot"
+stop_httpd
+# The order: 403 HTTPS before everything, 507 before the body.
+write_config "RequireHTTPS = 1"
+start_httpd || exit 1
+code=$(upload "$T/up.tar.xz" application/zip)
+is "$code" 403 "RequireHTTPS: plain HTTP /create is 403 before 415"
+like "$(body)" "You must use HTTPS" "HTTPS message"
+stop_httpd
+write_config "MinStorageLeft = 1073741824"
+start_httpd || exit 1
+before=$(spool_tasks)
+code=$(upload "$T/up.tar.xz" $XZ)
+is "$code" 507 "not enough space left is 507"
+like "$(body)" "not enough storage space" "507 message"
+nothing_kept "$before" "507"
+
+done_testing

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Configuration errors stop every program with FILE:LINE and a reason.
+. "$(dirname "$0")/../lib/common.sh"
+
+refuse() { # refuse NAME EXPECTED-MESSAGE EXTRA-CONFIG
+	write_config "$3"
+	"$BIN/retrace-httpd" -c "$T/conf" >"$T/out" 2>&1
+	is "$?" 1 "$1: refuses to start"
+	like "$(cat "$T/out")" "$2" "$1: says where and why"
+}
+
+refuse "unknown key" "$T/conf:10: unknown key 'MaxParalelTasks'" "MaxParalelTasks = 3"
+refuse "bad boolean" "$T/conf:9: RequireHTTPS = 'perhaps'" "RequireHTTPS = perhaps"
+refuse "bad number" "$T/conf:10: MaxPackedSize = '10MB'" "MaxPackedSize = 10MB"
+refuse "bad section" "$T/conf:11: unknown section '[hookscripts]'" "
+[hookscripts]"
+refuse "bad listen address" "$T/conf:9: Listen = 'localhost:80'" "Listen = localhost:80"
+refuse "task manager" "AllowTaskManager = 1, but this server has no task manager" "AllowTaskManager = 1"
+refuse "no listener" "neither Listen nor TLSListen is set" "Listen ="
+refuse "missing policy" "httpd.policy: cannot read" "SeccompPolicyDir = $T/nowhere"
+mkdir -p "$T/pol"
+printf 'default kill\nallow read writ\n' >"$T/pol/httpd.policy"
+refuse "policy with an unknown syscall" "httpd.policy:2: unknown syscall 'writ'" "SeccompPolicyDir = $T/pol"
+"$BIN/retrace-httpd" -c "$T/does-not-exist.conf" >"$T/out" 2>&1
+is "$?" 1 "missing configuration file: refuses to start"
+like "$(cat "$T/out")" "does-not-exist.conf: cannot open" "missing configuration file: says so"
+
+write_config "AuthGroup = retrace"
+start_httpd
+ok $? "a key of the original server that has no effect is accepted"
+grep -q "key 'AuthGroup' of the original server has no effect here" "$T/httpd.out"
+ok $? "with a warning"
+stop_httpd
+
+check "retrace-policy check accepts the shipped policies" "$BIN/retrace-policy" check "$RETRACE_SRC"/policy/seccomp/*.policy
+"$BIN/retrace-policy" check "$T/pol/httpd.policy" >"$T/out" 2>&1
+is "$?" 1 "retrace-policy check refuses a bad policy"
+like "$(cat "$T/out")" "unknown syscall 'writ'" "and names the syscall"
+done_testing
