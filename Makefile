@@ -109,8 +109,20 @@ deps-%:
 
 build-tests: $(PROGRAMS) $(UNIT_BINS) $(REPLAY_BINS) $(TEST_TOOLS)
 
+# make check: every test on the normal build, then again on a build with
+# AddressSanitizer and UndefinedBehaviorSanitizer (unless SANITIZE is set
+# already, or CHECK_SANITIZED=0).
+CHECK_SANITIZED ?= 1
 check: deps-check
-	@$(MAKE) --no-print-directory build-tests
+	@$(MAKE) --no-print-directory check-run
+ifeq ($(SANITIZE),)
+ifeq ($(CHECK_SANITIZED),1)
+	@echo "== the same tests on the ASan+UBSan build"
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined check-run
+endif
+endif
+
+check-run: build-tests
 	@n=$$(echo $(TESTS) | wc -w); if [ "$$n" -eq 0 ]; then echo "error: no test to run" >&2; exit 1; fi
 	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec '' --timer $(PROVE_FLAGS) $(TESTS)
 
@@ -140,4 +152,4 @@ fuzz: deps-fuzz
 clean:
 	rm -rf build
 
-.PHONY: all check demo lint bench fuzz clean build-tests
+.PHONY: all check check-run demo lint bench fuzz clean build-tests

@@ -212,7 +212,7 @@ char *buf_steal(struct buf *b)
 	char *p;
 
 	if (!b->data) {
-		if (buf_reserve(b, 0) < 0)
+		if (buf_reserve(b, 0) < 0 || !b->data)
 			return NULL;
 		b->data[0] = '\0';
 	}

@@ -72,7 +72,7 @@ int main(int argc, char **argv)
 		for (int i = 1; i < argc; i++)
 			total += replay_dir(argv[i]) > 0;
 	} else {
-		const char *src = getenv("RETRACE_SRC");
+		const char *src = secure_getenv("RETRACE_SRC");
 		char dir[4096];
 		snprintf(dir, sizeof(dir), "%s/fuzz/corpus/%s", src ? src : ".", fuzz_target_name);
 		total = replay_dir(dir);

@@ -701,7 +701,7 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	struct MHD_Connection *c = x->conn;
 	struct upload_result res;
 	char pw[SPOOL_PASSWORD_LEN + 1], idstr[16];
-	uint32_t id;
+	uint32_t id = 0;
 	int r;
 
 	upload_get_result(x->upload, &res);
@@ -711,14 +711,14 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		return reply_text(c, MHD_HTTP_CONFLICT,
 				  "Interactive tasks were disabled by server administrator");
 	{
-		static const enum crash_file coredump_req[] = { CRASH_FILE_COREDUMP,
-								CRASH_FILE_EXECUTABLE,
-								CRASH_FILE_PACKAGE };
-		static const enum crash_file vmcore_req[] = { CRASH_FILE_VMCORE };
-		const enum crash_file *req = task_type_is_vmcore(x->type) ? vmcore_req : coredump_req;
-		size_t n = task_type_is_vmcore(x->type) ? ELEMENTSOF(vmcore_req)
-							: ELEMENTSOF(coredump_req);
-		for (size_t i = 0; i < n; i++)
+		/* The original server's REQUIRED_FILES, in its order. */
+		static const enum crash_file required[2][4] = {
+			{ CRASH_FILE_COREDUMP, CRASH_FILE_EXECUTABLE, CRASH_FILE_PACKAGE,
+			  _CRASH_FILE_INVALID },
+			{ CRASH_FILE_VMCORE, _CRASH_FILE_INVALID },
+		};
+		const enum crash_file *req = required[task_type_is_vmcore(x->type) ? 1 : 0];
+		for (size_t i = 0; req[i] != _CRASH_FILE_INVALID; i++)
 			if (!(res.files & (1U << req[i])))
 				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
 						  crash_file_name(req[i]));

@@ -651,8 +651,10 @@ enum upload_progress upload_feed(struct upload *u, const void *data, size_t len,
 
 		n = MIN(len, space);
 		first = MIN(n, UPLOAD_RING_SIZE - end);
-		memcpy(u->ring + end, data, first);
-		memcpy(u->ring, (const unsigned char *)data + first, n - first);
+		if (first > 0)
+			memcpy(u->ring + end, data, first);
+		if (n > first)
+			memcpy(u->ring, (const unsigned char *)data + first, n - first);
 		u->ring_len += n;
 		if (n > 0)
 			pthread_cond_broadcast(&u->cond);
@@ -770,6 +772,8 @@ int upload_run_buffer(int crash_dirfd, const struct upload_limits *limits, const
 	r = upload_new(crash_dirfd, limits, blocking_suspend, blocking_resume, &b, &u);
 	if (r < 0)
 		return r;
+	if (!u)
+		return -ENOMEM;
 	if (chunk == 0)
 		chunk = 65536;
 	while (len > 0) {

@@ -483,7 +483,8 @@ int seccomp_policy_parse(const char *text, size_t len, const char *name,
 		return -ENOMEM;
 	p->name = strdup(name);
 	if (!p->name)
-		return -ENOMEM;
+		// cppcheck-suppress memleak
+		return -ENOMEM; /* NOLINT(clang-analyzer-unix.Malloc): p is freed by its cleanup */
 	p->foreign.kind = ACT_KILL;
 
 	while (pos < len) {
@@ -650,7 +651,8 @@ void seccomp_policy_dump(const struct seccomp_policy *p, FILE *out)
 		[SCMP_CMP_NE] = "!=", [SCMP_CMP_LT] = "<",  [SCMP_CMP_LE] = "<=",
 		[SCMP_CMP_EQ] = "==", [SCMP_CMP_GE] = ">=", [SCMP_CMP_GT] = ">",
 	};
-	const struct rule **sorted = calloc(p->nrules ? p->nrules : 1, sizeof(*sorted));
+	const struct rule **sorted =
+		calloc(p->nrules ? p->nrules : 1, sizeof(*sorted)); // NOLINT(bugprone-sizeof-expression)
 
 	if (!sorted)
 		return;
@@ -661,7 +663,7 @@ void seccomp_policy_dump(const struct seccomp_policy *p, FILE *out)
 	fputc('\n', out);
 	for (size_t i = 0; i < p->nrules; i++)
 		sorted[i] = &p->rules[i];
-	qsort(sorted, p->nrules, sizeof(*sorted), cmp_rules);
+	qsort(sorted, p->nrules, sizeof(*sorted), cmp_rules); // NOLINT(bugprone-sizeof-expression)
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct rule *r = sorted[i];
 		print_action(&r->act, out);

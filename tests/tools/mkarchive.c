@@ -99,10 +99,10 @@ int main(int argc, char **argv)
 			archive_entry_set_size(e, (la_int64_t)len);
 		} else if (strcmp(spec, "zeros") == 0) {
 			archive_entry_set_filetype(e, AE_IFREG);
-			zeros = atoll(val);
+			zeros = val ? strtoll(val, NULL, 10) : 0;
 			archive_entry_set_size(e, zeros);
 		} else if (strcmp(spec, "sparse") == 0) {
-			long long size = atoll(val);
+			long long size = val ? strtoll(val, NULL, 10) : 0;
 			archive_entry_set_filetype(e, AE_IFREG);
 			archive_entry_set_size(e, size);
 			archive_entry_sparse_add_entry(e, size - 1, 1);

@@ -82,21 +82,23 @@ int main(int argc, char **argv)
 	long truncate = -1;
 	int fd;
 
-	if (argc < 3) {
+	if (argc < 3 || !resp) {
 		fprintf(stderr, "usage: rawclient PORT REQUESTFILE [BODYFILE] [--hangup-after N]\n");
+		free(resp);
 		return 2;
 	}
 	head = slurp(argv[2], &hlen);
 	if (argc >= 4 && strcmp(argv[3], "-") != 0)
 		body = slurp(argv[3], &blen);
 	if (argc >= 6 && strcmp(argv[4], "--hangup-after") == 0)
-		truncate = atol(argv[5]);
+		truncate = strtol(argv[5], NULL, 10);
 
-	sin.sin_port = htons((unsigned short)atoi(argv[1]));
+	sin.sin_port = htons((unsigned short)strtol(argv[1], NULL, 10));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
 		perror("connect");
+		free(resp);
 		return 2;
 	}
 	send_all(fd, head, hlen);
@@ -106,6 +108,9 @@ int main(int argc, char **argv)
 		usleep(100 * 1000);
 		close(fd);
 		printf("hung up\n");
+		free(resp);
+		free(head);
+		free(body);
 		return 0;
 	}
 
@@ -114,11 +119,17 @@ int main(int argc, char **argv)
 		ssize_t n;
 		if (poll(&p, 1, 20000) <= 0) {
 			fprintf(stderr, "rawclient: timeout: the server did not close the connection\n");
+			free(resp);
 			return 3;
 		}
 		if (got + 4096 > cap) {
+			char *grown = realloc(resp, cap * 2);
+			if (!grown) {
+				free(resp);
+				return 2;
+			}
+			resp = grown;
 			cap *= 2;
-			resp = realloc(resp, cap);
 		}
 		n = recv(fd, resp + got, cap - got - 1, 0);
 		if (n < 0 && errno == EINTR)
@@ -132,13 +143,15 @@ int main(int argc, char **argv)
 
 	if (strncmp(resp, "HTTP/", 5) != 0) {
 		printf("status none\n");
+		free(resp);
 		return 1;
 	}
 	const char *sp = strchr(resp, ' ');
-	printf("status %d\n", sp ? atoi(sp + 1) : 0);
+	printf("status %ld\n", sp ? strtol(sp + 1, NULL, 10) : 0L);
 	const char *hend = strstr(resp, "\r\n\r\n");
 	if (!hend) {
 		printf("no-blank-line\n");
+		free(resp);
 		return 1;
 	}
 	static const char *const names[] = { "X-Task-Id", "X-Task-Password", "X-Task-Status",
@@ -153,5 +166,8 @@ int main(int argc, char **argv)
 	}
 	printf("body-bytes %zu\nbody:\n", got - (size_t)(hend + 4 - resp));
 	fwrite(hend + 4, 1, got - (size_t)(hend + 4 - resp), stdout);
+	free(resp);
+	free(head);
+	free(body);
 	return 0;
 }
