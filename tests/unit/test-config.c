@@ -1,11 +1,56 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "../../common/config.h"
+#include "../../common/fsutil.h"
 #include "../lib/tap.h"
+
+struct keycheck {
+	char *conf, *doc;
+	int missing;
+};
+
+static void check_key(const char *name, const char *type, const char *def, const char *desc,
+		      void *userdata)
+{
+	struct keycheck *kc = userdata;
+	char line[256], row[256];
+	(void)type;
+	(void)desc;
+
+	/* "Key = default" in the file, "| `Key` | ... | `default` |" in the doc */
+	if (*def)
+		snprintf(line, sizeof(line), "\n%s = %s\n", name, def);
+	else
+		snprintf(line, sizeof(line), "\n%s =\n", name);
+	snprintf(row, sizeof(row), "| `%s` |", name);
+	if (!kc->conf || !strstr(kc->conf, line)) {
+		printf("# config/retrace-server.conf lacks '%s = %s'\n", name, def);
+		kc->missing++;
+	}
+	if (!kc->doc || !strstr(kc->doc, row)) {
+		printf("# docs/CONFIG.md lacks a row for %s\n", name);
+		kc->missing++;
+	} else {
+		char want[256];
+		const char *r = strstr(kc->doc, row);
+		const char *eol = strchr(r, '\n');
+		snprintf(want, sizeof(want), "| `%s` |", def);
+		if (!*def)
+			snprintf(want, sizeof(want), "| (empty) |");
+		const char *d = strstr(r, want);
+		if (!d || (eol && d > eol)) {
+			printf("# docs/CONFIG.md: %s does not show its default '%s'\n", name, def);
+			kc->missing++;
+		}
+	}
+}
 
 static char path[] = "/tmp/retrace-test-config-XXXXXX";
 
@@ -82,6 +127,28 @@ int main(void)
 	expect_error("[retrace]\njunk line\n", "2: expected 'Key = value'", "line without =");
 	expect_error("[retrace\n", "1: malformed section header", "malformed section");
 	expect_error("[retrace]\nTLSListen = 127.0.0.1:8443\n", " TLSListen is set but", "TLS without key");
+
+	/* The shipped file and the documentation list every key with its default. */
+	{
+		const char *src = secure_getenv("RETRACE_SRC");
+		char shipped[4096], doc[4096];
+		struct keycheck kc = { 0 };
+		snprintf(shipped, sizeof(shipped), "%s/config/retrace-server.conf", src ? src : ".");
+		snprintf(doc, sizeof(doc), "%s/docs/CONFIG.md", src ? src : ".");
+		read_file_at(AT_FDCWD, shipped, 1 << 20, &kc.conf, NULL);
+		read_file_at(AT_FDCWD, doc, 1 << 20, &kc.doc, NULL);
+		ok(kc.conf && kc.doc, "config/retrace-server.conf and docs/CONFIG.md readable");
+		config_foreach_key(check_key, &kc);
+		is_int(kc.missing, 0, "every key and default is in the shipped file and the docs");
+		is_int(config_load(shipped, &c, &err), 0, "the shipped configuration file loads");
+		if (err)
+			printf("# %s\n", err);
+		free(err);
+		err = NULL;
+		config_release(&c);
+		free(kc.conf);
+		free(kc.doc);
+	}
 
 	is_int(config_load("/nonexistent/retrace.conf", &c, &err), -EINVAL, "missing file fails");
 	ok(err && strstr(err, "/nonexistent/retrace.conf: cannot open"), "missing file message");
