@@ -129,6 +129,36 @@ int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *re
 	return 0;
 }
 
+int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = 0;
+
+	if (bufsize < 2)
+		return -EINVAL;
+	/* O_NONBLOCK: a fifo planted in the spool must not hang us. */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, bufsize - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EISDIR ? -EBADFD : -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == bufsize)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
 static int rm_rf_children(int dfd, unsigned depth);
 
 static int rm_rf_one(int dirfd, const char *name, unsigned depth)

@@ -24,6 +24,12 @@ int create_file_at(int dirfd, const char *name, const void *data, size_t len, mo
  * -EFBIG when larger, -ELOOP for a symlink, -EBADFD when not regular.
  */
 int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len);
+/*
+ * Read a small file into buf (NUL-terminated) without allocating: at most
+ * bufsize - 1 bytes; -EFBIG when the file is larger. For the hot path of
+ * status polls: open, read, close and nothing else.
+ */
+int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, size_t *ret_len);
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */
 int rm_rf_at(int dirfd, const char *name);
 int fsync_dirfd(int dirfd);

@@ -11,9 +11,9 @@
 
 /* HTTP front end */
 #define HTTPD_MAX_CONNECTIONS 512          /* per listener */
-#define HTTPD_MAX_CONNECTIONS_PER_IP 64
+#define HTTPD_MAX_CONNECTIONS_PER_IP 128
 #define HTTPD_CONNECTION_TIMEOUT_S 60      /* idle seconds before a connection is closed */
-#define HTTPD_CONNECTION_MEMORY (128 * 1024) /* MHD's per-connection buffer: headers + body chunk */
+#define HTTPD_CONNECTION_MEMORY (32 * 1024) /* MHD's per-connection buffer: headers + body chunk */
 #define HTTPD_MAX_CONCURRENT_UPLOADS 32    /* POST /create bodies being unpacked at once */
 #define HTTPD_THREADS 2                    /* epoll threads per listener */
 #define HTTPD_MAX_HEADER_VALUE 256         /* longest header value we look at */
@@ -26,7 +26,6 @@
 #define UPLOAD_STATVFS_EVERY (16 * MIB_BYTES) /* re-check free space this often while writing */
 
 /* Files httpd reads from the spool */
-#define SPOOL_MAX_STATUS_FILE 64
 #define SPOOL_MAX_PUBLISHED_LIST (512 * MIB_BYTES) /* .published/packages */
 #define SPOOL_MAX_RELEASES_FILE (64 * 1024)
 #define SETTINGS_MAX_RELEASES 256

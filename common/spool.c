@@ -330,12 +330,12 @@ int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd)
 
 int spool_task_check_password(int task_dirfd, const char *password, size_t len)
 {
-	_cleanup_free_ char *stored = NULL;
+	char stored[128];
 	unsigned char want[32], got[32];
 	size_t slen;
 	int r;
 
-	r = read_file_at(task_dirfd, "password", 256, &stored, &slen);
+	r = read_small_file_at(task_dirfd, "password", stored, sizeof(stored), &slen);
 	if (r < 0)
 		return r;
 	if (slen < strlen(HASH_PREFIX) + SPOOL_HASH_HEX_LEN ||
@@ -351,39 +351,41 @@ int spool_task_check_password(int task_dirfd, const char *password, size_t len)
 
 int spool_task_read_state(int task_dirfd, struct task_state *ret)
 {
-	_cleanup_free_ char *status = NULL, *type = NULL;
-	struct task_state st = { .status = TASK_STATUS_QUEUED, .type = TASK_RETRACE };
-	uint64_t t;
+	struct task_state st = { .status = TASK_STATUS_QUEUED };
+	char status[SPOOL_STATUS_MAX];
 	int r;
 
+	/* The hot path of every poll: one stat, and one more when finished. */
 	st.finished = file_exists_at(task_dirfd, "finished_time");
-	st.has_backtrace = file_exists_at(task_dirfd, "retrace_backtrace");
-	st.has_log = file_exists_at(task_dirfd, "retrace_log");
+	st.has_backtrace = st.finished && file_exists_at(task_dirfd, "retrace_backtrace");
 
-	r = read_file_at(task_dirfd, "status", 64, &status, NULL);
+	r = read_small_file_at(task_dirfd, "status", status, sizeof(status), NULL);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0) {
-		char *nl = strchr(status, '\n');
-		if (nl)
-			*nl = '\0';
+		status[strcspn(status, "\n")] = '\0';
 		enum task_status s = task_status_from_string(status);
 		if (s < 0)
 			return -EBADMSG;
 		st.status = s;
 	}
-	r = read_file_at(task_dirfd, "type", 16, &type, NULL);
+	*ret = st;
+	return 0;
+}
+
+int spool_task_read_type(int task_dirfd, enum task_type *ret)
+{
+	char type[16];
+	int r;
+
+	r = read_small_file_at(task_dirfd, "type", type, sizeof(type), NULL);
 	if (r < 0)
 		return r;
-	{
-		char *nl = strchr(type, '\n');
-		if (nl)
-			*nl = '\0';
-	}
-	if (type[0] < '0' || type[0] > '9' || type[1] != '\0' || (t = (uint64_t)(type[0] - '0')) >= _TASK_TYPE_MAX)
+	type[strcspn(type, "\n")] = '\0';
+	if (type[0] < '0' || type[0] > '9' || type[1] != '\0' ||
+	    (unsigned)(type[0] - '0') >= _TASK_TYPE_MAX)
 		return -EBADMSG;
-	st.type = (enum task_type)t;
-	*ret = st;
+	*ret = (enum task_type)(type[0] - '0');
 	return 0;
 }
 

@@ -101,14 +101,16 @@ int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd);
 /* 0 when password matches (constant time), -EACCES otherwise. */
 int spool_task_check_password(int task_dirfd, const char *password, size_t len);
 
+#define SPOOL_STATUS_MAX 64
+
 struct task_state {
-	bool finished;
-	bool has_backtrace;
-	bool has_log;
+	bool finished;      /* finished_time exists */
+	bool has_backtrace; /* finished with a retrace_backtrace */
 	enum task_status status;
-	enum task_type type;
 };
+/* What a status poll needs, with as few syscalls as that takes. */
 int spool_task_read_state(int task_dirfd, struct task_state *ret);
+int spool_task_read_type(int task_dirfd, enum task_type *ret);
 
 int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
 /*

@@ -757,6 +757,9 @@ static enum MHD_Result create_continue(struct httpd *h, struct create_ctx *x,
 
 /* --- the access handler -------------------------------------------------- */
 
+/* *req_cls of a request that is not an upload. */
+static char read_request_marker;
+
 enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, const char *url,
 				     const char *method, const char *version,
 				     const char *upload_data, size_t *upload_data_size,
@@ -772,7 +775,18 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 	cur_method = method;
 	cur_url = url;
 
-	if (*req_cls) {
+	route = route_parse(url, &id);
+	if (*req_cls == &read_request_marker) {
+		/*
+		 * Second call of a read request: the (normally empty) body is
+		 * dropped, then we answer. Answering only now, not on the first
+		 * call, lets libmicrohttpd keep the connection alive.
+		 */
+		if (*upload_data_size > 0) {
+			*upload_data_size = 0;
+			return MHD_YES;
+		}
+	} else if (*req_cls) {
 		struct create_ctx *x = *req_cls;
 		if (!x->upload) {
 			/* create_begin already answered; drop any body. */
@@ -780,11 +794,12 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 			return MHD_YES;
 		}
 		return create_continue(h, x, upload_data, upload_data_size);
-	}
-
-	route = route_parse(url, &id);
-	if (route == ROUTE_CREATE)
+	} else if (route == ROUTE_CREATE) {
 		return create_begin(h, l, conn, m, req_cls);
+	} else {
+		*req_cls = &read_request_marker;
+		return MHD_YES;
+	}
 
 	if (m != METHOD_GET && m != METHOD_HEAD && route != ROUTE_NOT_FOUND)
 		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use GET method");
@@ -823,8 +838,10 @@ void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_
 	(void)cls;
 	(void)conn;
 
-	if (!x)
+	if (!x || *req_cls == &read_request_marker) {
+		*req_cls = NULL;
 		return;
+	}
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload)
 		log_warn("%s: upload ended before it was complete (code %d); nothing was kept",
 			 x->remote, (int)toe);

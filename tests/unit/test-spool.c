@@ -91,7 +91,12 @@ int main(void)
 		free(stored);
 	}
 	is_int(spool_task_read_state(tfd, &st), 0, "read state");
-	ok(!st.finished && st.status == TASK_STATUS_QUEUED && st.type == TASK_RETRACE, "state queued");
+	ok(!st.finished && st.status == TASK_STATUS_QUEUED, "state queued");
+	{
+		enum task_type t = _TASK_TYPE_INVALID;
+		is_int(spool_task_read_type(tfd, &t), 0, "read type");
+		is_int(t, TASK_RETRACE, "type is 0");
+	}
 	is_str(task_status_message(st.status), "Waiting for a free retrace slot", "queued message");
 
 	/* Finished task: finished_time and retrace_backtrace. */

@@ -1,0 +1,171 @@
+#!/bin/bash
+# make bench: retrace-httpd measured against a peer tool in the same run.
+#  1. status polls: GET /<id> with the password, 100 connections, wrk; the
+#     peer is nginx serving a file of the same size from disk.
+#  2. upload + unpack of a 200 MB coredump sent as tar.xz (xz -2, as ABRT
+#     sends it); the peer is `xz -dc | tar x` on the same file. Peak RSS of
+#     the server is read from /proc (goal: under 64 MB).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${RETRACE_BUILD:-$PWD/build}
+W=$(mktemp -d /tmp/retrace-bench.XXXXXX)
+chmod 755 "$W"
+HTTPD_PID=
+NGINX_PID=
+cleanup() {
+	[ -n "$HTTPD_PID" ] && kill "$HTTPD_PID" 2>/dev/null || true
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+DURATION=${BENCH_SECONDS:-10}
+port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
+
+mkdir -p "$W/spool" "$W/log" "$W/pol"
+cp policy/seccomp/*.policy "$W/pol/"
+cp "$B/bin/retrace-httpd" "$W/"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$W/spool" "$W/log"
+P=$(port)
+cat >"$W/conf" <<EOC
+[retrace]
+Listen = 127.0.0.1:$P
+SaveDir = $W/spool
+LogDir = $W/log
+RequireHTTPS = 0
+MinStorageLeft = 100
+MaxPackedSize = 1024
+MaxUnpackedSize = 4096
+RunAsUser = nobody
+SeccompPolicyDir = $W/pol
+EOC
+"$W/retrace-httpd" -c "$W/conf" >"$W/httpd.out" 2>&1 &
+HTTPD_PID=$!
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$P/settings" && break; sleep 0.1; done
+
+echo "== making the test data"
+# A task to poll.
+mkdir -p "$W/crash"
+head -c 100000 /dev/urandom >"$W/crash/coredump"
+echo /usr/bin/true >"$W/crash/executable"
+echo coreutils-9.1-1.fc39 >"$W/crash/package"
+tar -C "$W/crash" -cJf "$W/small.tar.xz" coredump executable package
+curl -s -D "$W/h" -o /dev/null -H 'Content-Type: application/x-xz-compressed-tar' \
+	--data-binary "@$W/small.tar.xz" "http://127.0.0.1:$P/create"
+ID=$(tr -d '\r' <"$W/h" | sed -n 's/^X-Task-Id: //p')
+PW=$(tr -d '\r' <"$W/h" | sed -n 's/^X-Task-Password: //p')
+BODY=$(curl -s -H "X-Task-Password: $PW" "http://127.0.0.1:$P/$ID")
+
+# A 200 MB coredump that compresses like one: zeroed pages, library code,
+# heap-like noise.
+mkdir -p "$W/big"
+set +o pipefail # head ends the generator with SIGPIPE
+{
+	libs=$(ls /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -n 200)
+	total=0
+	while [ $total -lt 200 ]; do
+		head -c 8M /dev/zero
+		cat $libs 2>/dev/null | head -c 8M
+		head -c 4M /dev/urandom
+		total=$((total + 20))
+	done
+} | head -c 200M >"$W/big/coredump"
+set -o pipefail
+echo /usr/bin/firefox >"$W/big/executable"
+echo firefox-120.0-1.fc39 >"$W/big/package"
+tar -C "$W/big" -cf - coredump executable package | xz -2 -T1 >"$W/big.tar.xz"
+SIZE=$(stat -c %s "$W/big/coredump")
+PACKED=$(stat -c %s "$W/big.tar.xz")
+echo "coredump $((SIZE / 1048576)) MiB, tar.xz $((PACKED / 1048576)) MiB"
+
+# --- 1. status polls ----------------------------------------------------------
+echo "== status polls: $DURATION s, 100 connections, 2 threads (wrk)"
+mkdir -p "$W/www/tmp" "$W/nginx"
+printf '%s' "$BODY" >"$W/www/$ID"
+NP=$(port)
+cat >"$W/nginx/nginx.conf" <<EOC
+worker_processes 2;
+daemon off;
+pid $W/nginx/nginx.pid;
+error_log $W/nginx/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	client_body_temp_path $W/nginx;
+	proxy_temp_path $W/nginx;
+	fastcgi_temp_path $W/nginx;
+	uwsgi_temp_path $W/nginx;
+	scgi_temp_path $W/nginx;
+	server {
+		listen 127.0.0.1:$NP;
+		root $W/www;
+		default_type text/plain;
+		location / { }
+	}
+}
+EOC
+nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" &
+NGINX_PID=$!
+sleep 0.5
+
+run_wrk() { # URL -> "rps p99ms"
+	wrk -t2 -c100 -d"${DURATION}s" --latency -H "X-Task-Password: $PW" "$1" >"$W/wrk.out" 2>&1
+	rps=$(awk '/^Requests\/sec:/ {print $2}' "$W/wrk.out")
+	p99=$(awk '$1 == "99%" {print $2}' "$W/wrk.out")
+	errs=$(awk '/Non-2xx|Socket errors/ {print}' "$W/wrk.out" | tr '\n' ' ')
+	case "$p99" in
+	*us) p99=$(echo "$p99" | sed 's/us//' | awk '{printf "%.3f", $1 / 1000}') ;;
+	*ms) p99=$(echo "$p99" | sed 's/ms//') ;;
+	*s) p99=$(echo "$p99" | sed 's/s//' | awk '{printf "%.1f", $1 * 1000}') ;;
+	esac
+	echo "$rps $p99 $errs"
+}
+read -r ours_rps ours_p99 ours_err < <(run_wrk "http://127.0.0.1:$P/$ID")
+read -r ng_rps ng_p99 ng_err < <(run_wrk "http://127.0.0.1:$NP/$ID")
+kill "$NGINX_PID"
+wait "$NGINX_PID" 2>/dev/null || true
+NGINX_PID=
+
+printf '\n| status poll (GET /<id>, password checked) | requests/s | p99 latency (ms) |\n|---|---|---|\n'
+printf '| retrace-httpd | %s | %s |\n' "$ours_rps" "$ours_p99"
+printf '| nginx, same body as a static file | %s | %s |\n' "$ng_rps" "$ng_p99"
+printf '| ratio retrace-httpd / nginx | %s | %s |\n' \
+	"$(awk -v a="$ours_rps" -v b="$ng_rps" 'BEGIN {printf "%.2f", a / b}')" \
+	"$(awk -v a="$ours_p99" -v b="$ng_p99" 'BEGIN {printf "%.2f", a / b}')"
+[ -n "$ours_err" ] && echo "retrace-httpd errors: $ours_err"
+[ -n "$ng_err" ] && echo "nginx errors: $ng_err"
+
+# --- 2. upload + unpack -----------------------------------------------------------
+echo
+echo "== upload + unpack of the 200 MB coredump as tar.xz"
+sync
+start=$(date +%s.%N)
+code=$(curl -s -o "$W/resp" -w '%{http_code}' -H 'Content-Type: application/x-xz-compressed-tar' \
+	--data-binary "@$W/big.tar.xz" "http://127.0.0.1:$P/create")
+end=$(date +%s.%N)
+ours_t=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$HTTPD_PID/status")
+[ "$code" = 201 ] || { echo "upload failed: $code $(cat "$W/resp")"; exit 1; }
+
+mkdir -p "$W/peer"
+sync
+start=$(date +%s.%N)
+xz -dc "$W/big.tar.xz" | tar -x -C "$W/peer"
+end=$(date +%s.%N)
+peer_t=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.2f", b - a}')
+cmp -s "$W/peer/coredump" "$W/big/coredump" || echo "warning: the peer's unpacked coredump differs"
+
+mib=$((SIZE / 1048576))
+printf '\n| upload + unpack, %d MiB coredump, %d MiB tar.xz | seconds | MiB/s (unpacked) | peak RSS (MiB) |\n|---|---|---|---|\n' \
+	"$mib" "$((PACKED / 1048576))"
+printf '| retrace-httpd (POST /create over loopback) | %s | %s | %s |\n' "$ours_t" \
+	"$(awk -v s="$mib" -v t="$ours_t" 'BEGIN {printf "%.0f", s / t}')" "$((hwm / 1024))"
+printf '| xz -dc \\| tar x | %s | %s | - |\n' "$peer_t" \
+	"$(awk -v s="$mib" -v t="$peer_t" 'BEGIN {printf "%.0f", s / t}')"
+printf '| ratio retrace-httpd / peer (time) | %s | | |\n' \
+	"$(awk -v a="$ours_t" -v b="$peer_t" 'BEGIN {printf "%.2f", a / b}')"
+if [ $((hwm / 1024)) -lt 64 ]; then
+	echo "peak RSS goal (< 64 MiB): met"
+else
+	echo "peak RSS goal (< 64 MiB): NOT met"
+fi
