@@ -169,7 +169,7 @@ ok $? "deleted task directory is gone"
 code=$(http_code GET "/$id2" -H "X-Task-Password: $pw2")
 is "$code" 404 "deleted task is 404"
 
-code=$(http_code HEAD /settings)
+code=$(curl -s -I -o /dev/null -w '%{http_code}' "$(URL /settings)")
 is "$code" 200 "HEAD /settings"
 
 stop_httpd
