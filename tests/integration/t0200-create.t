@@ -114,6 +114,20 @@ nothing_kept "$before" "client hung up in the middle of the body"
 code=$(http_code GET /settings)
 is "$code" 200 "server still serves after a client hung up mid-upload"
 like "$(body)" "running_tasks 0" "the broken upload holds no slot"
+
+# SIGTERM while an upload is in the middle of its body.
+"$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --pause-after 50000 3 >"$T/paused.out" 2>&1 &
+client=$!
+sleep 0.5
+is "$(incoming_left)" 1 "an upload is in progress"
+start=$(date +%s)
+stop_httpd
+is "$?" 0 "SIGTERM during an upload: clean exit"
+ok $(($(date +%s) - start > 2)) "and a prompt one"
+is "$(incoming_left)" 0 "the interrupted upload left nothing behind"
+is "$(spool_tasks)" 0 "and made no task"
+wait "$client" 2>/dev/null
+start_httpd || exit 1
 stop_httpd
 # The order: 403 HTTPS before everything, 507 before the body.
 write_config "RequireHTTPS = 1"

@@ -7,6 +7,11 @@ MK=$TOOLS/mkarchive
 write_config "MaxUnpackedSize = 64"
 start_httpd || exit 1
 
+fds() { ls "/proc/$HTTPD_PID/fd" 2>/dev/null | wc -l; }
+threads() { ls "/proc/$HTTPD_PID/task" 2>/dev/null | wc -l; }
+fds_before=$(fds)
+threads_before=$(threads)
+
 GOOD="file:coredump=CORE file:executable=/usr/bin/x file:package=x-1-1.fc39"
 
 # hostile NAME STATUS MESSAGE MKARCHIVE-ARGS...
@@ -85,4 +90,11 @@ is "$(incoming_left)" 0 "nothing left in .incoming"
 
 code=$(http_code GET /settings)
 is "$code" 200 "the server is still up after all of them"
+if [ "$(id -u)" = 0 ]; then
+	sleep 0.2 # let the last connections close
+	is "$(fds)" "$fds_before" "no file descriptor leaked by the refused uploads"
+	is "$(threads)" "$threads_before" "no unpacker thread left behind"
+else
+	diag "not root: cannot count the descriptors of the (non-dumpable) server"
+fi
 done_testing

@@ -5,11 +5,11 @@
  * status from a line starting with "HTTP/", find headers by a
  * case-insensitive search for "\r\nNAME:", and take the body as everything
  * after the first blank line. No HTTP library in between.
- *   rawclient PORT REQUESTFILE [BODYFILE] [--hangup-after N]
+ *   rawclient PORT REQUESTFILE [BODYFILE] [--hangup-after N | --pause-after N SECONDS]
  * REQUESTFILE holds the request head (CRLF lines, blank line included);
  * BODYFILE is sent after it; with --hangup-after only its first N bytes, and
  * then the client closes the connection without reading, as a client that
- * crashed would. Prints "status N", then
+ * crashed would; with --pause-after it sends N bytes, waits, then the rest. Prints "status N", then
  * "header NAME: VALUE" for X-Task-Id, X-Task-Password, X-Task-Status,
  * Content-Length, Transfer-Encoding, Connection, then "body-bytes N" and the
  * body after a line "body:".
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	size_t hlen, blen = 0, cap = 1 << 16, got = 0;
 	char *head, *body = NULL, *resp = malloc(cap);
-	long truncate = -1;
+	long truncate = -1, pause_at = -1, pause_s = 0;
 	int fd;
 
 	if (argc < 3 || !resp) {
@@ -92,6 +92,10 @@ int main(int argc, char **argv)
 		body = slurp(argv[3], &blen);
 	if (argc >= 6 && strcmp(argv[4], "--hangup-after") == 0)
 		truncate = strtol(argv[5], NULL, 10);
+	if (argc >= 7 && strcmp(argv[4], "--pause-after") == 0) {
+		pause_at = strtol(argv[5], NULL, 10);
+		pause_s = strtol(argv[6], NULL, 10);
+	}
 
 	sin.sin_port = htons((unsigned short)strtol(argv[1], NULL, 10));
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -102,8 +106,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	send_all(fd, head, hlen);
-	if (body)
+	if (body && pause_at >= 0 && (size_t)pause_at < blen) {
+		send_all(fd, body, (size_t)pause_at);
+		sleep((unsigned)pause_s);
+		send_all(fd, body + pause_at, blen - (size_t)pause_at);
+	} else if (body) {
 		send_all(fd, body, truncate >= 0 && (size_t)truncate < blen ? (size_t)truncate : blen);
+	}
 	if (truncate >= 0) {
 		usleep(100 * 1000);
 		close(fd);
