@@ -9,6 +9,7 @@
 .DEFAULT_GOAL := all
 .SUFFIXES:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 SHELL := /bin/bash
 CC ?= gcc
