@@ -26,7 +26,7 @@ endif
 BIN := $(O)/bin
 OBJ := $(O)/obj
 
-PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib
+PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -48,14 +48,16 @@ COMMON_SRC := $(wildcard common/*.c)
 SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c
 HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/routes.c
 HTTPD_SRC := httpd/main.c
+COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBSANDBOX := $(OBJ)/libsandbox.a
 LIBHTTPD := $(OBJ)/libhttpd.a
+LIBCOREDUMP := $(OBJ)/libcoredump.a
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
-PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy
+PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -75,18 +77,23 @@ $(LIBSANDBOX): $(call obj,$(SANDBOX_SRC))
 	$(AR) rcs $@ $^
 $(LIBHTTPD): $(call obj,$(HTTPD_LIB_SRC))
 	$(AR) rcs $@ $^
+$(LIBCOREDUMP): $(call obj,$(COREDUMP_SRC))
+	$(AR) rcs $@ $^
 
 $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(BIN)/retrace-coredump: $(call obj,tools/retrace-coredump.c) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
-$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
 $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
@@ -142,7 +149,7 @@ bench: deps-bench
 FUZZ_O := build/fuzz
 FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC)
 fuzz: deps-fuzz
 	@mkdir -p $(FUZZ_O)
 	@set -e; for t in $(FUZZ_TARGETS); do \
