@@ -62,7 +62,7 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
-TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive $(O)/tests/policy-probe
+TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch
 
 all: $(PROGRAMS)
 
@@ -102,6 +102,9 @@ $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
 $(O)/tests/policy-probe: $(call obj,tests/tools/policy-probe.c) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
 $(O)/tests/mkarchive: $(call obj,tests/tools/mkarchive.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

@@ -411,9 +411,12 @@ _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 	}
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		_exit(121);
+#ifndef __SANITIZE_ADDRESS__
+	/* (AddressSanitizer reserves terabytes of address space: not there) */
 	rl.rlim_cur = rl.rlim_max = COREDUMP_CHILD_MEMORY;
 	if (setrlimit(RLIMIT_AS, &rl) < 0)
 		_exit(122);
+#endif
 	rl.rlim_cur = rl.rlim_max = COREDUMP_CHILD_TIMEOUT_S;
 	if (setrlimit(RLIMIT_CPU, &rl) < 0)
 		_exit(122);

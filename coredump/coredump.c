@@ -215,7 +215,7 @@ static size_t read_mem(struct reader *r, uint64_t addr, void *buf, size_t len)
 
 static bool read_word(struct reader *r, uint64_t addr, uint64_t *ret)
 {
-	uint8_t b[8];
+	uint8_t b[8] = { 0 };
 	if (read_mem(r, addr, b, r->wsize) != r->wsize)
 		return false;
 	*ret = rdw(r, b);
@@ -373,7 +373,10 @@ const char *coredump_signal_name(int sig)
 		[25] = "SIGXFSZ", [26] = "SIGVTALRM", [27] = "SIGPROF", [28] = "SIGWINCH",
 		[29] = "SIGIO",   [30] = "SIGPWR",  [31] = "SIGSYS",
 	};
-	return sig > 0 && (size_t)sig < ELEMENTSOF(names) && names[sig] ? names[sig] : NULL;
+	if (sig <= 0 || (size_t)sig >= ELEMENTSOF(names))
+		return NULL;
+	// cppcheck-suppress arrayIndexOutOfBoundsCond ; sig < ELEMENTSOF(names) here
+	return names[sig];
 }
 
 /* --- notes of the core ----------------------------------------------------------- */
@@ -546,7 +549,7 @@ static int read_notes(struct reader *r, const GElf_Phdr *ph)
 				    ELF_T_NHDR);
 	if (!data)
 		return fail(r, "cannot read PT_NOTE: %s", elf_errmsg(-1));
-	nc = realloc(r->notes, (r->nnotes_chunks + 1) * sizeof(*nc));
+	nc = realloc(r->notes, (r->nnotes_chunks + 1) * sizeof(*nc)); // NOLINT(bugprone-sizeof-expression)
 	if (!nc)
 		return -ENOMEM;
 	r->notes = nc;
@@ -624,7 +627,7 @@ static bool image_place(struct image *img, uint64_t bias)
  */
 static bool parse_image(struct reader *r, uint64_t hdr_addr, struct image *img)
 {
-	uint8_t *buf = malloc(ELF_IMAGE_MAX);
+	uint8_t *buf = NULL, magic[SELFMAG];
 	size_t got, phnum;
 	Elf *e = NULL;
 	GElf_Ehdr eh;
@@ -633,12 +636,13 @@ static bool parse_image(struct reader *r, uint64_t hdr_addr, struct image *img)
 	uint64_t max_end = 0;
 
 	memset(img, 0, sizeof(*img));
+	/* The magic first: most candidates are not ELF images at all. */
+	if (read_mem(r, hdr_addr, magic, SELFMAG) < SELFMAG || memcmp(magic, ELFMAG, SELFMAG) != 0)
+		return false;
+	buf = calloc(1, ELF_IMAGE_MAX);
 	if (!buf)
 		return false;
-	/* The magic first: most candidates are not ELF images at all. */
-	got = read_mem(r, hdr_addr, buf, SELFMAG);
-	if (got < SELFMAG || memcmp(buf, ELFMAG, SELFMAG) != 0)
-		goto out;
+	memcpy(buf, magic, SELFMAG);
 	got = SELFMAG + read_mem(r, hdr_addr + SELFMAG, buf + SELFMAG, ELF_IMAGE_MAX - SELFMAG);
 	if (got < EI_NIDENT)
 		goto out;
@@ -724,7 +728,7 @@ static void find_build_id(struct reader *r, const struct image *img, struct core
 		size_t size = (size_t)MIN(img->notes[i].size, (uint64_t)SEGMENT_MAX_READ);
 		size_t align = img->notes[i].align == 8 ? 8 : 4, got, off = 0;
 		uint64_t addr = img->bias + img->notes[i].vaddr;
-		uint8_t *buf = malloc(size ? size : 1);
+		uint8_t *buf = calloc(1, size ? size : 1);
 
 		if (!buf)
 			return;
@@ -771,7 +775,7 @@ static void read_dynamic(struct reader *r, const struct image *img, struct cored
 
 	if (!img->dyn_addr || size < ent)
 		return;
-	buf = malloc(size);
+	buf = calloc(1, size); /* zeroed: only `got` bytes are ever looked at */
 	if (!buf)
 		return;
 	got = read_mem(r, img->dyn_addr, buf, size);
@@ -1210,7 +1214,12 @@ static int read_core(struct reader *r)
 	cd->big_endian = r->be;
 	r->wsize = cd->elfclass == ELFCLASS64 ? 8 : 4;
 	cd->arch = coredump_arch_name(cd->machine, cd->elfclass, r->be);
-	if (elf_getphdrnum(r->elf, &phnum) != 0)
+	/*
+	 * Our own bounds check on the header's own numbers first: libelf
+	 * quietly shortens a table that runs past the end of the file.
+	 */
+	phnum = eh.e_phnum;
+	if (phnum == PN_XNUM && elf_getphdrnum(r->elf, &phnum) != 0)
 		return fail(r, "cannot count program headers: %s", elf_errmsg(-1));
 	if (phnum == 0)
 		return fail(r, "the core has no program headers");
@@ -1228,7 +1237,12 @@ static int read_core(struct reader *r)
 		uint64_t note_bytes = 0;
 		for (size_t i = 0; i < phnum; i++) {
 			if (!gelf_getphdr(r->elf, (int)i, &ph))
-				return fail(r, "cannot read program header %zu", i);
+				return fail(r, "cannot read program header %zu: %s", i, elf_errmsg(-1));
+			if (ph.p_type == PT_NOTE &&
+			    (ph.p_offset > r->file_size || ph.p_filesz > r->file_size - ph.p_offset))
+				return fail(r, "PT_NOTE at offset %llu size %llu is past the end of the file",
+					    (unsigned long long)ph.p_offset,
+					    (unsigned long long)ph.p_filesz);
 			if (ph.p_type == PT_NOTE)
 				note_bytes += ph.p_filesz;
 			else if (ph.p_type == PT_LOAD && ph.p_align >= 1024 &&
@@ -1289,7 +1303,8 @@ static int read_core(struct reader *r)
 		return fail(r, "read more than %llu bytes of process memory from the core",
 			    (unsigned long long)r->lim->max_read_bytes);
 
-	qsort(cd->modules, cd->nmodules, sizeof(*cd->modules), cmp_modules);
+	if (cd->nmodules > 1)
+		qsort(cd->modules, cd->nmodules, sizeof(*cd->modules), cmp_modules);
 
 	if (cd->at_execfn)
 		cd->execfn = read_string(r, cd->at_execfn);

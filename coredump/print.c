@@ -64,7 +64,7 @@ int coredump_print_json(const struct coredump *cd, FILE *out)
 {
 	fprintf(out, "{\n  \"arch\": ");
 	json_str(out, cd->arch);
-	fprintf(out, ",\n  \"elf_machine\": %u,\n  \"elf_class\": %u,\n  \"big_endian\": %s,\n",
+	fprintf(out, ",\n  \"elf_machine\": %u,\n  \"elf_class\": %d,\n  \"big_endian\": %s,\n",
 		cd->machine, cd->elfclass == 2 ? 64 : 32, cd->big_endian ? "true" : "false");
 	fprintf(out, "  \"page_size\": %" PRIu64 ",\n  \"executable\": ", cd->page_size);
 	json_str(out, cd->executable);
