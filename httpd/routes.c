@@ -577,6 +577,28 @@ static void create_resume(void *userdata)
 	MHD_resume_connection(x->conn);
 }
 
+/*
+ * Remove everything a refused upload wrote, before the refusal is sent:
+ * a client that sees the error can rely on nothing being left.
+ */
+static void create_discard(struct create_ctx *x)
+{
+	upload_free(x->upload);
+	x->upload = NULL;
+	if (x->crash_fd >= 0)
+		close(x->crash_fd);
+	x->crash_fd = -1;
+	if (x->incoming_fd >= 0)
+		close(x->incoming_fd);
+	x->incoming_fd = -1;
+	if (x->incoming[0] && !x->committed) {
+		int r = spool_incoming_discard(&x->h->spool, x->incoming);
+		if (r < 0)
+			log_error("cannot remove incoming upload %s: %s", x->incoming, strerror(-r));
+	}
+	x->incoming[0] = '\0';
+}
+
 static void create_free(struct create_ctx *x)
 {
 	struct httpd *h = x->h;
@@ -590,17 +612,8 @@ static void create_free(struct create_ctx *x)
 			}
 		pthread_mutex_unlock(&h->lock);
 	}
-	upload_free(x->upload);
-	if (x->crash_fd >= 0)
-		close(x->crash_fd);
-	if (x->incoming_fd >= 0)
-		close(x->incoming_fd);
-	if (x->incoming[0] && !x->committed) {
-		/* A refused or broken upload leaves nothing behind. */
-		int r = spool_incoming_discard(&h->spool, x->incoming);
-		if (r < 0)
-			log_error("cannot remove incoming upload %s: %s", x->incoming, strerror(-r));
-	}
+	/* A refused or broken upload leaves nothing behind. */
+	create_discard(x);
 	if (x->counted)
 		atomic_fetch_sub(&h->uploads, 1);
 	free(x);
@@ -705,11 +718,15 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	int r;
 
 	upload_get_result(x->upload, &res);
-	if (res.http_status != 0)
+	if (res.http_status != 0) {
+		create_discard(x);
 		return reply_text(c, (unsigned)res.http_status, "%s", res.message);
-	if (task_type_is_interactive(x->type) && !h->cfg->allow_interactive)
+	}
+	if (task_type_is_interactive(x->type) && !h->cfg->allow_interactive) {
+		create_discard(x);
 		return reply_text(c, MHD_HTTP_CONFLICT,
 				  "Interactive tasks were disabled by server administrator");
+	}
 	{
 		/* The original server's REQUIRED_FILES, in its order. */
 		static const enum crash_file required[2][4] = {
@@ -719,16 +736,20 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		};
 		const enum crash_file *req = required[task_type_is_vmcore(x->type) ? 1 : 0];
 		for (size_t i = 0; req[i] != _CRASH_FILE_INVALID; i++)
-			if (!(res.files & (1U << req[i])))
+			if (!(res.files & (1U << req[i]))) {
+				create_discard(x);
 				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
 						  crash_file_name(req[i]));
+			}
 	}
 	r = spool_password_new(pw);
 	if (r == 0)
 		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw, &id);
-	if (r < 0)
+	if (r < 0) {
+		create_discard(x);
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
 				  strerror(-r));
+	}
 	x->committed = true;
 	atomic_fetch_add(&h->tasks_created, 1);
 	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked)", x->remote, id,

@@ -9,6 +9,7 @@ start_httpd || exit 1
 
 fds() { ls "/proc/$HTTPD_PID/fd" 2>/dev/null | wc -l; }
 threads() { ls "/proc/$HTTPD_PID/task" 2>/dev/null | wc -l; }
+sleep 0.3 # the start-up probe connection closes
 fds_before=$(fds)
 threads_before=$(threads)
 
