@@ -169,3 +169,47 @@ if [ $((hwm / 1024)) -lt 64 ]; then
 else
 	echo "peak RSS goal (< 64 MiB): NOT met"
 fi
+
+# --- 3. listing the modules of a large core -------------------------------------
+echo
+echo "== modules of a large core: 1 GiB of touched memory, 100+ shared libraries"
+if ! command -v eu-unstrip >/dev/null; then
+	echo "eu-unstrip is not installed: skipped"
+	exit 0
+fi
+mkdir -p "$W/big-core"
+gcc -O1 -o "$W/bigcore" tests/fixtures/bigcore.c -ldl
+libs=$(find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name 'lib*.so.*' -type f 2>/dev/null |
+	grep -v -E 'libc\.so|libpthread|libdl|libGL|libvulkan|libasan|libtsan|liblsan|libubsan|libhwasan|libmvec|libSegFault|libmemusage|libpcprofile' |
+	sort | head -n 160)
+(cd "$W/big-core" && ulimit -c unlimited && echo 0x33 >/proc/self/coredump_filter &&
+	exec "$W/bigcore" 1024 $libs) 2>&1 | grep bigcore || true
+core=$(ls "$W"/big-core/core* 2>/dev/null | head -n 1)
+if [ -z "$core" ]; then
+	echo "no core was written (core_pattern is '$(cat /proc/sys/kernel/core_pattern)'): skipped"
+	exit 0
+fi
+echo "core: $(($(stat -c %s "$core") / 1048576)) MiB, $(eu-unstrip -n --core "$core" 2>/dev/null | wc -l) modules"
+measure() { # measure CMD... -> "seconds-per-run maxrss_kib" (mean of 10 runs)
+	/usr/bin/time -f '%M' -o "$W/time" "$@" >/dev/null 2>&1
+	start=$(date +%s%N)
+	for i in 1 2 3 4 5 6 7 8 9 10; do "$@" >/dev/null 2>&1; done
+	end=$(date +%s%N)
+	echo "$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.4f", (b - a) / 1e10}') $(cat "$W/time")"
+}
+read -r ours_t ours_m < <(measure "$B/bin/retrace-coredump" --policy "$W/pol/coredump.policy" "$core")
+read -r inproc_t inproc_m < <(measure "$B/bin/retrace-coredump" --no-confine "$core")
+read -r eu_t eu_m < <(measure eu-unstrip -n --core "$core")
+same=different
+if cmp -s <("$B/bin/retrace-coredump" --policy "$W/pol/coredump.policy" "$core" | awk '{print $2}' | sort) \
+	<(eu-unstrip -n --core "$core" | awk '{print $2}' | sort); then
+	same=same
+fi
+printf '\n| list the modules of a %d MiB core | seconds | peak RSS (MiB) |\n|---|---|---|\n' \
+	"$(($(stat -c %s "$core") / 1048576))"
+printf '| retrace-coredump (confined reader) | %s | %s |\n' "$ours_t" "$((ours_m / 1024))"
+printf '| retrace-coredump --no-confine | %s | %s |\n' "$inproc_t" "$((inproc_m / 1024))"
+printf '| eu-unstrip -n --core | %s | %s |\n' "$eu_t" "$((eu_m / 1024))"
+printf '| speed-up (eu-unstrip time / ours) | %s | |\n' \
+	"$(awk -v a="$eu_t" -v b="$ours_t" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}')"
+echo "build-ids: $same as eu-unstrip's"
