@@ -29,7 +29,7 @@ int random_bytes(void *p, size_t n)
 	return 0;
 }
 
-static int write_all_fd(int fd, const void *data, size_t len)
+int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 	while (len > 0) {
@@ -58,7 +58,7 @@ int create_file_at(int dirfd, const char *name, const void *data, size_t len, mo
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	r = write_all_fd(fd, data, len);
+	r = write_all(fd, data, len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r < 0)

@@ -33,6 +33,8 @@ int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, s
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */
 int rm_rf_at(int dirfd, const char *name);
 int fsync_dirfd(int dirfd);
+/* write(2) until all of data is written (EINTR retried); -errno on error. */
+int write_all(int fd, const void *data, size_t len);
 int random_bytes(void *p, size_t n);
 bool file_exists_at(int dirfd, const char *name);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "log.h"
 
+#include "fsutil.h"
+
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -32,20 +34,6 @@ void log_set_file_fd(int fd)
 int log_get_file_fd(void)
 {
 	return log_file_fd;
-}
-
-static void write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
 }
 
 void log_msg(enum log_level level, const char *fmt, ...)
@@ -84,8 +72,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 			line[i] = ' ';
 	line[off++] = '\n';
 
-	write_all(STDERR_FILENO, line, off);
+	/* A log line that cannot be written is lost: there is nowhere to say so. */
+	(void)write_all(STDERR_FILENO, line, off);
 	if (log_file_fd >= 0)
-		write_all(log_file_fd, line, off);
+		(void)write_all(log_file_fd, line, off);
 	errno = saved_errno;
 }

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/fsutil.h"
 #include "common/macro.h"
 #include "common/util.h"
 #include "sandbox/confine.h"
@@ -377,21 +378,6 @@ int coredump_deserialize(const char *data, size_t len, const struct coredump_lim
 }
 
 /* --- the child ----------------------------------------------------------- */
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 			     const struct coredump_limits *lim)
