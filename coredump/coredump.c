@@ -26,6 +26,7 @@
 #define MAX_MODULE_SIZE (UINT64_C(1) << 40)
 #define PRELINK_SCAN_SEGMENTS 64
 #define MAX_WARNINGS 64
+#define SEGMENT_SCAN_MAX 16384 /* segment starts tried for modules without NT_FILE */
 
 void coredump_limits_default(struct coredump_limits *lim)
 {
@@ -1289,6 +1290,11 @@ static int read_core(struct reader *r)
 		 * from a page boundary.
 		 */
 		for (size_t i = 0; i < r->nsegs && !r->read_limit_hit; i++) {
+			if (i == SEGMENT_SCAN_MAX) {
+				warn(r, "more than %d segments: the rest were not searched for modules",
+				     SEGMENT_SCAN_MAX);
+				break;
+			}
 			if (r->segs[i].filesz == 0 || module_containing(r, r->segs[i].vaddr))
 				continue;
 			if (!module_from_image(r, r->segs[i].vaddr, 0) &&
