@@ -1108,7 +1108,8 @@ static int modules_from_link_map(struct reader *r)
 			continue;
 		}
 		m->sources |= MODULE_FROM_LINK_MAP;
-		if (!m->path && l_name && (name = read_string(r, l_name))) {
+		/* the vdso's l_name is its soname, not a file */
+		if (!m->path && !m->is_vdso && l_name && (name = read_string(r, l_name))) {
 			int rr = *name ? set_path(m, name) : 0;
 			free(name);
 			if (rr < 0)

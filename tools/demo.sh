@@ -87,6 +87,11 @@ echo "== a wrong password"
 curl -s -w ' (HTTP %{http_code})\n' -H "X-Task-Password: 0123456789abcdefABCDEF0123456789" \
 	"http://127.0.0.1:$PORT/$ID"
 echo
+echo "== the worker's first step: modules and build-ids from the uploaded core (confined reader)"
+"$B/bin/retrace-coredump" --policy "$PWD/policy/seccomp/coredump.policy" "$D/crash/coredump"
+"$B/bin/retrace-coredump" --policy "$PWD/policy/seccomp/coredump.policy" --json "$D/crash/coredump" |
+	grep -E '^  "(crash|executable)"'
+echo
 echo "== the server's log"
 cat "$D/log/retrace-httpd.log"
 echo

@@ -43,6 +43,7 @@ j=$($RC --json "$T/x86_64.core")
 like "$j" '"crash": {"tid": 23097, "signal": 6, "signal_name": "SIGABRT", "si_code": -6' "x86_64: crashing thread and signal"
 like "$j" '{"tid": 23097, "signal": 6, "crashed": true, "registers": {"r15": "0", "r14": "0x7f7155923700"' "x86_64: registers of the crashing thread"
 like "$j" '"rip": "0x40a62b"' "x86_64: rip"
+like "$j" '"name": "linux-vdso.so.1", "path": null' "x86_64: the vdso has a name, no path"
 like "$j" '{"tid": 23096, "signal": 6, "crashed": false' "x86_64: the other thread"
 like "$j" '"psinfo": {"pid": 23096, "fname": "backtrace.x86_6", "psargs": "./backtrace.x86_64.exec --gencore "}' "x86_64: NT_PRPSINFO"
 like "$j" '"execfn": "./backtrace.x86_64.exec"' "x86_64: AT_EXECFN string"
