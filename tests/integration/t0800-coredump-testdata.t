@@ -43,7 +43,6 @@ j=$($RC --json "$T/x86_64.core")
 like "$j" '"crash": {"tid": 23097, "signal": 6, "signal_name": "SIGABRT", "si_code": -6' "x86_64: crashing thread and signal"
 like "$j" '{"tid": 23097, "signal": 6, "crashed": true, "registers": {"r15": "0", "r14": "0x7f7155923700"' "x86_64: registers of the crashing thread"
 like "$j" '"rip": "0x40a62b"' "x86_64: rip"
-like "$j" '"name": "linux-vdso.so.1", "path": null' "x86_64: the vdso has a name, no path"
 like "$j" '{"tid": 23096, "signal": 6, "crashed": false' "x86_64: the other thread"
 like "$j" '"psinfo": {"pid": 23096, "fname": "backtrace.x86_6", "psargs": "./backtrace.x86_64.exec --gencore "}' "x86_64: NT_PRPSINFO"
 like "$j" '"execfn": "./backtrace.x86_64.exec"' "x86_64: AT_EXECFN string"
@@ -54,4 +53,5 @@ like "$j" '"eip": "0xf77f7430"' "i386: eip"
 j=$($RC --json "$T/satyr.core")
 like "$j" '"crash": {"tid": 21729, "signal": 11, "signal_name": "SIGSEGV"}' "satyr: SIGSEGV (a 2013 kernel: no NT_SIGINFO, no NT_FILE)"
 like "$j" '"rip": "0x4004b3"' "satyr: rip"
+like "$j" '"name": "linux-vdso.so.1", "path": null' "satyr: the vdso (on the link_map too) has a name, no path"
 done_testing
