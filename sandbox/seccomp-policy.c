@@ -575,6 +575,7 @@ int seccomp_policy_compile(const struct seccomp_policy *p, unsigned flags, scmp_
 			   char **ret_error)
 {
 	uint32_t def = to_scmp(&p->def, flags);
+	int ioctl_nr = seccomp_syscall_resolve_name("ioctl");
 	scmp_filter_ctx ctx;
 	int r;
 
@@ -598,6 +599,22 @@ int seccomp_policy_compile(const struct seccomp_policy *p, unsigned flags, scmp_
 		for (unsigned k = 0; k < ru->ncond; k++) {
 			cmp[k].arg = ru->cond[k].arg;
 			cmp[k].op = ru->cond[k].op;
+			if (ru->nr == ioctl_nr && ru->cond[k].arg == 1 &&
+			    (ru->cond[k].op == SCMP_CMP_EQ || ru->cond[k].op == SCMP_CMP_NE) &&
+			    ru->cond[k].value <= UINT32_MAX) {
+				/*
+				 * The kernel takes the ioctl request as 32 bits: compare
+				 * only those, or a request with high bits set slips past
+				 * a rule meant for it (CVE-2019-10063). (NE stays a full
+				 * compare: a masked "not equal" does not exist.)
+				 */
+				if (ru->cond[k].op == SCMP_CMP_EQ) {
+					cmp[k].op = SCMP_CMP_MASKED_EQ;
+					cmp[k].datum_a = 0xffffffffULL;
+					cmp[k].datum_b = ru->cond[k].value;
+					continue;
+				}
+			}
 			if (ru->cond[k].op == SCMP_CMP_MASKED_EQ) {
 				cmp[k].datum_a = ru->cond[k].mask;
 				cmp[k].datum_b = ru->cond[k].value;

@@ -61,10 +61,12 @@ RUN_AS=$RUN_AS_SAVED
 
 # The compiled policy itself, attacked: what a compromised httpd would try.
 probe() { "$TOOLS/policy-probe" "$RETRACE_SRC/policy/seccomp/httpd.policy" "$1" >/dev/null 2>&1; echo $?; }
-for a in execve fork socket ptrace i386 x32 tiocsti mount unshare; do
+for a in execve fork socket ptrace i386 x32 tiocsti tiocsti-high mount unshare; do
 	is "$(probe $a)" 159 "httpd policy kills $a (SIGSYS)"
 done
 is "$(probe thread)" 0 "httpd policy lets it start threads"
+is "$(probe fionread)" 0 "httpd policy allows ioctl FIONREAD"
+is "$(probe fionread-high)" 0 "and the same request with high bits set (the kernel sees 32 bits)"
 is "$(probe getpid)" 0 "httpd policy lets ordinary calls through"
 "$BIN/retrace-policy" dump "$RETRACE_SRC/policy/seccomp/httpd.policy" | grep -q "^kill execve "
 ok $? "retrace-policy dump shows execve killed"

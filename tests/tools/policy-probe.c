@@ -5,8 +5,8 @@
  * forbids it; exit 0 when the syscall ran (whatever it returned), so a test
  * can tell "denied" from "allowed" without guessing.
  *   policy-probe POLICY ACTION
- * ACTION: execve fork socket thread ptrace i386 x32 tiocsti mount unshare
- *         getpid
+ * ACTION: execve fork socket thread ptrace i386 x32 tiocsti tiocsti-high
+ *         fionread fionread-high mount unshare getpid
  */
 #include <errno.h>
 #include <pthread.h>
@@ -83,6 +83,16 @@ int main(int argc, char **argv)
 	} else if (strcmp(a, "tiocsti") == 0) {
 		char c = 'x';
 		r = ioctl(0, TIOCSTI, &c);
+	} else if (strcmp(a, "tiocsti-high") == 0) {
+		/* the request with bits above 32 set: the kernel ignores them */
+		char c = 'x';
+		r = syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | (1UL << 32), &c);
+	} else if (strcmp(a, "fionread") == 0 || strcmp(a, "fionread-high") == 0) {
+		int n = 0;
+		unsigned long req = FIONREAD;
+		if (a[8] == '-')
+			req |= 1UL << 32;
+		r = syscall(SYS_ioctl, 0, req, &n);
 	} else if (strcmp(a, "mount") == 0) {
 		r = mount("none", "/tmp", "tmpfs", 0, NULL);
 	} else if (strcmp(a, "unshare") == 0) {
