@@ -45,7 +45,7 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 # --- sources ---------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
-SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c
+SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c sandbox/sandbox.c
 HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/routes.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
@@ -57,7 +57,7 @@ LIBCOREDUMP := $(OBJ)/libcoredump.a
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
-PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump
+PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -84,6 +84,9 @@ $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
 $(BIN)/retrace-coredump: $(call obj,tools/retrace-coredump.c) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBCOMMON)

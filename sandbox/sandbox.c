@@ -1,0 +1,523 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "sandbox/sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/macro.h"
+#include "sandbox/confine.h"
+
+#define STATUS_FD 3 /* in the sandbox: where setup failures are reported */
+#define CGROUP_V1 "/sys/fs/cgroup"
+
+void sandbox_opts_default(struct sandbox_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->timeout_ms = 300 * 1000;
+	o->memory_bytes = 4ULL << 30;
+	o->max_procs = 64;
+	o->cpu_seconds = 600;
+	o->max_files = 256;
+	o->max_file_size = 256ULL << 20;
+	o->tmp_bytes = 256ULL << 20;
+	o->max_output = 64ULL << 20;
+	o->stdout_fd = STDOUT_FILENO;
+	o->stderr_fd = STDERR_FILENO;
+}
+
+/* --- inside: setup failures go to the status pipe, then _exit(127) ------- */
+
+_noreturn_ static void die(const char *fmt, ...) _printf_(1, 2);
+_noreturn_ static void die(const char *fmt, ...)
+{
+	char msg[512];
+	int e = errno, n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n < sizeof(msg) && e)
+		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(e));
+	(void)write_all(STATUS_FD, msg, strnlen(msg, sizeof(msg)));
+	_exit(127);
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *p;
+	if (asprintf(&p, "%s%s%s", a, b[0] == '/' ? "" : "/", b) < 0)
+		die("out of memory");
+	return p;
+}
+
+/* The flags a bind remount must keep (locked in a user namespace). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	return f;
+}
+
+static void bind_mount(const char *src, const char *dst, bool writable, unsigned long extra)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("binding %s on %s", src, dst);
+	/* nosuid always: a setuid file in a bind gains nothing in here. */
+	if (mount(NULL, dst, NULL,
+		  MS_REMOUNT | MS_BIND | MS_NOSUID | extra | (writable ? 0 : MS_RDONLY) |
+			  locked_flags(dst),
+		  NULL) < 0)
+		die("remounting %s %s", dst, writable ? "read-write" : "read-only");
+}
+
+/* Make dst (inside the new root) exist as the same kind of thing as src. */
+static void make_target(const char *src, const char *dst)
+{
+	struct stat st;
+
+	if (stat(src, &st) < 0)
+		die("bind source %s", src);
+	if (access(dst, F_OK) == 0)
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		if (mkdir(dst, 0755) < 0)
+			die("creating %s", dst);
+	} else {
+		int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			die("creating %s", dst);
+		close(fd);
+	}
+}
+
+static void setup_mounts(const struct sandbox_opts *o)
+{
+	static const char *const devs[] = { "null", "zero", "full", "random", "urandom" };
+	char opts[64];
+
+	/* Nothing from here on leaks back to the host. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		die("making / private");
+	/* The root, bound on itself so that it is a mount we can pivot to. */
+	if (mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die("binding the root %s", o->root);
+
+	/* A /proc of our own pid namespace: it shows only the sandbox. */
+	if (mount("proc", join(o->root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		die("mounting %s/proc", o->root);
+
+	/* /dev: a tmpfs holding only five harmless devices. */
+	if (mount("tmpfs", join(o->root, "dev"), "tmpfs", MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=64k,nr_inodes=64") < 0)
+		die("mounting %s/dev", o->root);
+	for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
+		char *src = join("/dev", devs[i]), *dst = join(join(o->root, "dev"), devs[i]);
+		make_target(src, dst);
+		bind_mount(src, dst, true, MS_NOEXEC);
+	}
+	if (symlink("/proc/self/fd", join(o->root, "dev/fd")) < 0)
+		die("creating /dev/fd");
+
+	/* A private, size-limited /tmp: gdb's fallbacks write there. */
+	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=4096",
+		 (unsigned long long)o->tmp_bytes);
+	if (mount("tmpfs", join(o->root, "tmp"), "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		die("mounting %s/tmp", o->root);
+
+	for (size_t i = 0; i < o->nbinds; i++) {
+		char *dst = join(o->root, o->binds[i].dst);
+		make_target(o->binds[i].src, dst);
+		bind_mount(o->binds[i].src, dst, o->binds[i].writable, MS_NODEV);
+	}
+
+	/* Everything else read-only. */
+	if (mount(NULL, o->root, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | locked_flags(o->root),
+		  NULL) < 0)
+		die("remounting the root read-only");
+
+	/* pivot_root(".", "."), then detach the old root stacked under it. */
+	if (chdir(o->root) < 0)
+		die("chdir %s", o->root);
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die("pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		die("detaching the old root");
+	if (chdir("/") < 0)
+		die("chdir /");
+}
+
+static void set_limit(int res, uint64_t v, const char *name)
+{
+	struct rlimit rl = { .rlim_cur = v, .rlim_max = v };
+	if (setrlimit(res, &rl) < 0)
+		die("setting %s", name);
+}
+
+_noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int err_w)
+{
+	static const char *const default_env[] = { "PATH=/usr/bin:/bin", "HOME=/tmp", "LC_ALL=C",
+						   "TERM=dumb", NULL };
+	int nullfd;
+
+	/* A new session: no controlling terminal, so no TIOCSTI into it. */
+	if (setsid() < 0)
+		die("setsid");
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (nullfd < 0 || dup2(nullfd, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
+	    dup2(err_w, STDERR_FILENO) < 0)
+		die("setting up fds 0-2");
+	/* Only 0, 1, 2 and the status pipe (close-on-exec) stay open. */
+	if (syscall(SYS_close_range, STATUS_FD + 1, ~0U, 0) < 0)
+		die("close_range");
+
+	if (o->memory_bytes)
+		set_limit(RLIMIT_AS, o->memory_bytes, "RLIMIT_AS");
+	if (o->max_procs)
+		set_limit(RLIMIT_NPROC, o->max_procs, "RLIMIT_NPROC");
+	if (o->cpu_seconds)
+		set_limit(RLIMIT_CPU, o->cpu_seconds, "RLIMIT_CPU");
+	if (o->max_files)
+		set_limit(RLIMIT_NOFILE, o->max_files, "RLIMIT_NOFILE");
+	if (o->max_file_size)
+		set_limit(RLIMIT_FSIZE, o->max_file_size, "RLIMIT_FSIZE");
+	set_limit(RLIMIT_CORE, 0, "RLIMIT_CORE"); /* a crash inside makes no core */
+	set_limit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+
+	if (caps_drop_all() < 0)
+		die("dropping capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("PR_SET_NO_NEW_PRIVS");
+	/* Last: after this, only the policy's syscalls, and execve must be one. */
+	if (o->filter && !(o->flags & SANDBOX_NO_SECCOMP) && seccomp_load(o->filter) < 0)
+		die("loading the seccomp filter");
+	execve(o->argv[0], (char *const *)o->argv,
+	       (char *const *)(o->envp ? o->envp : default_env));
+	die("execve %s", o->argv[0]);
+}
+
+/* pid 1 of the sandbox: set up, start the program as pid 2, reap, exit with its status. */
+_noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int status_w,
+				    int out_w, int err_w)
+{
+	char c;
+	pid_t child;
+	int st = 0;
+
+	/* Out of the way of 0-3 first: any of them may be one of ours. */
+	go_r = fcntl(go_r, F_DUPFD_CLOEXEC, 10);
+	status_w = fcntl(status_w, F_DUPFD_CLOEXEC, 10);
+	out_w = fcntl(out_w, F_DUPFD_CLOEXEC, 10);
+	err_w = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
+	if (go_r < 0 || status_w < 0 || out_w < 0 || err_w < 0)
+		_exit(127);
+	if (dup2(status_w, STATUS_FD) < 0 || fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC) < 0)
+		_exit(127);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		die("PR_SET_PDEATHSIG");
+	/* Wait until the supervisor has written our uid and gid maps. */
+	if (read(go_r, &c, 1) != 1)
+		die("waiting for the supervisor");
+	close(go_r);
+
+	setup_mounts(o);
+	if (sethostname("retrace-sandbox", 15) < 0)
+		die("sethostname");
+
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		run_program(o, out_w, err_w);
+	/* The reaper keeps nothing the program could use. */
+	close(out_w);
+	close(err_w);
+	close(STATUS_FD);
+	if (syscall(SYS_close_range, 3, ~0U, 0) < 0)
+		_exit(127);
+	caps_drop_all();
+	for (;;) {
+		pid_t p = waitpid(-1, &st, 0);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			_exit(127);
+		if (p == child)
+			break;
+	}
+	/* Leaving kills every other process of the namespace. */
+	if (WIFEXITED(st))
+		_exit(WEXITSTATUS(st));
+	_exit(128 + WTERMSIG(st));
+}
+
+/* --- outside: the supervisor ------------------------------------------- */
+
+static int write_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, text, strlen(text));
+}
+
+static int write_in(const char *dir, const char *file, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return write_file(path, text);
+}
+
+struct cgroups {
+	char mem[256], pids[256];
+};
+
+/* cgroup v1 memory and pids groups, when this process may make them. */
+static void cgroups_make(const struct sandbox_opts *o, struct cgroups *cg, char *note, size_t len)
+{
+	static unsigned seq;
+	char v[32];
+	int n = 0;
+
+	cg->mem[0] = cg->pids[0] = '\0';
+	snprintf(cg->mem, sizeof(cg->mem), CGROUP_V1 "/memory/retrace-sandbox.%d.%u", (int)getpid(),
+		 seq);
+	snprintf(cg->pids, sizeof(cg->pids), CGROUP_V1 "/pids/retrace-sandbox.%d.%u", (int)getpid(),
+		 seq++);
+	if (o->memory_bytes && mkdir(cg->mem, 0700) == 0) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->memory_bytes);
+		if (write_in(cg->mem, "memory.limit_in_bytes", v) == 0)
+			n += snprintf(note + n, len - (size_t)n, "cgroup v1 memory %s bytes; ", v);
+	} else {
+		cg->mem[0] = '\0';
+	}
+	if (o->max_procs && mkdir(cg->pids, 0700) == 0) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->max_procs);
+		if (write_in(cg->pids, "pids.max", v) == 0)
+			n += snprintf(note + n, len - (size_t)n, "cgroup v1 pids %s; ", v);
+	} else {
+		cg->pids[0] = '\0';
+	}
+	if (n == 0)
+		snprintf(note, len, "no cgroup (none may be created here): rlimits only; ");
+}
+
+static void cgroups_join(struct cgroups *cg, pid_t pid)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	if (cg->mem[0])
+		write_in(cg->mem, "cgroup.procs", v);
+	if (cg->pids[0])
+		write_in(cg->pids, "cgroup.procs", v);
+}
+
+static void cgroups_remove(struct cgroups *cg)
+{
+	/* The namespace's processes are gone once pid 1 was reaped. */
+	for (int i = 0; i < 50; i++) {
+		bool busy = (cg->mem[0] && rmdir(cg->mem) < 0 && errno == EBUSY) ||
+			    (cg->pids[0] && rmdir(cg->pids) < 0 && errno == EBUSY);
+		if (!busy)
+			return;
+		usleep(10000);
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char **ret_error)
+{
+	int go[2], status[2], out[2], err[2];
+	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+			      CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
+	struct cgroups cg;
+	char map[64], msg[512] = "";
+	size_t msglen = 0;
+	uint64_t deadline;
+	pid_t pid;
+	int st = 0;
+
+	memset(ret, 0, sizeof(*ret));
+	*ret_error = NULL;
+	if (!o->root || o->root[0] != '/' || !o->argv || !o->argv[0] || o->argv[0][0] != '/') {
+		*ret_error = strdup("the root and the program must be absolute paths");
+		return -EINVAL;
+	}
+	if (!o->filter && !(o->flags & SANDBOX_NO_SECCOMP)) {
+		*ret_error = strdup("no seccomp filter");
+		return -EINVAL;
+	}
+	if (!(o->flags & SANDBOX_NO_NET_NS))
+		flags |= CLONE_NEWNET; /* only a loopback, and it is down */
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0)
+		return -errno;
+	cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
+
+	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
+	if (pid < 0) {
+		int e = errno;
+		if (asprintf(ret_error, "clone with new namespaces: %s (unprivileged user namespaces "
+					"disabled?)", strerror(e)) < 0)
+			*ret_error = NULL;
+		cgroups_remove(&cg);
+		return -e;
+	}
+	if (pid == 0) {
+		close(go[1]);
+		close(status[0]);
+		close(out[0]);
+		close(err[0]);
+		sandbox_init(o, go[0], status[1], out[1], err[1]);
+	}
+	close(go[0]);
+	close(status[1]);
+	close(out[1]);
+	close(err[1]);
+
+	cgroups_join(&cg, pid);
+	snprintf(map, sizeof(map), "/proc/%d/setgroups", (int)pid);
+	write_file(map, "deny");
+	{
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_UID, (int)geteuid());
+		if (write_file(path, map) < 0)
+			kill(pid, SIGKILL);
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_GID, (int)getegid());
+		if (write_file(path, map) < 0)
+			kill(pid, SIGKILL);
+	}
+	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	close(go[1]);
+
+	deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+	{
+		struct pollfd pf[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 },
+					{ status[0], POLLIN, 0 } };
+		int open_fds = 3;
+		while (open_fds > 0) {
+			int timeout = -1, r;
+			if (deadline) {
+				uint64_t t = now_ms();
+				if (t >= deadline) {
+					ret->timed_out = true;
+					kill(pid, SIGKILL); /* pid 1: the whole namespace goes */
+					break;
+				}
+				timeout = (int)MIN(deadline - t, (uint64_t)1000);
+			}
+			r = poll(pf, 3, timeout);
+			if (r < 0 && errno != EINTR)
+				break;
+			for (int i = 0; i < 3 && r > 0; i++) {
+				char buf[65536];
+				ssize_t n;
+				if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+					continue;
+				n = read(pf[i].fd, buf, sizeof(buf));
+				if (n <= 0) {
+					close(pf[i].fd);
+					pf[i].fd = -1;
+					open_fds--;
+					continue;
+				}
+				if (i == 2) {
+					size_t k = MIN((size_t)n, sizeof(msg) - 1 - msglen);
+					memcpy(msg + msglen, buf, k);
+					msglen += k;
+					continue;
+				}
+				/* Output is passed on up to the limit, the rest read and dropped. */
+				if (ret->output_bytes < o->max_output) {
+					size_t k = (size_t)MIN((uint64_t)n, o->max_output - ret->output_bytes);
+					(void)write_all(i == 0 ? o->stdout_fd : o->stderr_fd, buf, k);
+					if (k < (size_t)n)
+						ret->output_truncated = true;
+				} else {
+					ret->output_truncated = true;
+				}
+				ret->output_bytes += (uint64_t)n;
+			}
+		}
+		for (int i = 0; i < 3; i++)
+			if (pf[i].fd >= 0)
+				close(pf[i].fd);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	cgroups_remove(&cg);
+	{
+		size_t n = strlen(ret->enforced);
+		snprintf(ret->enforced + n, sizeof(ret->enforced) - n,
+			 "rlimits: address space %llu, processes %llu, cpu %llu s, files %llu, file size "
+			 "%llu; /tmp %llu bytes; timeout %llu ms%s",
+			 (unsigned long long)o->memory_bytes, (unsigned long long)o->max_procs,
+			 (unsigned long long)o->cpu_seconds, (unsigned long long)o->max_files,
+			 (unsigned long long)o->max_file_size, (unsigned long long)o->tmp_bytes,
+			 (unsigned long long)o->timeout_ms,
+			 (o->flags & SANDBOX_NO_SECCOMP) ? "; NO SECCOMP" : "");
+	}
+	msg[msglen] = '\0';
+	if (msglen > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		if (asprintf(ret_error, "sandbox setup failed: %s", msg) < 0)
+			*ret_error = NULL;
+		return -EIO;
+	}
+	if (WIFEXITED(st)) {
+		int code = WEXITSTATUS(st);
+		/* pid 1 reports a killed program as 128 + signal */
+		if (code > 128 && code < 128 + 65) {
+			ret->signal = code - 128;
+		} else {
+			ret->exited = true;
+			ret->exit_status = code;
+		}
+	} else if (WIFSIGNALED(st)) {
+		ret->signal = WTERMSIG(st);
+	}
+	return 0;
+}

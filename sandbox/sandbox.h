@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sandbox.h - run a program (gdb, crash) over hostile input so that even
+ * with code execution inside, it reaches nothing but what it was given.
+ *
+ * Layers, each meant to hold on its own:
+ *  - namespaces: user (the program runs as uid/gid 1000 inside, mapped to
+ *    the caller's own ids), mount, pid, net (only a downed loopback), ipc,
+ *    uts, cgroup;
+ *  - the file system: `root` bound read-only as /, a fresh /proc, a /dev of
+ *    null zero full random urandom, a private size-limited tmpfs /tmp, the
+ *    extra binds given (read-only unless asked), the old root detached;
+ *  - privileges: every capability dropped from every set and the bounding
+ *    set, no_new_privs, a new session (no controlling terminal), every
+ *    inherited fd closed, the environment replaced, parent-death signal;
+ *  - seccomp: the compiled policy, loaded last, just before execve;
+ *  - limits: rlimits always (address space, processes, CPU, files, file
+ *    size, no core), cgroup v1 memory+pids when the caller may create
+ *    groups, a wall-clock timeout that kills the whole pid namespace, and
+ *    a cap on the output bytes passed on.
+ *
+ * The program is pid 2 in its namespace; pid 1 is a minimal reaper that
+ * exits with the program's status, which takes every other process in the
+ * namespace with it. Called by the worker and retrace-sandbox; forks, so
+ * call it from a thread that may fork; the caller must ignore SIGPIPE.
+ */
+#ifndef RETRACE_SANDBOX_H
+#define RETRACE_SANDBOX_H
+
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SANDBOX_UID 1000
+#define SANDBOX_GID 1000
+
+struct sandbox_bind {
+	const char *src; /* host path */
+	const char *dst; /* path inside the sandbox */
+	bool writable;
+};
+
+enum {
+	SANDBOX_NO_SECCOMP = 1 << 0, /* for tests that prove the other layers alone */
+	SANDBOX_NO_NET_NS = 1 << 1,  /* ditto: keep the host's network namespace */
+};
+
+struct sandbox_opts {
+	const char *root;
+	const struct sandbox_bind *binds;
+	size_t nbinds;
+	const char *const *argv; /* argv[0]: absolute path inside the sandbox */
+	const char *const *envp; /* the whole environment (NULL: a minimal one) */
+	scmp_filter_ctx filter;  /* loaded just before execve; NULL only with SANDBOX_NO_SECCOMP */
+	unsigned flags;
+
+	uint64_t timeout_ms;    /* wall clock, 0 = none */
+	uint64_t memory_bytes;  /* RLIMIT_AS and cgroup memory; 0 = none */
+	uint64_t max_procs;     /* RLIMIT_NPROC and cgroup pids */
+	uint64_t cpu_seconds;   /* RLIMIT_CPU */
+	uint64_t max_files;     /* RLIMIT_NOFILE */
+	uint64_t max_file_size; /* RLIMIT_FSIZE */
+	uint64_t tmp_bytes;     /* size of /tmp */
+	uint64_t max_output;    /* stdout+stderr bytes passed on; the rest is dropped */
+
+	int stdout_fd; /* where the program's stdout goes (via the supervisor) */
+	int stderr_fd;
+};
+
+void sandbox_opts_default(struct sandbox_opts *o);
+
+struct sandbox_result {
+	bool exited;
+	int exit_status; /* when exited */
+	int signal;      /* when killed */
+	bool timed_out;
+	bool output_truncated;
+	uint64_t output_bytes;
+	char enforced[512]; /* "rlimits: ...; cgroup: ..." for the task log */
+};
+
+int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char **ret_error);
+
+#endif
