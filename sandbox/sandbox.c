@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -57,7 +60,7 @@ _noreturn_ static void die(const char *fmt, ...)
 	if (n < 0)
 		n = 0;
 	if ((size_t)n < sizeof(msg) && e)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(e));
+		snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(e));
 	(void)write_all(STATUS_FD, msg, strnlen(msg, sizeof(msg)));
 	_exit(127);
 }
@@ -140,6 +143,16 @@ static void setup_mounts(const struct sandbox_opts *o)
 	/* A /proc of our own pid namespace: it shows only the sandbox. */
 	if (mount("proc", join(o->root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		die("mounting %s/proc", o->root);
+	/* ...and its knobs of the kernel read-only, as bubblewrap does. */
+	{
+		static const char *const ro[] = { "proc/sys", "proc/sysrq-trigger", "proc/irq",
+						  "proc/bus", "proc/fs" };
+		for (size_t i = 0; i < ELEMENTSOF(ro); i++) {
+			char *p = join(o->root, ro[i]);
+			if (access(p, F_OK) == 0)
+				bind_mount(p, p, false, MS_NODEV | MS_NOEXEC);
+		}
+	}
 
 	/* /dev: a tmpfs holding only five harmless devices. */
 	if (mount("tmpfs", join(o->root, "dev"), "tmpfs", MS_NOSUID | MS_NOEXEC,
@@ -152,6 +165,10 @@ static void setup_mounts(const struct sandbox_opts *o)
 	}
 	if (symlink("/proc/self/fd", join(o->root, "dev/fd")) < 0)
 		die("creating /dev/fd");
+	/* Nothing new can be created in /dev. */
+	if (mount(NULL, join(o->root, "dev"), NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC,
+		  "mode=0755,size=64k,nr_inodes=64") < 0)
+		die("remounting %s/dev read-only", o->root);
 
 	/* A private, size-limited /tmp: gdb's fallbacks write there. */
 	snprintf(opts, sizeof(opts), "mode=1777,size=%llu,nr_inodes=4096",
@@ -189,6 +206,10 @@ static void set_limit(int res, uint64_t v, const char *name)
 		die("setting %s", name);
 }
 
+/* The compiled filter as BPF, made in the supervisor: the program's side
+ * then loads it with one syscall and no allocation. */
+static struct sock_fprog *bpf_prog;
+
 _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int err_w)
 {
 	static const char *const default_env[] = { "PATH=/usr/bin:/bin", "HOME=/tmp", "LC_ALL=C",
@@ -206,8 +227,6 @@ _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int 
 	if (syscall(SYS_close_range, STATUS_FD + 1, ~0U, 0) < 0)
 		die("close_range");
 
-	if (o->memory_bytes)
-		set_limit(RLIMIT_AS, o->memory_bytes, "RLIMIT_AS");
 	if (o->max_procs)
 		set_limit(RLIMIT_NPROC, o->max_procs, "RLIMIT_NPROC");
 	if (o->cpu_seconds)
@@ -223,8 +242,11 @@ _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int 
 		die("dropping capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		die("PR_SET_NO_NEW_PRIVS");
+	/* The address space limit after the last allocation of ours. */
+	if (o->memory_bytes)
+		set_limit(RLIMIT_AS, o->memory_bytes, "RLIMIT_AS");
 	/* Last: after this, only the policy's syscalls, and execve must be one. */
-	if (o->filter && !(o->flags & SANDBOX_NO_SECCOMP) && seccomp_load(o->filter) < 0)
+	if (bpf_prog && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, bpf_prog) < 0)
 		die("loading the seccomp filter");
 	execve(o->argv[0], (char *const *)o->argv,
 	       (char *const *)(o->envp ? o->envp : default_env));
@@ -264,6 +286,13 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 		die("fork");
 	if (child == 0)
 		run_program(o, out_w, err_w);
+	/*
+	 * The reaper is a copy of the supervisor's memory: not dumpable, so the
+	 * program (same uid, no capabilities) can neither ptrace it nor read
+	 * its /proc/1/mem or /proc/1/environ.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		_exit(127);
 	/* The reaper keeps nothing the program could use. */
 	close(out_w);
 	close(err_w);
@@ -366,6 +395,30 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)
+{
+	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	struct sock_fprog *prog;
+	struct stat st;
+
+	if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0)
+		return -EIO;
+	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	prog = calloc(1, sizeof(*prog) + (size_t)st.st_size);
+	if (!prog)
+		return -ENOMEM;
+	prog->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	prog->filter = (struct sock_filter *)(prog + 1);
+	if (pread(fd, prog->filter, (size_t)st.st_size, 0) != st.st_size) {
+		free(prog);
+		return -EIO;
+	}
+	*ret = prog;
+	return 0;
+}
+
 int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char **ret_error)
 {
 	int go[2], status[2], out[2], err[2];
@@ -390,6 +443,14 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char *
 	}
 	if (!(o->flags & SANDBOX_NO_NET_NS))
 		flags |= CLONE_NEWNET; /* only a loopback, and it is down */
+	bpf_prog = NULL;
+	if (!(o->flags & SANDBOX_NO_SECCOMP)) {
+		int r = export_bpf(o->filter, &bpf_prog);
+		if (r < 0) {
+			*ret_error = strdup("cannot compile the seccomp filter to BPF");
+			return r;
+		}
+	}
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
@@ -402,6 +463,8 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char *
 					"disabled?)", strerror(e)) < 0)
 			*ret_error = NULL;
 		cgroups_remove(&cg);
+		free(bpf_prog);
+		bpf_prog = NULL;
 		return -e;
 	}
 	if (pid == 0) {
@@ -487,9 +550,24 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char *
 			if (pf[i].fd >= 0)
 				close(pf[i].fd);
 	}
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	/* The pipes are closed; the namespace may still run (a stopped pid 1, a
+	 * daemon that closed its output): the deadline holds here too. */
+	for (;;) {
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (deadline && now_ms() >= deadline) {
+			ret->timed_out = true;
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		usleep(2000);
+	}
 	cgroups_remove(&cg);
+	free(bpf_prog);
+	bpf_prog = NULL;
 	{
 		size_t n = strlen(ret->enforced);
 		snprintf(ret->enforced + n, sizeof(ret->enforced) - n,

@@ -1,0 +1,31 @@
+/* Reach the network: the host's loopback, an outside address, an abstract
+ * unix socket of the host (argv[1] is the host's TCP port, argv[2] the
+ * abstract socket name). */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include "probe.h"
+int main(int argc, char **argv)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET };
+	struct sockaddr_in out = { .sin_family = AF_INET, .sin_port = htons(53) };
+	struct sockaddr_un un = { .sun_family = AF_UNIX };
+	int s;
+
+	lo.sin_port = htons((unsigned short)(argc > 1 ? atoi(argv[1]) : 80));
+	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	must_fail(s < 0 ? -1 : connect(s, (struct sockaddr *)&lo, sizeof(lo)), "TCP to the host's 127.0.0.1");
+	inet_pton(AF_INET, "192.0.2.1", &out.sin_addr);
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	must_fail(s < 0 ? -1 : sendto(s, "x", 1, 0, (struct sockaddr *)&out, sizeof(out)),
+		  "UDP to an outside address");
+	if (argc > 2) {
+		un.sun_path[0] = '\0';
+		strncpy(un.sun_path + 1, argv[2], sizeof(un.sun_path) - 2);
+		s = socket(AF_UNIX, SOCK_STREAM, 0);
+		must_fail(s < 0 ? -1 : connect(s, (struct sockaddr *)&un, (socklen_t)(sizeof(sa_family_t) + 1 + strlen(argv[2]))),
+			  "the host's abstract unix socket");
+	}
+	return probe_done();
+}

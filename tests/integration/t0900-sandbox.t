@@ -1,0 +1,144 @@
+#!/bin/bash
+# The sandbox gdb runs in (retrace-sandbox, policy/seccomp/gdb.policy):
+# the hostile programs of tests/hostile/ each try one way out and fail;
+# again without seccomp (the other layers hold alone); gdb prints a real
+# backtrace inside, and its fallbacks (memfd, /tmp) work.
+. "$(dirname "$0")/../lib/common.sh"
+
+SB=$BIN/retrace-sandbox
+GDBPOL=$RETRACE_SRC/policy/seccomp/gdb.policy
+R=$T/root
+mkdir -p "$R/proc" "$R/dev" "$R/tmp" "$R/bin"
+built=0
+for src in "$RETRACE_SRC"/tests/hostile/[0-9]*.c; do
+	gcc -static -O1 -w -I"$RETRACE_SRC/tests/hostile" -o "$R/bin/$(basename "$src" .c)" "$src" && built=$((built + 1))
+done
+gcc -static -O1 -o "$R/bin/fallbacks" "$RETRACE_SRC/tests/fixtures/fallbacks.c" &&
+	cp "$R/bin/01-read-host-files" "$R/bin/probe-target"
+ok $? "probes built ($built)"
+
+# A listener on the host the network probe must not reach.
+port=$(random_port)
+python3 -c "
+import socket, select, sys
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(('127.0.0.1', $port)); t.listen(5)
+u = socket.socket(socket.AF_UNIX); u.bind('\0retrace-probe-$$'); u.listen(5)
+n = 0
+while True:
+    r, _, _ = select.select([t, u], [], [], 30)
+    if not r: break
+    for s in r:
+        c, _ = s.accept(); n += 1; open('$T/hits', 'w').write(str(n))
+" &
+listener=$!
+sleep 0.5
+sleep 600 &
+survivor=$!
+
+LIMITS="--memory 268435456 --procs 32 --tmp 16777216 --timeout 10"
+run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
+	mode=$1
+	name=$2
+	shift 2
+	if [ "$mode" = seccomp ]; then
+		$SB --root "$R" --policy "$GDBPOL" $LIMITS -- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
+	else
+		$SB --root "$R" --no-seccomp $LIMITS -- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
+	fi
+	echo $?
+}
+
+args_for() {
+	case $1 in
+	11-network) echo "$port retrace-probe-$$" ;;
+	15-memory-hog) echo 256 ;;
+	16-disk-filler) echo 16 ;;
+	esac
+}
+
+for bin in "$R"/bin/[0-9]*; do
+	name=$(basename "$bin")
+	[ "$name" = 18-timeout ] && continue
+	rc=$(run_probe seccomp "$name" $(args_for "$name"))
+	case $rc in
+	0) ok 0 "$name: contained" ;;
+	159) ok 0 "$name: killed by the seccomp filter" ;;
+	*)
+		ok 1 "$name: contained (exit $rc)"
+		sed 's/^/#   /' "$T/$name.seccomp"
+		;;
+	esac
+done
+
+# Each layer on its own: without seccomp, namespaces, mounts, capabilities
+# and limits must still hold. (22-kernel-surface is for seccomp alone:
+# io_uring, for one, is allowed to an unprivileged process by the kernel.)
+for bin in "$R"/bin/[0-9]*; do
+	name=$(basename "$bin")
+	case $name in 18-timeout | 22-kernel-surface) continue ;; esac
+	rc=$(run_probe none "$name" $(args_for "$name"))
+	if [ "$rc" = 0 ]; then
+		ok 0 "$name without seccomp: contained"
+	else
+		ok 1 "$name without seccomp: contained (exit $rc)"
+		sed 's/^/#   /' "$T/$name.none"
+	fi
+done
+
+start=$(date +%s)
+$SB --root "$R" --no-seccomp --timeout 2 -- /bin/18-timeout >/dev/null 2>&1
+is "$?" 124 "a program that ignores SIGTERM and forks is killed at the timeout"
+ok $(($(date +%s) - start > 4)) "promptly"
+kill -0 "$survivor" 2>/dev/null
+ok $? "a host process of the same user survives kill(-1) inside"
+is "$(cat "$T/hits" 2>/dev/null || echo 0)" 0 "the host's listeners saw no connection"
+kill "$survivor" "$listener" 2>/dev/null
+
+# Output is passed on up to the limit.
+$SB --root "$R" --policy "$GDBPOL" --max-output 100 -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
+is "$(wc -c <"$T/out")" 100 "output cut at --max-output"
+like "$(cat "$T/err")" "output cut at 100 bytes" "and the cut is reported"
+
+# Without root: the worker runs as an ordinary user, and so must the sandbox.
+if [ "$(id -u)" = 0 ]; then
+	cp "$SB" "$GDBPOL" "$T/" && chmod a+rx "$T/retrace-sandbox" && chmod a+r "$T/gdb.policy"
+	for name in 01-read-host-files 04-mount 06-capabilities 12-leaked-fds; do
+		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$T/retrace-sandbox" --root "$R" \
+			--policy "$T/gdb.policy" $LIMITS -- "/bin/$name" >"$T/nobody.out" 2>&1
+		rc=$?
+		if [ $rc = 0 ] || [ $rc = 159 ]; then
+			ok 0 "$name, sandbox started by nobody: contained"
+		else
+			ok 1 "$name, sandbox started by nobody: contained (exit $rc)"
+			sed 's/^/#   /' "$T/nobody.out"
+		fi
+	done
+fi
+
+# gdb's fallbacks under the gdb policy.
+out=$($SB --root "$R" --policy "$GDBPOL" -- /bin/fallbacks 2>&1)
+is "$?" 0 "memfd_create and a /tmp file work under the gdb policy"
+
+# gdb itself: a real core, a real backtrace with symbols, inside the sandbox.
+if command -v gdb >/dev/null; then
+	G=$T/gdbroot
+	mkdir -p "$G/proc" "$G/dev" "$G/tmp" "$G/usr" "$G/etc" "$T/crash"
+	for l in bin lib lib32 lib64 sbin; do [ -e "/$l" ] && ln -s "usr/$l" "$G/$l"; done
+	touch "$G/etc/ld.so.cache"
+	gcc -g -O0 -o "$T/crash/crasher" "$RETRACE_SRC/tests/fixtures/crasher.c"
+	gdb -q -batch -ex run -ex "gcore $T/crash/core" "$T/crash/crasher" >/dev/null 2>&1
+	$SB --root "$G" --policy "$GDBPOL" --ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache \
+		--ro-bind "$T/crash" /tmp/crash -- /usr/bin/gdb -nx -batch -iex 'set auto-load off' \
+		-iex 'set debuginfod enabled off' -ex 'thread apply all -ascending backtrace full' \
+		-ex 'info sharedlib' -ex 'info registers' -ex 'disassemble' \
+		/tmp/crash/crasher /tmp/crash/core >"$T/bt" 2>&1
+	is "$?" 0 "gdb runs to the end under the gdb policy"
+	like "$(cat "$T/bt")" "in count_retries (c=0x0) at" "backtrace frame #0 with arguments"
+	like "$(cat "$T/bt")" "in main (argc=1" "backtrace frame #1"
+	like "$(cat "$T/bt")" "libc.so.6" "info sharedlib"
+	like "$(cat "$T/bt")" "=> 0x" "disassemble marks the faulting instruction"
+else
+	diag "gdb is not installed"
+fi
+done_testing
