@@ -170,6 +170,40 @@ else
 	echo "peak RSS goal (< 64 MiB): NOT met"
 fi
 
+# --- 2b. sandbox start-to-exit ------------------------------------------------------
+echo
+echo "== sandbox start-to-exit of /usr/bin/true, median of 50 runs"
+if command -v bwrap >/dev/null; then
+	SR=$W/sbroot
+	mkdir -p "$SR/proc" "$SR/dev" "$SR/tmp" "$SR/usr" "$SR/etc"
+	for l in bin lib lib32 lib64 sbin; do [ -e "/$l" ] && ln -s "usr/$l" "$SR/$l"; done
+	touch "$SR/etc/ld.so.cache"
+	median_ms() { # median_ms CMD...: median wall time of 50 runs, in ms
+		for i in $(seq 50); do
+			s=$(date +%s%N)
+			"$@" >/dev/null 2>&1
+			e=$(date +%s%N)
+			echo $(((e - s) / 1000))
+		done | sort -n | awk '{a[NR] = $1} END {printf "%.2f", a[int((NR + 1) / 2)] / 1000}'
+	}
+	ours=$(median_ms "$B/bin/retrace-sandbox" --root "$SR" --policy "$W/pol/gdb.policy" \
+		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true)
+	ours_noseccomp=$(median_ms "$B/bin/retrace-sandbox" --root "$SR" --no-seccomp \
+		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true)
+	bw=$(median_ms bwrap --unshare-all --new-session --clearenv --ro-bind /usr /usr \
+		--ro-bind /etc/ld.so.cache /etc/ld.so.cache --symlink usr/bin /bin --symlink usr/lib /lib \
+		--symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev --tmpfs /tmp \
+		/usr/bin/true)
+	printf '\n| start-to-exit of /usr/bin/true | ms (median of 50) |\n|---|---|\n'
+	printf '| retrace-sandbox, gdb policy (parsed and compiled each run) | %s |\n' "$ours"
+	printf '| retrace-sandbox --no-seccomp | %s |\n' "$ours_noseccomp"
+	printf '| bwrap --unshare-all --new-session --clearenv, same binds | %s |\n' "$bw"
+	printf '| ratio retrace-sandbox / bwrap | %s |\n' \
+		"$(awk -v a="$ours" -v b="$bw" 'BEGIN {printf "%.2f", a / b}')"
+else
+	echo "bwrap is not installed: skipped"
+fi
+
 # --- 3. listing the modules of a large core -------------------------------------
 echo
 echo "== modules of a large core: 1 GiB of touched memory, 100+ shared libraries"

@@ -550,20 +550,35 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char *
 			if (pf[i].fd >= 0)
 				close(pf[i].fd);
 	}
-	/* The pipes are closed; the namespace may still run (a stopped pid 1, a
-	 * daemon that closed its output): the deadline holds here too. */
-	for (;;) {
-		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid || (w < 0 && errno != EINTR))
-			break;
-		if (deadline && now_ms() >= deadline) {
-			ret->timed_out = true;
-			kill(pid, SIGKILL);
-			while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-				;
-			break;
+	/*
+	 * The pipes are closed; the namespace may still run (a stopped pid 1, a
+	 * daemon that closed its output): the deadline holds here too. A pidfd
+	 * says the moment pid 1 is gone.
+	 */
+	{
+		int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		for (;;) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+			int timeout = 2;
+			if (w == pid || (w < 0 && errno != EINTR))
+				break;
+			if (deadline && now_ms() >= deadline) {
+				ret->timed_out = true;
+				kill(pid, SIGKILL);
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				break;
+			}
+			if (pidfd >= 0) {
+				struct pollfd pp = { pidfd, POLLIN, 0 };
+				timeout = deadline ? (int)MIN(deadline - now_ms(), (uint64_t)1000) : 1000;
+				poll(&pp, 1, timeout);
+			} else {
+				usleep(2000);
+			}
 		}
-		usleep(2000);
+		if (pidfd >= 0)
+			close(pidfd);
 	}
 	cgroups_remove(&cg);
 	free(bpf_prog);

@@ -10,7 +10,7 @@ check="$build perl curl xz-utils gzip tar openssl util-linux procps iproute2 sql
 demo="$build curl xz-utils tar util-linux gdb iproute2"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
-bench="$check nginx-light wrk time"
+bench="$check nginx-light wrk time bubblewrap"
 
 case "${1:-}" in
 build) want=$build ;;
