@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 	struct sockaddr_un un = { .sun_family = AF_UNIX };
 	int s;
 
-	lo.sin_port = htons((unsigned short)(argc > 1 ? atoi(argv[1]) : 80));
+	lo.sin_port = htons((unsigned short)(argc > 1 ? (int)strtol(argv[1], NULL, 10) : 80));
 	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	must_fail(s < 0 ? -1 : connect(s, (struct sockaddr *)&lo, sizeof(lo)), "TCP to the host's 127.0.0.1");

@@ -2,7 +2,7 @@
 #include "probe.h"
 int main(int argc, char **argv)
 {
-	size_t limit = (size_t)(argc > 1 ? atoi(argv[1]) : 512), got = 0;
+	size_t limit = (size_t)(argc > 1 ? (int)strtol(argv[1], NULL, 10) : 512), got = 0;
 	for (; got < 16384; got++) {
 		char *p = malloc(1 << 20);
 		if (!p)

@@ -4,7 +4,7 @@
 int main(int argc, char **argv)
 {
 	static char block[1 << 20];
-	size_t limit = (size_t)(argc > 1 ? atoi(argv[1]) : 64), mib = 0;
+	size_t limit = (size_t)(argc > 1 ? (int)strtol(argv[1], NULL, 10) : 64), mib = 0;
 	int fd = open("/tmp/fill", O_WRONLY | O_CREAT, 0644);
 	signal(SIGXFSZ, SIG_IGN);
 	while (mib < 100000 && write(fd, block, sizeof(block)) == (ssize_t)sizeof(block))
