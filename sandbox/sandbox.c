@@ -253,6 +253,49 @@ _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int 
 	die("execve %s", o->argv[0]);
 }
 
+/*
+ * The reaper is a copy of the supervisor: its /proc/1/cmdline and environ
+ * would show the supervisor's command line and environment to the program.
+ * Zero both in place (fields 48-51 of /proc/self/stat give where they are).
+ */
+static void scrub_cmdline_environ(void)
+{
+	char buf[2048];
+	unsigned long v[4];
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	char *p;
+
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold spaces and parens */
+	if (!p)
+		return;
+	/* the space after ")" starts field 3; arg_start is field 48 */
+	for (int field = 2; field < 48 && p; field++)
+		p = strchr(p + 1, ' ');
+	for (int i = 0; i < 4; i++) {
+		char *end;
+		if (!p)
+			return;
+		errno = 0;
+		v[i] = strtoul(p, &end, 10);
+		if (errno || end == p)
+			return;
+		p = end;
+	}
+	/* These are addresses of our own memory, given by the kernel. */
+	if (v[1] > v[0] && v[1] - v[0] < (1UL << 24))
+		memset((void *)v[0], 0, v[1] - v[0]); // NOLINT(performance-no-int-to-ptr)
+	if (v[3] > v[2] && v[3] - v[2] < (1UL << 24))
+		memset((void *)v[2], 0, v[3] - v[2]); // NOLINT(performance-no-int-to-ptr)
+}
+
 /* pid 1 of the sandbox: set up, start the program as pid 2, reap, exit with its status. */
 _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int status_w,
 				    int out_w, int err_w)
@@ -280,6 +323,10 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	setup_mounts(o);
 	if (sethostname("retrace-sandbox", 15) < 0)
 		die("sethostname");
+	/* Before the program exists: it must never see them. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		die("PR_SET_DUMPABLE");
+	scrub_cmdline_environ();
 
 	child = fork();
 	if (child < 0)
@@ -419,7 +466,63 @@ static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)
 	return 0;
 }
 
-int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char **ret_error)
+static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
+			    char **ret_error);
+
+/* A heap copy of a NULL-terminated string vector (NULL stays NULL). */
+static char **strv_copy(const char *const *v)
+{
+	size_t n = 0;
+	char **c;
+
+	if (!v)
+		return NULL;
+	while (v[n])
+		n++;
+	c = calloc(n + 1, sizeof(*c));
+	for (size_t i = 0; c && i < n; i++)
+		if (!(c[i] = strdup(v[i]))) {
+			while (i > 0)
+				free(c[--i]);
+			free(c);
+			return NULL;
+		}
+	return c;
+}
+
+static void strv_free(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+int sandbox_run(const struct sandbox_opts *o_in, struct sandbox_result *ret, char **ret_error)
+{
+	/*
+	 * pid 1 zeroes its copy of our command line and environment (they may
+	 * be where the caller's strings live): the program's own argv and envp
+	 * go over as heap copies.
+	 */
+	struct sandbox_opts copy = *o_in;
+	char **argv_copy = strv_copy(o_in->argv), **envp_copy = strv_copy(o_in->envp);
+	int rr;
+
+	if (!argv_copy || (o_in->envp && !envp_copy)) {
+		strv_free(argv_copy);
+		strv_free(envp_copy);
+		return -ENOMEM;
+	}
+	copy.argv = (const char *const *)argv_copy;
+	copy.envp = (const char *const *)envp_copy;
+	rr = sandbox_run_copy(&copy, ret, ret_error);
+	strv_free(argv_copy);
+	strv_free(envp_copy);
+	return rr;
+}
+
+static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
+			    char **ret_error)
 {
 	int go[2], status[2], out[2], err[2];
 	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |

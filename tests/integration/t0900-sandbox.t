@@ -16,6 +16,39 @@ done
 gcc -static -O1 -o "$R/bin/fallbacks" "$RETRACE_SRC/tests/fixtures/fallbacks.c" &&
 	cp "$R/bin/01-read-host-files" "$R/bin/probe-target"
 ok $? "probes built ($built)"
+[ "$built" -ge 31 ]
+ok $? "at least 30 hostile programs"
+mv "$R/bin/32-sleeper" "$R/bin/sleeper"
+# 23: a setuid-root copy of itself that must gain nothing
+if [ "$(id -u)" = 0 ]; then
+	cp "$R/bin/23-setuid" "$R/bin/suid-check" && chmod 4755 "$R/bin/suid-check"
+else
+	rm -f "$R/bin/23-setuid"
+	diag "not root: no setuid-root binary for 23-setuid"
+fi
+# 24: a bound directory to play tricks on
+mkdir -p "$T/crashdir"
+echo core >"$T/crashdir/core"
+# 25: the host's SysV IPC objects, key 0x52545253
+cat >"$T/ipc.c" <<'EOC'
+#include <stdio.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
+int main(int argc, char **argv)
+{
+	int s = shmget(0x52545253, 4096, IPC_CREAT | 0666), q = msgget(0x52545253, IPC_CREAT | 0666);
+	if (argc > 1) {
+		shmctl(s, IPC_RMID, 0);
+		msgctl(q, IPC_RMID, 0);
+	}
+	return s < 0 || q < 0;
+}
+EOC
+gcc -o "$T/ipc" "$T/ipc.c" && "$T/ipc"
+ok $? "the host has a SysV segment and queue with key 0x52545253"
+# 30: another sandbox, running
+$SB --root "$R" --policy "$GDBPOL" -- /bin/sleeper >/dev/null 2>&1 &
+other=$!
 
 # A listener on the host the network probe must not reach.
 port=$(random_port)
@@ -42,9 +75,11 @@ run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
 	name=$2
 	shift 2
 	if [ "$mode" = seccomp ]; then
-		$SB --root "$R" --policy "$GDBPOL" $LIMITS -- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
+		$SB --root "$R" --policy "$GDBPOL" $LIMITS --ro-bind "$T/crashdir" /tmp/crash \
+			-- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
 	else
-		$SB --root "$R" --no-seccomp $LIMITS -- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
+		$SB --root "$R" --no-seccomp $LIMITS --ro-bind "$T/crashdir" /tmp/crash \
+			-- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
 	fi
 	echo $?
 }
@@ -61,9 +96,10 @@ for bin in "$R"/bin/[0-9]*; do
 	name=$(basename "$bin")
 	[ "$name" = 18-timeout ] && continue
 	rc=$(run_probe seccomp "$name" $(args_for "$name"))
-	case $rc in
-	0) ok 0 "$name: contained" ;;
-	159) ok 0 "$name: killed by the seccomp filter" ;;
+	case $name:$rc in
+	31-crash-inside:139) ok 0 "$name: died of its SIGSEGV" ;;
+	*:0) ok 0 "$name: contained" ;;
+	*:159) ok 0 "$name: killed by the seccomp filter" ;;
 	*)
 		ok 1 "$name: contained (exit $rc)"
 		sed 's/^/#   /' "$T/$name.seccomp"
@@ -78,7 +114,7 @@ for bin in "$R"/bin/[0-9]*; do
 	name=$(basename "$bin")
 	case $name in 18-timeout | 22-kernel-surface) continue ;; esac
 	rc=$(run_probe none "$name" $(args_for "$name"))
-	if [ "$rc" = 0 ]; then
+	if [ "$rc" = 0 ] || [ "$name:$rc" = 31-crash-inside:139 ]; then
 		ok 0 "$name without seccomp: contained"
 	else
 		ok 1 "$name without seccomp: contained (exit $rc)"
@@ -94,6 +130,10 @@ kill -0 "$survivor" 2>/dev/null
 ok $? "a host process of the same user survives kill(-1) inside"
 is "$(cat "$T/hits" 2>/dev/null || echo 0)" 0 "the host's listeners saw no connection"
 kill "$survivor" "$listener" 2>/dev/null
+is "$(find "$R" "$T/crashdir" -name 'core*' -newer "$T/ipc.c" | wc -l)" 0 "the crash inside left no core anywhere"
+"$T/ipc" remove
+kill "$other" 2>/dev/null
+wait "$other" 2>/dev/null
 
 # Output is passed on up to the limit.
 $SB --root "$R" --policy "$GDBPOL" --max-output 100 -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
