@@ -131,7 +131,29 @@ static void make_target(const char *src, const char *dst)
 static void setup_mounts(const struct sandbox_opts *o)
 {
 	static const char *const devs[] = { "null", "zero", "full", "random", "urandom" };
+	int devfd[ELEMENTSOF(devs)];
 	char opts[64];
+
+	/*
+	 * The host's device nodes, held before anything is mounted: the root
+	 * may be the host's own / (a test of seccomp alone), whose /dev our
+	 * tmpfs is about to cover.
+	 */
+	for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
+		char *src = join("/dev", devs[i]);
+		devfd[i] = open(src, O_PATH | O_CLOEXEC);
+		if (devfd[i] < 0)
+			die("opening %s", src);
+	}
+	/* the sources of the binds too, for the same reason (they may be in /tmp) */
+	int *bindfd = calloc(o->nbinds ? o->nbinds : 1, sizeof(int));
+	if (!bindfd)
+		die("out of memory");
+	for (size_t i = 0; i < o->nbinds; i++) {
+		bindfd[i] = open(o->binds[i].src, O_PATH | O_CLOEXEC);
+		if (bindfd[i] < 0)
+			die("bind source %s", o->binds[i].src);
+	}
 
 	/* Nothing from here on leaks back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -159,9 +181,14 @@ static void setup_mounts(const struct sandbox_opts *o)
 		  "mode=0755,size=64k,nr_inodes=64") < 0)
 		die("mounting %s/dev", o->root);
 	for (size_t i = 0; i < ELEMENTSOF(devs); i++) {
-		char *src = join("/dev", devs[i]), *dst = join(join(o->root, "dev"), devs[i]);
-		make_target(src, dst);
+		char src[64], *dst = join(join(o->root, "dev"), devs[i]);
+		int fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (fd < 0)
+			die("creating %s", dst);
+		close(fd);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", devfd[i]);
 		bind_mount(src, dst, true, MS_NOEXEC);
+		close(devfd[i]);
 	}
 	if (symlink("/proc/self/fd", join(o->root, "dev/fd")) < 0)
 		die("creating /dev/fd");
@@ -177,10 +204,13 @@ static void setup_mounts(const struct sandbox_opts *o)
 		die("mounting %s/tmp", o->root);
 
 	for (size_t i = 0; i < o->nbinds; i++) {
-		char *dst = join(o->root, o->binds[i].dst);
-		make_target(o->binds[i].src, dst);
-		bind_mount(o->binds[i].src, dst, o->binds[i].writable, MS_NODEV);
+		char src[64], *dst = join(o->root, o->binds[i].dst);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", bindfd[i]);
+		make_target(src, dst);
+		bind_mount(src, dst, o->binds[i].writable, MS_NODEV);
+		close(bindfd[i]);
 	}
+	free(bindfd);
 
 	/* Everything else read-only. */
 	if (mount(NULL, o->root, NULL,
