@@ -14,7 +14,7 @@ int main(void)
 		lines++;
 	must_hold(lines <= 1 && (lines == 0 || strstr(buf, "lo:")), "only the loopback is there");
 	s = socket(AF_INET, SOCK_DGRAM, 0);
-	strcpy(ifr.ifr_name, "lo");
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
 	ifr.ifr_flags = IFF_UP;
 	must_fail(s < 0 ? -1 : ioctl(s, SIOCSIFFLAGS, &ifr), "raising the loopback");
 	return probe_done();
