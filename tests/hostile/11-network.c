@@ -1,6 +1,8 @@
-/* Reach the network: the host's loopback, an outside address, an abstract
+/* Reach the network: the host's loopback, another address, an abstract
  * unix socket of the host (argv[1] is the host's TCP port, argv[2] the
- * abstract socket name). */
+ * abstract socket name). The other address is 127.0.0.2: were the sandbox
+ * to leak, the packet would still stay on this machine, where the test's
+ * capture looks for it. */
 #include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -16,10 +18,10 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	must_fail(s < 0 ? -1 : connect(s, (struct sockaddr *)&lo, sizeof(lo)), "TCP to the host's 127.0.0.1");
-	inet_pton(AF_INET, "192.0.2.1", &out.sin_addr);
+	inet_pton(AF_INET, "127.0.0.2", &out.sin_addr);
 	s = socket(AF_INET, SOCK_DGRAM, 0);
 	must_fail(s < 0 ? -1 : sendto(s, "x", 1, 0, (struct sockaddr *)&out, sizeof(out)),
-		  "UDP to an outside address");
+		  "UDP to another address");
 	if (argc > 2) {
 		un.sun_path[0] = '\0';
 		strncpy(un.sun_path + 1, argv[2], sizeof(un.sun_path) - 2);

@@ -68,6 +68,14 @@ listener=$!
 sleep 0.5
 sleep 600 &
 survivor=$!
+# A capture on the host's loopback: no packet of the probes may show up.
+capture=
+if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
+	tcpdump -i lo -n -U --immediate-mode -w "$T/capture.pcap" "tcp port $port or (udp and host 127.0.0.2)" \
+		>/dev/null 2>"$T/tcpdump.err" &
+	capture=$!
+	sleep 1
+fi
 
 LIMITS="--memory 268435456 --procs 32 --tmp 16777216 --timeout 10"
 run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
@@ -150,6 +158,17 @@ ok $(($(date +%s) - start > 4)) "promptly"
 kill -0 "$survivor" 2>/dev/null
 ok $? "a host process of the same user survives kill(-1) inside"
 is "$(cat "$T/hits" 2>/dev/null || echo 0)" 0 "the host's listeners saw no connection"
+if [ -n "$capture" ]; then
+	# The control: one packet from the host itself, which the capture must see.
+	printf control >/dev/udp/127.0.0.2/53
+	sleep 1
+	kill "$capture"
+	wait "$capture" 2>/dev/null
+	is "$(tcpdump -n -r "$T/capture.pcap" 2>/dev/null | wc -l)" 1 \
+		"a capture on the host's loopback saw only the host's own control packet, none of the probes"
+else
+	diag "tcpdump is not installed (or not root): no capture"
+fi
 kill "$survivor" "$listener" 2>/dev/null
 is "$(find "$R" "$T/crashdir" -name 'core*' -newer "$T/ipc.c" | wc -l)" 0 "the crash inside left no core anywhere"
 "$T/ipc" remove
