@@ -45,6 +45,14 @@ int write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int write_string_file(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, text, strlen(text));
+}
+
 int fsync_dirfd(int dirfd)
 {
 	return fsync(dirfd) < 0 ? -errno : 0;

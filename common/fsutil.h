@@ -33,6 +33,8 @@ int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, s
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */
 int rm_rf_at(int dirfd, const char *name);
 int fsync_dirfd(int dirfd);
+/* Open an existing file (a /proc or /sys knob) and write text to it. */
+int write_string_file(const char *path, const char *text);
 /* write(2) until all of data is written (EINTR retried); -errno on error. */
 int write_all(int fd, const void *data, size_t len);
 int random_bytes(void *p, size_t n);

@@ -41,19 +41,6 @@ static int fail(char **ret_error, const char *fmt, ...)
 	return -(e ? e : EINVAL);
 }
 
-static int write_proc(const char *path, const char *text)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, text, strlen(text));
-	if (n < 0)
-		return -errno;
-	return n == (ssize_t)strlen(text) ? 0 : -EIO;
-}
-
 /* Empty the bounding set; dropping needs CAP_SETPCAP, an empty set does not. */
 static int bounding_drop_all(void)
 {
@@ -85,8 +72,7 @@ int caps_drop_all(void)
 	return r;
 }
 
-/* The mount flags a bind remount must keep (locked in a user namespace). */
-static unsigned long kept_flags(const char *path)
+unsigned long mount_locked_flags(const char *path)
 {
 	struct statvfs sv;
 	unsigned long f = 0;
@@ -101,6 +87,12 @@ static unsigned long kept_flags(const char *path)
 		f |= MS_NODIRATIME;
 	if (sv.f_flag & ST_RELATIME)
 		f |= MS_RELATIME;
+	if (sv.f_flag & ST_NODEV)
+		f |= MS_NODEV;
+	if (sv.f_flag & ST_NOSUID)
+		f |= MS_NOSUID;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
 	return f;
 }
 
@@ -165,17 +157,17 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 				    "unshare(CLONE_NEWUSER|CLONE_NEWNS) (are unprivileged user "
 				    "namespaces disabled, e.g. by kernel.unprivileged_userns_clone=0 "
 				    "or an LSM?)");
-		if ((r = write_proc("/proc/self/setgroups", "deny")) < 0) {
+		if ((r = write_string_file("/proc/self/setgroups", "deny")) < 0) {
 			errno = -r;
 			return fail(ret_error, "writing /proc/self/setgroups");
 		}
 		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-		if ((r = write_proc("/proc/self/uid_map", map)) < 0) {
+		if ((r = write_string_file("/proc/self/uid_map", map)) < 0) {
 			errno = -r;
 			return fail(ret_error, "writing /proc/self/uid_map");
 		}
 		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-		if ((r = write_proc("/proc/self/gid_map", map)) < 0) {
+		if ((r = write_string_file("/proc/self/gid_map", map)) < 0) {
 			errno = -r;
 			return fail(ret_error, "writing /proc/self/gid_map");
 		}
@@ -207,7 +199,7 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 	if (mount(src, real, NULL, MS_BIND | MS_REC, NULL) < 0)
 		return fail(ret_error, "binding %s", real);
 	if (mount(NULL, real, NULL,
-		  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | kept_flags(real),
+		  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | mount_locked_flags(real),
 		  NULL) < 0)
 		return fail(ret_error, "remounting %s nosuid,nodev,noexec", real);
 	if (umount2("/" OLDROOT, MNT_DETACH) < 0)

@@ -20,6 +20,13 @@
 
 int confine_daemon(const char *dir, const char *user, char **ret_error);
 
+/*
+ * The flags of the mount holding path that a bind remount must repeat: in a
+ * user namespace the kernel refuses to clear them (read-only, atime,
+ * nodev, nosuid, noexec).
+ */
+unsigned long mount_locked_flags(const char *path);
+
 /* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
 int caps_drop_all(void);
 

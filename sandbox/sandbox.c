@@ -17,7 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,29 +72,6 @@ static char *join(const char *a, const char *b)
 	return p;
 }
 
-/* The flags a bind remount must keep (locked in a user namespace). */
-static unsigned long locked_flags(const char *path)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (statvfs(path, &sv) < 0)
-		return 0;
-	if (sv.f_flag & ST_NOATIME)
-		f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME)
-		f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME)
-		f |= MS_RELATIME;
-	if (sv.f_flag & ST_NODEV)
-		f |= MS_NODEV;
-	if (sv.f_flag & ST_NOSUID)
-		f |= MS_NOSUID;
-	if (sv.f_flag & ST_NOEXEC)
-		f |= MS_NOEXEC;
-	return f;
-}
-
 static void bind_mount(const char *src, const char *dst, bool writable, unsigned long extra)
 {
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
@@ -103,7 +79,7 @@ static void bind_mount(const char *src, const char *dst, bool writable, unsigned
 	/* nosuid always: a setuid file in a bind gains nothing in here. */
 	if (mount(NULL, dst, NULL,
 		  MS_REMOUNT | MS_BIND | MS_NOSUID | extra | (writable ? 0 : MS_RDONLY) |
-			  locked_flags(dst),
+			  mount_locked_flags(dst),
 		  NULL) < 0)
 		die("remounting %s %s", dst, writable ? "read-write" : "read-only");
 }
@@ -214,7 +190,7 @@ static void setup_mounts(const struct sandbox_opts *o)
 
 	/* Everything else read-only. */
 	if (mount(NULL, o->root, NULL,
-		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | locked_flags(o->root),
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | mount_locked_flags(o->root),
 		  NULL) < 0)
 		die("remounting the root read-only");
 
@@ -394,19 +370,11 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 
 /* --- outside: the supervisor ------------------------------------------- */
 
-static int write_file(const char *path, const char *text)
-{
-	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	return write_all(fd, text, strlen(text));
-}
-
 static int write_in(const char *dir, const char *file, const char *text)
 {
 	char path[512];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return write_file(path, text);
+	return write_string_file(path, text);
 }
 
 struct cgroups {
@@ -614,16 +582,16 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 
 	cgroups_join(&cg, pid);
 	snprintf(map, sizeof(map), "/proc/%d/setgroups", (int)pid);
-	write_file(map, "deny");
+	write_string_file(map, "deny");
 	{
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_UID, (int)geteuid());
-		if (write_file(path, map) < 0)
+		if (write_string_file(path, map) < 0)
 			kill(pid, SIGKILL);
 		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_GID, (int)getegid());
-		if (write_file(path, map) < 0)
+		if (write_string_file(path, map) < 0)
 			kill(pid, SIGKILL);
 	}
 	if (write(go[1], "g", 1) != 1)
