@@ -54,6 +54,31 @@ static int bounding_drop_all(void)
 	return 0;
 }
 
+int userns_map_ids(pid_t pid, uid_t uid_inside, uid_t uid_outside, gid_t gid_inside,
+		   gid_t gid_outside)
+{
+	char proc[32], path[64], map[64];
+	int r;
+
+	if (pid)
+		snprintf(proc, sizeof(proc), "/proc/%d", (int)pid);
+	else
+		snprintf(proc, sizeof(proc), "/proc/self");
+	/* setgroups must be denied before an unprivileged gid_map is accepted */
+	snprintf(path, sizeof(path), "%s/setgroups", proc);
+	r = write_string_file(path, "deny");
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/uid_map", proc);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid_inside, (unsigned)uid_outside);
+	r = write_string_file(path, map);
+	if (r < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/gid_map", proc);
+	snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid_inside, (unsigned)gid_outside);
+	return write_string_file(path, map);
+}
+
 int caps_drop_all(void)
 {
 	cap_t empty;
@@ -146,7 +171,6 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 		if (unshare(CLONE_NEWNS) < 0)
 			return fail(ret_error, "unshare(CLONE_NEWNS)");
 	} else {
-		char map[64];
 		/*
 		 * Without root we make the mounts in a user namespace of our
 		 * own, mapping only our own ids: nothing gains a privilege
@@ -157,19 +181,10 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 				    "unshare(CLONE_NEWUSER|CLONE_NEWNS) (are unprivileged user "
 				    "namespaces disabled, e.g. by kernel.unprivileged_userns_clone=0 "
 				    "or an LSM?)");
-		if ((r = write_string_file("/proc/self/setgroups", "deny")) < 0) {
+		r = userns_map_ids(0, uid, uid, gid, gid);
+		if (r < 0) {
 			errno = -r;
-			return fail(ret_error, "writing /proc/self/setgroups");
-		}
-		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid, (unsigned)uid);
-		if ((r = write_string_file("/proc/self/uid_map", map)) < 0) {
-			errno = -r;
-			return fail(ret_error, "writing /proc/self/uid_map");
-		}
-		snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid, (unsigned)gid);
-		if ((r = write_string_file("/proc/self/gid_map", map)) < 0) {
-			errno = -r;
-			return fail(ret_error, "writing /proc/self/gid_map");
+			return fail(ret_error, "writing our user namespace's setgroups, uid_map, gid_map");
 		}
 	}
 

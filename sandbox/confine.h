@@ -18,6 +18,8 @@
 #ifndef RETRACE_CONFINE_H
 #define RETRACE_CONFINE_H
 
+#include <sys/types.h>
+
 int confine_daemon(const char *dir, const char *user, char **ret_error);
 
 /*
@@ -26,6 +28,13 @@ int confine_daemon(const char *dir, const char *user, char **ret_error);
  * nodev, nosuid, noexec).
  */
 unsigned long mount_locked_flags(const char *path);
+
+/*
+ * Map one id each way into the user namespace of pid (0: our own): the
+ * only mapping an unprivileged process may write. setgroups is denied.
+ */
+int userns_map_ids(pid_t pid, uid_t uid_inside, uid_t uid_outside, gid_t gid_inside,
+		   gid_t gid_outside);
 
 /* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
 int caps_drop_all(void);

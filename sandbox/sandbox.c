@@ -526,7 +526,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
 			      CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
 	struct cgroups cg;
-	char map[64], msg[512] = "";
+	char msg[512] = "";
 	size_t msglen = 0;
 	uint64_t deadline;
 	pid_t pid;
@@ -581,19 +581,9 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	close(err[1]);
 
 	cgroups_join(&cg, pid);
-	snprintf(map, sizeof(map), "/proc/%d/setgroups", (int)pid);
-	write_string_file(map, "deny");
-	{
-		char path[64];
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_UID, (int)geteuid());
-		if (write_string_file(path, map) < 0)
-			kill(pid, SIGKILL);
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		snprintf(map, sizeof(map), "%d %d 1\n", SANDBOX_GID, (int)getegid());
-		if (write_string_file(path, map) < 0)
-			kill(pid, SIGKILL);
-	}
+	/* Without its maps the child never gets the go: it must not run half set up. */
+	if (userns_map_ids(pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid()) < 0)
+		kill(pid, SIGKILL);
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
 	close(go[1]);
