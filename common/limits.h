@@ -16,7 +16,6 @@
 #define HTTPD_CONNECTION_MEMORY (32 * 1024) /* MHD's per-connection buffer: headers + body chunk */
 #define HTTPD_MAX_CONCURRENT_UPLOADS 32    /* POST /create bodies being unpacked at once */
 #define HTTPD_THREADS 2                    /* epoll threads per listener */
-#define HTTPD_MAX_HEADER_VALUE 256         /* longest header value we look at */
 
 /* Uploads */
 #define UPLOAD_RING_SIZE (512 * 1024)      /* bytes between the network and the unpacker */

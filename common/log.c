@@ -31,11 +31,6 @@ void log_set_file_fd(int fd)
 	log_file_fd = fd;
 }
 
-int log_get_file_fd(void)
-{
-	return log_file_fd;
-}
-
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	int saved_errno = errno;

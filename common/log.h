@@ -25,7 +25,6 @@ enum log_level {
 void log_init(const char *ident, enum log_level max_level);
 /* Also append every line to fd (which log takes ownership of); -1 to stop. */
 void log_set_file_fd(int fd);
-int log_get_file_fd(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
 
@@ -33,14 +32,5 @@ void log_msg(enum log_level level, const char *fmt, ...) _printf_(2, 3);
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
-
-/* Log at error level and return err (a -errno), for "return log_..." style. */
-#define log_error_errno(err, fmt, ...)                                         \
-	({                                                                     \
-		int _e = (err);                                                \
-		errno = _e < 0 ? -_e : _e;                                     \
-		log_msg(LOG_LVL_ERROR, fmt, ##__VA_ARGS__);                    \
-		_e < 0 ? _e : -_e;                                             \
-	})
 
 #endif

@@ -223,11 +223,6 @@ char *buf_steal(struct buf *b)
 	return p;
 }
 
-bool str_has_prefix(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
-}
-
 char *str_strip(char *s)
 {
 	size_t len;

@@ -50,7 +50,6 @@ static inline void buf_releasep(struct buf *b)
 }
 #define _cleanup_buf_ _cleanup_(buf_releasep)
 
-bool str_has_prefix(const char *s, const char *prefix);
 /* Strip leading and trailing spaces/tabs in place; returns s. */
 char *str_strip(char *s);
 /* True when every byte of s[0..n) is printable ASCII (0x20..0x7e). */
