@@ -167,6 +167,11 @@ int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, s
 	return 0;
 }
 
+int openat_dir(int dirfd, const char *name)
+{
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+}
+
 static int rm_rf_children(int dfd, unsigned depth);
 
 static int rm_rf_one(int dirfd, const char *name, unsigned depth)
@@ -179,7 +184,7 @@ static int rm_rf_one(int dirfd, const char *name, unsigned depth)
 		int fd, r;
 		if (depth >= RM_RF_MAX_DEPTH)
 			return -ELOOP;
-		fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = openat_dir(dirfd, name);
 		if (fd < 0)
 			return -errno;
 		r = rm_rf_children(fd, depth + 1); /* takes fd */

@@ -30,6 +30,8 @@ int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *re
  * status polls: open, read, close and nothing else.
  */
 int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, size_t *ret_len);
+/* openat() of a directory: read-only, no symlink, close-on-exec. -1 and errno on error. */
+int openat_dir(int dirfd, const char *name);
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */
 int rm_rf_at(int dirfd, const char *name);
 int fsync_dirfd(int dirfd);

@@ -211,7 +211,7 @@ int spool_incoming_new(struct spool *s, char ret_name[SPOOL_INCOMING_NAME_LEN + 
 	unsigned char rnd[SPOOL_INCOMING_NAME_LEN / 2];
 	int r;
 
-	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	in = openat_dir(s->dirfd, DIR_INCOMING);
 	if (in < 0)
 		return -errno;
 	r = random_bytes(rnd, sizeof(rnd));
@@ -220,7 +220,7 @@ int spool_incoming_new(struct spool *s, char ret_name[SPOOL_INCOMING_NAME_LEN + 
 	hex_encode(rnd, sizeof(rnd), ret_name);
 	if (mkdirat(in, ret_name, 0750) < 0)
 		return -errno;
-	fd = openat(in, ret_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat_dir(in, ret_name);
 	if (fd < 0 || mkdirat(fd, "crash", 0750) < 0) {
 		r = -errno;
 		rm_rf_at(in, ret_name);
@@ -234,7 +234,7 @@ int spool_incoming_discard(struct spool *s, const char *name)
 {
 	_cleanup_close_ int in = -1;
 
-	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	in = openat_dir(s->dirfd, DIR_INCOMING);
 	if (in < 0)
 		return -errno;
 	return rm_rf_at(in, name);
@@ -272,7 +272,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	r = create_file_at(incoming_dirfd, "status", status, strlen(status), 0640);
 	if (r < 0)
 		return r;
-	crash = openat(incoming_dirfd, "crash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	crash = openat_dir(incoming_dirfd, "crash");
 	if (crash < 0)
 		return -errno;
 	/* The unpacked files were fsync()ed by their writer; their names now. */
@@ -283,7 +283,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	if (r < 0)
 		return r;
 
-	in = openat(s->dirfd, DIR_INCOMING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	in = openat_dir(s->dirfd, DIR_INCOMING);
 	if (in < 0)
 		return -errno;
 	for (int i = 0;; i++) {
@@ -306,7 +306,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	if (r < 0)
 		return r;
 
-	q = openat(s->dirfd, DIR_QUEUE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	q = openat_dir(s->dirfd, DIR_QUEUE);
 	if (q < 0)
 		return -errno;
 	r = create_file_at(q, idstr, "", 0, 0640);
@@ -321,7 +321,7 @@ int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd)
 	int fd;
 
 	spool_task_id_format(id, idstr);
-	fd = openat(s->dirfd, idstr, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat_dir(s->dirfd, idstr);
 	if (fd < 0)
 		return -errno;
 	*ret_dirfd = fd;
@@ -396,7 +396,7 @@ static int count_entries(int parent, const char *name, unsigned *ret)
 	struct dirent *de;
 	unsigned n = 0;
 
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat_dir(parent, name);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -430,9 +430,9 @@ int spool_task_delete(struct spool *s, uint32_t id)
 	int r;
 
 	spool_task_id_format(id, idstr);
-	q = openat(s->dirfd, DIR_QUEUE, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	run = openat(s->dirfd, DIR_RUNNING, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	trash = openat(s->dirfd, DIR_TRASH, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	q = openat_dir(s->dirfd, DIR_QUEUE);
+	run = openat_dir(s->dirfd, DIR_RUNNING);
+	trash = openat_dir(s->dirfd, DIR_TRASH);
 	if (q < 0 || run < 0 || trash < 0)
 		return -errno;
 

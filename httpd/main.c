@@ -234,7 +234,7 @@ int main(int argc, char **argv)
 	 * The spool is opened (and its bookkeeping directories made) as the
 	 * user that serves it, so that they belong to that user.
 	 */
-	r = httpd_init(&h, &cfg, -1);
+	r = httpd_init(&h, &cfg);
 	if (r < 0) {
 		log_error("cannot open the spool %s: %s", cfg.save_dir, strerror(-r));
 		return 1;

@@ -183,7 +183,7 @@ static int read_releases(struct httpd *h, struct buf *out)
 	char *save = NULL;
 	int r;
 
-	pub = openat(h->spool.dirfd, PUBLISHED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	pub = openat_dir(h->spool.dirfd, PUBLISHED_DIR);
 	if (pub < 0)
 		return errno == ENOENT ? 0 : -errno;
 	r = read_file_at(pub, "releases", SPOOL_MAX_RELEASES_FILE, &text, NULL);
@@ -261,7 +261,7 @@ static int package_known(struct httpd *h, const char *nvr, const char *arch, con
 	*ret = false;
 	if (!nvr_strip_epoch(nvr, bare, sizeof(bare)))
 		return 0;
-	pub = openat(h->spool.dirfd, PUBLISHED_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	pub = openat_dir(h->spool.dirfd, PUBLISHED_DIR);
 	if (pub < 0)
 		return errno == ENOENT ? 0 : -errno;
 	fd = openat(pub, "packages", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -539,7 +539,7 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 		return reply_file(c, tfd, "retrace_log", "There is no log for this task");
 	case ROUTE_TASK_EXPLOITABLE: {
 		_cleanup_close_ int rfd =
-			openat(tfd, "results", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			openat_dir(tfd, "results");
 		if (rfd < 0)
 			return reply_text(c, MHD_HTTP_NOT_FOUND,
 					  "There is no exploitability data for this task");
@@ -683,7 +683,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
 				  strerror(-r));
 	}
-	x->crash_fd = openat(x->incoming_fd, "crash", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	x->crash_fd = openat_dir(x->incoming_fd, "crash");
 	if (x->crash_fd < 0)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
 				  strerror(errno));
@@ -880,11 +880,10 @@ void httpd_abort_uploads(struct httpd *h)
 	pthread_mutex_unlock(&h->lock);
 }
 
-int httpd_init(struct httpd *h, const struct config *cfg, int unused)
+int httpd_init(struct httpd *h, const struct config *cfg)
 {
 	char real[PATH_MAX];
 	int r;
-	(void)unused;
 
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;

@@ -41,7 +41,8 @@ struct httpd_listener {
 	bool tls;
 };
 
-int httpd_init(struct httpd *h, const struct config *cfg, int spool_dirfd_taken);
+/* Open the spool and find the statistics database; in the confined process. */
+int httpd_init(struct httpd *h, const struct config *cfg);
 void httpd_release(struct httpd *h);
 /* Abort every upload in flight, so that no connection stays suspended. */
 void httpd_abort_uploads(struct httpd *h);
