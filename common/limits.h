@@ -29,4 +29,7 @@
 #define SPOOL_MAX_RELEASES_FILE (64 * 1024)
 #define SETTINGS_MAX_RELEASES 256
 
+/* Repositories */
+#define RELEASE_ID_MAX 64 /* fedora-39-x86_64: a directory name under RepoDir */
+
 #endif

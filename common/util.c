@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "util.h"
+#include "limits.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -246,4 +249,60 @@ bool mem_is_printable_ascii(const void *s, size_t n)
 		if (p[i] < 0x20 || p[i] > 0x7e)
 			return false;
 	return true;
+}
+
+bool release_id_valid(const char *value)
+{
+	const char *d1, *d2;
+	size_t n;
+
+	if (!value)
+		return false;
+	n = strlen(value);
+	if (n == 0 || n > RELEASE_ID_MAX || value[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = value[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return false;
+	}
+	d1 = strchr(value, '-');
+	if (d1 == value)
+		return false;
+	d2 = d1 ? strchr(d1 + 1, '-') : NULL;
+	if (!d2 || d2 == d1 + 1 || d2[1] == '\0' || strchr(d2 + 1, '-'))
+		return false;
+	return true;
+}
+
+void json_write_str(FILE *out, const char *s)
+{
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20 || *p >= 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+int error_set(char **ret_error, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ret_error && !*ret_error) {
+		va_start(ap, fmt);
+		if (vasprintf(ret_error, fmt, ap) < 0)
+			*ret_error = NULL;
+		va_end(ap);
+	}
+	return r;
 }

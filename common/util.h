@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "macro.h"
@@ -49,6 +50,23 @@ static inline void buf_releasep(struct buf *b)
 	buf_release(b);
 }
 #define _cleanup_buf_ _cleanup_(buf_releasep)
+
+/*
+ * A release id: <dist>-<version>-<arch> (fedora-39-x86_64, rhel-8.6-x86_64),
+ * exactly two dashes, no empty part, [A-Za-z0-9._] otherwise, at most
+ * RELEASE_ID_MAX bytes. Safe as a directory name under RepoDir.
+ */
+bool release_id_valid(const char *value);
+
+/*
+ * For library code that reports errors in a caller-freed *ret_error: set it
+ * (unless ret_error is NULL or already set, so the first cause wins) and
+ * return r, so that "return error_set(ret_error, -EIO, ...)" reads well.
+ */
+int error_set(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+
+/* A JSON string (or null for NULL): bytes outside printable ASCII become \u00XX. */
+void json_write_str(FILE *out, const char *s);
 
 /* Strip leading and trailing spaces/tabs in place; returns s. */
 char *str_strip(char *s);

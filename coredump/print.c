@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "coredump/coredump.h"
 
 static const char *module_name(const struct coredump_module *m)
@@ -36,25 +37,6 @@ int coredump_print_unstrip(const struct coredump *cd, FILE *out)
 	return ferror(out) ? -1 : 0;
 }
 
-/* A JSON string: bytes outside printable ASCII become \u00XX escapes. */
-static void json_str(FILE *out, const char *s)
-{
-	if (!s) {
-		fputs("null", out);
-		return;
-	}
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || *p >= 0x7f)
-			fprintf(out, "\\u%04x", *p);
-		else
-			fputc(*p, out);
-	}
-	fputc('"', out);
-}
-
 static void json_hex(FILE *out, uint64_t v)
 {
 	fprintf(out, "\"%#" PRIx64 "\"", v);
@@ -63,17 +45,17 @@ static void json_hex(FILE *out, uint64_t v)
 int coredump_print_json(const struct coredump *cd, FILE *out)
 {
 	fprintf(out, "{\n  \"arch\": ");
-	json_str(out, cd->arch);
+	json_write_str(out, cd->arch);
 	fprintf(out, ",\n  \"elf_machine\": %u,\n  \"elf_class\": %d,\n  \"big_endian\": %s,\n",
 		cd->machine, cd->elfclass == 2 ? 64 : 32, cd->big_endian ? "true" : "false");
 	fprintf(out, "  \"page_size\": %" PRIu64 ",\n  \"executable\": ", cd->page_size);
-	json_str(out, cd->executable);
+	json_write_str(out, cd->executable);
 	fprintf(out, ",\n  \"execfn\": ");
-	json_str(out, cd->execfn);
+	json_write_str(out, cd->execfn);
 
 	fprintf(out, ",\n  \"crash\": {\"tid\": %d, \"signal\": %d, \"signal_name\": ", cd->crash_tid,
 		cd->signal);
-	json_str(out, coredump_signal_name(cd->signal));
+	json_write_str(out, coredump_signal_name(cd->signal));
 	if (cd->have_siginfo) {
 		fprintf(out, ", \"si_code\": %d, \"fault_address\": ", cd->si_code);
 		json_hex(out, cd->fault_addr);
@@ -81,9 +63,9 @@ int coredump_print_json(const struct coredump *cd, FILE *out)
 	fprintf(out, "},\n  \"psinfo\": ");
 	if (cd->have_psinfo) {
 		fprintf(out, "{\"pid\": %d, \"fname\": ", cd->pid);
-		json_str(out, cd->fname);
+		json_write_str(out, cd->fname);
 		fprintf(out, ", \"psargs\": ");
-		json_str(out, cd->psargs);
+		json_write_str(out, cd->psargs);
 		fputc('}', out);
 	} else {
 		fputs("null", out);
@@ -120,11 +102,11 @@ int coredump_print_json(const struct coredump *cd, FILE *out)
 			fprintf(out, "null");
 		}
 		fprintf(out, ", \"name\": ");
-		json_str(out, module_name(m));
+		json_write_str(out, module_name(m));
 		fprintf(out, ", \"path\": ");
-		json_str(out, m->path);
+		json_write_str(out, m->path);
 		fprintf(out, ", \"soname\": ");
-		json_str(out, m->soname);
+		json_write_str(out, m->soname);
 		fprintf(out, ", \"deleted\": %s, \"executable\": %s, \"vdso\": %s, \"sources\": [",
 			m->deleted ? "true" : "false", m->is_exec ? "true" : "false",
 			m->is_vdso ? "true" : "false");
@@ -157,7 +139,7 @@ int coredump_print_json(const struct coredump *cd, FILE *out)
 	fprintf(out, "\n  ],\n  \"warnings\": [");
 	for (size_t i = 0; i < cd->nwarnings; i++) {
 		fprintf(out, "%s\n    ", i ? "," : "");
-		json_str(out, cd->warnings[i]);
+		json_write_str(out, cd->warnings[i]);
 	}
 	fprintf(out, "\n  ]\n}\n");
 	return ferror(out) ? -1 : 0;

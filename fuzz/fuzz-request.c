@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "httpd/request.h"
 
 const char *fuzz_target_name = "request";

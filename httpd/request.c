@@ -9,7 +9,6 @@
 
 #define MAX_NVR 256
 #define MAX_ARCH 32
-#define MAX_RELEASE 64
 
 static const struct {
 	const char *path;
@@ -166,22 +165,6 @@ bool package_nvr_valid(const char *value)
 bool package_arch_valid(const char *value)
 {
 	return all_in(value, "_", MAX_ARCH);
-}
-
-bool release_id_valid(const char *value)
-{
-	/* <dist>-<version>-<arch>: exactly two dashes, no empty part */
-	const char *d1, *d2;
-
-	if (!all_in(value, "._-", MAX_RELEASE))
-		return false;
-	d1 = strchr(value, '-');
-	if (!d1 || d1 == value)
-		return false;
-	d2 = strchr(d1 + 1, '-');
-	if (!d2 || d2 == d1 + 1 || d2[1] == '\0' || strchr(d2 + 1, '-'))
-		return false;
-	return true;
 }
 
 const char *nvr_strip_epoch(const char *nvr, char *buf, size_t buflen)

@@ -61,7 +61,6 @@ bool password_well_formed(const char *value);
 /* /checkpackage headers. */
 bool package_nvr_valid(const char *value);
 bool package_arch_valid(const char *value);
-bool release_id_valid(const char *value);
 
 /*
  * Strip an epoch ("1:") from an NVR into buf; returns buf or NULL when it
