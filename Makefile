@@ -26,7 +26,7 @@ endif
 BIN := $(O)/bin
 OBJ := $(O)/obj
 
-PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm
+PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -60,7 +60,7 @@ LIBSOLVER := $(OBJ)/libsolver.a
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -92,6 +92,9 @@ $(BIN)/retrace-coredump: $(call obj,tools/retrace-coredump.c) $(LIBCOREDUMP) $(L
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-resolve: $(call obj,tools/retrace-resolve.c) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBCOMMON)

@@ -77,6 +77,8 @@ static const struct key_def keys[] = {
 	  "The spool: one directory per task." },
 	{ "RepoDir", KEY_PATH, OFF(repo_dir), "/var/cache/retrace-server", 0, 0,
 	  "Local package repositories, one per release id." },
+	{ "RepoSourcesDir", KEY_PATH, OFF(repo_sources_dir), "/etc/retrace-server/repos.d", 0, 0,
+	  "Where retrace-reposync finds <release-id>.sources (one URL per line)." },
 	{ "LogDir", KEY_PATH, OFF(log_dir), "/var/log/retrace-server", 0, 0,
 	  "Directory for the daemons' log files." },
 	{ "DropDir", KEY_PATH, OFF(drop_dir), "/srv/retrace/archive", 0, 0,

@@ -38,6 +38,7 @@ struct config {
 
 	char *save_dir;
 	char *repo_dir;
+	char *repo_sources_dir; /* <release-id>.sources files for retrace-reposync */
 	char *log_dir;
 	char *drop_dir;
 	char *db_file; /* relative names are inside save_dir */

@@ -438,8 +438,7 @@ static int sha256_buf(const void *data, size_t len, uint8_t out[REPO_COOKIE_LEN]
 	return 0;
 }
 
-/* Find a repomd data type's location and checksum in a repomd-only repo. */
-static const char *repomd_find(Repo *md, const char *type, const unsigned char **ret_chk, Id *ret_chktype)
+const char *rrepo_repomd_find(Repo *md, const char *type, const unsigned char **ret_chk, Id *ret_chktype)
 {
 	Pool *pool = md->pool;
 	const char *loc = NULL;
@@ -533,7 +532,7 @@ static int load_xml(struct rrepo *r, const char *repomd, size_t repomd_len, char
 	for (size_t i = 0; i < ELEMENTSOF(types); i++) {
 		const unsigned char *chk;
 		Id chktype;
-		const char *loc = repomd_find(md, types[i], &chk, &chktype);
+		const char *loc = rrepo_repomd_find(md, types[i], &chk, &chktype);
 		FILE *x;
 
 		if (!loc) {
@@ -634,6 +633,9 @@ static int index_map(struct rrepo *r)
 		return -ESTALE;
 	}
 	index_unmap(r);
+	r->stats.index_entries = 0;
+	for (const char *q = nl + 1, *e = (const char *)m + st.st_size; (q = memchr(q, '\n', (size_t)(e - q))); q++)
+		r->stats.index_entries++;
 	r->idx_map = m;
 	r->idx_map_len = (size_t)st.st_size;
 	r->idx = nl + 1;

@@ -111,6 +111,12 @@ const char *rrepo_nevra(const struct rrepo *r, Id p);
 /* Does the package's file list hold path (or its /usr-merged twin)? */
 bool rrepo_has_file(const struct rrepo *r, Id p, const char *path);
 
+/*
+ * In a repo holding only a parsed repomd.xml: the location and checksum of
+ * a data type ("primary", "filelists"); NULL when it is not there.
+ */
+const char *rrepo_repomd_find(Repo *md, const char *type, const unsigned char **ret_chk, Id *ret_chktype);
+
 void rrepo_hex(const uint8_t *id, size_t len, char *out /* 2*len+1 */);
 
 #endif

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""A small HTTP file server on 127.0.0.1 for the reposync tests.
+
+    httpserve.py DIR PORTFILE [HANG-SUBSTRING]
+
+Serves DIR (GET and HEAD). A request whose path contains HANG-SUBSTRING
+gets its headers and half of its body, then nothing for 600 seconds: a
+mirror that stalls mid-transfer. The chosen port is written to PORTFILE.
+"""
+import http.server
+import os
+import sys
+import time
+
+root, portfile = sys.argv[1], sys.argv[2]
+hang = sys.argv[3] if len(sys.argv) > 3 else None
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def __init__(self, *a, **kw):
+        super().__init__(*a, directory=root, **kw)
+
+    def log_message(self, fmt, *args):
+        sys.stderr.write("httpserve: " + fmt % args + "\n")
+
+    def do_GET(self):
+        if hang and hang in self.path:
+            path = self.translate_path(self.path)
+            with open(path, "rb") as f:
+                data = f.read()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+            self.wfile.flush()
+            time.sleep(600)
+            return
+        super().do_GET()
+
+
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+with open(portfile + ".tmp", "w") as f:
+    f.write(str(srv.server_address[1]))
+os.rename(portfile + ".tmp", portfile)
+srv.serve_forever()
