@@ -544,9 +544,12 @@ static int load_xml(struct rrepo *r, const char *repomd, size_t repomd_len, char
 			k = -EBADMSG;
 			goto out;
 		}
-		/* Filelists must be internalized (REPO_NO_INTERNALIZE would
-		 * attach no files); they extend the solvables of primary. */
-		k = repo_add_rpmmd(r->repo, x, NULL, i == 0 ? 0 : REPO_EXTEND_SOLVABLES);
+		/* Filelists extend the solvables of primary (matched by pkgid,
+		 * so primary must be internalized first: REPO_NO_INTERNALIZE
+		 * on either silently attaches no files) and go into primary's
+		 * repodata: in a repodata of their own, repo_write() took 27 s
+		 * instead of 0.7 s on 100,000 packages (bench/gen-repo.py). */
+		k = repo_add_rpmmd(r->repo, x, NULL, i == 0 ? 0 : REPO_EXTEND_SOLVABLES | REPO_REUSE_REPODATA);
 		fclose(x);
 		if (k != 0) {
 			k = error_set(ret_error, -EBADMSG, "%s: %s", loc, pool_errstr(r->pool));
@@ -786,7 +789,9 @@ int rrepo_open(int repodir_fd, const char *release, unsigned flags, struct rrepo
 	if (k < 0)
 		goto fail;
 	r->stats.load_seconds = now() - t0;
+	t0 = now();
 	k = write_solv(r);
+	r->stats.write_seconds = now() - t0;
 	if (k < 0) {
 		error_set(ret_error, k, "cannot write %s/%s/%s: %s", release, REPO_PRIVATE_DIR, REPO_SOLV_FILE,
 		     strerror(-k));

@@ -62,6 +62,7 @@ struct repo_stats {
 	bool cache_used;          /* repo.solv was fresh */
 	bool reindexed;           /* this open rebuilt the caches */
 	double load_seconds;      /* XML or .solv */
+	double write_seconds;     /* writing repo.solv (when rebuilt) */
 	double index_seconds;     /* building the index (when rebuilt) */
 	unsigned packages;
 	unsigned index_entries;

@@ -323,10 +323,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "retrace-resolve: warning: %s\n", err);
 	if (stats || reindex)
 		fprintf(stderr,
-			"release %s packages %u cache %s load %.3fs index %.3fs entries %u scanned %u "
-			"not-local %u\n",
+			"release %s packages %u cache %s load %.3fs write %.3fs index %.3fs entries %u "
+			"scanned %u not-local %u\n",
 			release, r->stats.packages, r->stats.cache_used ? "used" : "rebuilt",
-			r->stats.load_seconds, r->stats.index_seconds, r->stats.index_entries,
+			r->stats.load_seconds, r->stats.write_seconds, r->stats.index_seconds, r->stats.index_entries,
 			r->stats.scanned_now, r->stats.scan_unavailable);
 	if (reindex && !modules && !tools && !lookup && optind == argc) {
 		rc = 0;
