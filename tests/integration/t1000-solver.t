@@ -197,4 +197,26 @@ like "$(cat "$T/err")" "invalid release id" "a release id with a path in it is r
 $BIN/retrace-resolve --repodir "$REPO" --release fedora-99-x86_64 --modules "$T/mods1" >/dev/null 2>"$T/err"
 like "$(cat "$T/err")" "no repository for fedora-99-x86_64" "a release without a repository is named"
 
+# --- metadata compressed with zstd (Fedora 41+) and bzip2; tampered metadata ---------
+printf '%s\n' "$exe_id" "$lib_id" "$plain_id" >"$T/ids3"
+$R --lookup "$T/ids3" >"$T/want3" 2>/dev/null
+for fmt in zst bz2; do
+	rm -rf "$T/z"
+	mkdir -p "$T/z"
+	cp -a "$REPO/$REL" "$T/z/test-2-x86_64"
+	rm -rf "$T/z/test-2-x86_64/.retrace"
+	python3 "$RETRACE_SRC/tests/tools/recompress-repodata.py" "$T/z/test-2-x86_64" $fmt
+	$BIN/retrace-resolve --repodir "$T/z" --release test-2-x86_64 --lookup "$T/ids3" >"$T/got3" 2>"$T/err"
+	ok $? "$fmt metadata loads"
+	cmp -s "$T/want3" "$T/got3"
+	ok $? "... and gives the same index answers"
+done
+f=$(ls "$T"/z/test-2-x86_64/repodata/*-filelists.xml.bz2)
+printf 'X' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+rm -rf "$T/z/test-2-x86_64/.retrace"
+$BIN/retrace-resolve --repodir "$T/z" --release test-2-x86_64 --lookup "$T/ids3" >/dev/null 2>"$T/err"
+[ $? -eq 1 ]
+ok $? "metadata that does not match repomd.xml's checksum is refused"
+like "$(cat "$T/err")" "filelists.xml.bz2: checksum does not match repomd.xml" "... with the file named"
+
 done_testing
