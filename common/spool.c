@@ -12,6 +12,7 @@
 
 #include "fsutil.h"
 #include "macro.h"
+#include "util.h"
 
 #define DIR_INCOMING ".incoming"
 #define DIR_QUEUE ".queue"
@@ -174,16 +175,6 @@ static int sha256(const void *data, size_t len, unsigned char out[32])
 	if (EVP_Digest(data, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != 32)
 		return -EIO;
 	return 0;
-}
-
-static void hex_encode(const unsigned char *in, size_t n, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[in[i] >> 4];
-		out[2 * i + 1] = hex[in[i] & 15];
-	}
-	out[2 * n] = '\0';
 }
 
 static int hex_decode(const char *in, size_t n, unsigned char *out)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 int parse_u64_n(const char *s, size_t n, uint64_t max, uint64_t *ret)
 {
@@ -305,4 +306,64 @@ int error_set(char **ret_error, int r, const char *fmt, ...)
 		va_end(ap);
 	}
 	return r;
+}
+
+void hex_encode(const void *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *p = in;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+uint64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int line_field_cmp(const char *p, size_t avail, const char *key, size_t klen)
+{
+	size_t n = 0;
+	int c;
+
+	while (n < avail && p[n] != ' ' && p[n] != '\n')
+		n++;
+	c = memcmp(p, key, MIN(n, klen));
+	if (c != 0)
+		return c;
+	return n < klen ? -1 : n > klen ? 1 : 0;
+}
+
+size_t sorted_lines_find(const char *data, size_t len, const char *key, size_t klen)
+{
+	size_t lo = 0, hi = len;
+
+	/* Invariant: lines before lo are < key, the line at hi (if any) is >= key. */
+	while (lo < hi) {
+		size_t s = lo + (hi - lo) / 2;
+		while (s > lo && data[s - 1] != '\n')
+			s--;
+		if (line_field_cmp(data + s, len - s, key, klen) < 0) {
+			const char *nl = memchr(data + s, '\n', len - s);
+			lo = nl ? (size_t)(nl - data) + 1 : len;
+		} else {
+			hi = s;
+		}
+	}
+	return lo;
 }

@@ -65,6 +65,26 @@ bool release_id_valid(const char *value);
  */
 int error_set(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 
+/* Lowercase hex of in[0..n) into out, which holds 2*n+1 bytes (NUL-terminated). */
+void hex_encode(const void *in, size_t n, char *out);
+
+/* CLOCK_MONOTONIC in milliseconds and in seconds, for deadlines and timings. */
+uint64_t monotonic_ms(void);
+double monotonic_seconds(void);
+
+/*
+ * Text files of lines sorted bytewise (LC_ALL=C sort) by their first field
+ * (up to a space or the end of the line), binary-searched in place (often
+ * mmap()ed): .published/packages, the solver's build-id index.
+ *
+ * line_field_cmp(): the first field of the line at p (avail bytes left)
+ * against key[0..klen), like memcmp. sorted_lines_find(): the offset of the
+ * first line whose first field is >= key (len when none); the lines with
+ * an equal field follow it.
+ */
+int line_field_cmp(const char *p, size_t avail, const char *key, size_t klen);
+size_t sorted_lines_find(const char *data, size_t len, const char *key, size_t klen);
+
 /* A JSON string (or null for NULL): bytes outside printable ASCII become \u00XX. */
 void json_write_str(FILE *out, const char *s);
 

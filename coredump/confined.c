@@ -437,13 +437,6 @@ _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 
 /* --- the parent ---------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 int coredump_read_confined(int core_fd, const char *policy_path,
 			   const struct coredump_limits *lim, struct coredump **ret,
 			   char **ret_error)
@@ -487,10 +480,10 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 	close(pfd[1]);
 	seccomp_release(filter);
 
-	deadline = now_ms() + COREDUMP_CHILD_TIMEOUT_S * 1000ULL;
+	deadline = monotonic_ms() + COREDUMP_CHILD_TIMEOUT_S * 1000ULL;
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		uint64_t t = now_ms();
+		uint64_t t = monotonic_ms();
 		char chunk[65536];
 		ssize_t n;
 

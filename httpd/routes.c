@@ -203,40 +203,15 @@ static int read_releases(struct httpd *h, struct buf *out)
 	return 0;
 }
 
-/* Compare the first field (up to ' ') of the line at p with key. */
-static int cmp_field(const char *p, size_t avail, const char *key, size_t klen)
-{
-	size_t n = 0;
-	int c;
-
-	while (n < avail && p[n] != ' ' && p[n] != '\n')
-		n++;
-	c = memcmp(p, key, MIN(n, klen));
-	if (c != 0)
-		return c;
-	return n < klen ? -1 : n > klen ? 1 : 0;
-}
-
 /*
  * .published/packages holds lines "NVR.ARCH RELEASE-ID", sorted bytewise
  * (LC_ALL=C sort). Binary search for key, then look at its releases.
  */
 static bool list_has(const char *data, size_t len, const char *key, const char *release)
 {
-	size_t klen = strlen(key), lo = 0, hi = len;
+	size_t klen = strlen(key), lo = sorted_lines_find(data, len, key, klen);
 
-	while (lo < hi) {
-		size_t s = lo + (hi - lo) / 2;
-		while (s > lo && data[s - 1] != '\n')
-			s--;
-		if (cmp_field(data + s, len - s, key, klen) < 0) {
-			const char *nl = memchr(data + s, '\n', len - s);
-			lo = nl ? (size_t)(nl - data) + 1 : len;
-		} else {
-			hi = s;
-		}
-	}
-	while (lo < len && cmp_field(data + lo, len - lo, key, klen) == 0) {
+	while (lo < len && line_field_cmp(data + lo, len - lo, key, klen) == 0) {
 		const char *nl = memchr(data + lo, '\n', len - lo);
 		size_t end = nl ? (size_t)(nl - data) : len;
 		const char *rel = data + lo + klen + 1;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/util.h"
 #include "common/macro.h"
 #include "sandbox/confine.h"
 
@@ -433,13 +434,6 @@ static void cgroups_remove(struct cgroups *cg)
 	}
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)
 {
 	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
@@ -588,7 +582,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		kill(pid, SIGKILL);
 	close(go[1]);
 
-	deadline = o->timeout_ms ? now_ms() + o->timeout_ms : 0;
+	deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
 	{
 		struct pollfd pf[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 },
 					{ status[0], POLLIN, 0 } };
@@ -596,7 +590,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		while (open_fds > 0) {
 			int timeout = -1, r;
 			if (deadline) {
-				uint64_t t = now_ms();
+				uint64_t t = monotonic_ms();
 				if (t >= deadline) {
 					ret->timed_out = true;
 					kill(pid, SIGKILL); /* pid 1: the whole namespace goes */
@@ -653,7 +647,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			int timeout = 2;
 			if (w == pid || (w < 0 && errno != EINTR))
 				break;
-			if (deadline && now_ms() >= deadline) {
+			if (deadline && monotonic_ms() >= deadline) {
 				ret->timed_out = true;
 				kill(pid, SIGKILL);
 				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -662,7 +656,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			}
 			if (pidfd >= 0) {
 				struct pollfd pp = { pidfd, POLLIN, 0 };
-				timeout = deadline ? (int)MIN(deadline - now_ms(), (uint64_t)1000) : 1000;
+				timeout = deadline ? (int)MIN(deadline - monotonic_ms(), (uint64_t)1000) : 1000;
 				poll(&pp, 1, timeout);
 			} else {
 				usleep(2000);

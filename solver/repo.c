@@ -10,7 +10,6 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -33,25 +32,6 @@
 #define INDEX_MAGIC "# retrace-buildid-index 1 "
 #define BUILD_ID_DIR "/usr/lib/.build-id/"
 #define DEBUG_BUILD_ID_DIR "/usr/lib/debug/.build-id/"
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-void rrepo_hex(const uint8_t *id, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[id[i] >> 4];
-		out[2 * i + 1] = digits[id[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
 
 static bool is_hex(const char *s, size_t n)
 {
@@ -180,7 +160,7 @@ static int scan_one(const char *path, const uint8_t *id, size_t id_len, void *us
 
 	if (strpbrk(path, " \n\r\t"))
 		return 0; /* a path our line format cannot hold; not a real binary's */
-	rrepo_hex(id, id_len, hex);
+	hex_encode(id, id_len, hex);
 	r = buf_appendf(&c->b->scanned_new, "%s %s %s\n", c->checksum, hex, path);
 	if (r < 0)
 		return r;
@@ -383,7 +363,7 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 		if (k < 0)
 			goto out;
 	}
-	rrepo_hex(r->cookie, REPO_COOKIE_LEN, cookie_hex);
+	hex_encode(r->cookie, REPO_COOKIE_LEN, cookie_hex);
 	snprintf(tmp, sizeof(tmp), ".%s.tmp", REPO_INDEX_FILE);
 	fd = openat(priv, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0) {
@@ -628,7 +608,7 @@ static int index_map(struct rrepo *r)
 	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (m == MAP_FAILED)
 		return -errno;
-	rrepo_hex(r->cookie, REPO_COOKIE_LEN, cookie_hex);
+	hex_encode(r->cookie, REPO_COOKIE_LEN, cookie_hex);
 	n = snprintf(want, sizeof(want), INDEX_MAGIC "%s %d\n", cookie_hex, r->repo->end - r->repo->start);
 	nl = memchr(m, '\n', (size_t)st.st_size);
 	if (!nl || (size_t)(nl + 1 - (const char *)m) != (size_t)n || memcmp(m, want, (size_t)n) != 0) {
@@ -707,7 +687,7 @@ static int lock_private(struct rrepo *r, int op, char **ret_error)
 
 static int try_caches(struct rrepo *r)
 {
-	double t0 = now();
+	double t0 = monotonic_seconds();
 	int k = load_solv(r);
 
 	if (k < 0)
@@ -718,7 +698,7 @@ static int try_caches(struct rrepo *r)
 		return k;
 	}
 	r->stats.cache_used = true;
-	r->stats.load_seconds = now() - t0;
+	r->stats.load_seconds = monotonic_seconds() - t0;
 	return 0;
 }
 
@@ -784,20 +764,20 @@ int rrepo_open(int repodir_fd, const char *release, unsigned flags, struct rrepo
 	}
 	if (!(flags & REPO_OPEN_FORCE_REBUILD) && try_caches(r) == 0)
 		goto done;
-	t0 = now();
+	t0 = monotonic_seconds();
 	k = load_xml(r, repomd, repomd_len, ret_error);
 	if (k < 0)
 		goto fail;
-	r->stats.load_seconds = now() - t0;
-	t0 = now();
+	r->stats.load_seconds = monotonic_seconds() - t0;
+	t0 = monotonic_seconds();
 	k = write_solv(r);
-	r->stats.write_seconds = now() - t0;
+	r->stats.write_seconds = monotonic_seconds() - t0;
 	if (k < 0) {
 		error_set(ret_error, k, "cannot write %s/%s/%s: %s", release, REPO_PRIVATE_DIR, REPO_SOLV_FILE,
 		     strerror(-k));
 		goto fail;
 	}
-	t0 = now();
+	t0 = monotonic_seconds();
 	k = index_build(r, flags, ret_error);
 	if (k < 0) {
 		error_set(ret_error, k, "cannot build the build-id index of %s: %s", release, strerror(-k));
@@ -808,7 +788,7 @@ int rrepo_open(int repodir_fd, const char *release, unsigned flags, struct rrepo
 		error_set(ret_error, k, "cannot map the build-id index of %s: %s", release, strerror(-k));
 		goto fail;
 	}
-	r->stats.index_seconds = now() - t0;
+	r->stats.index_seconds = monotonic_seconds() - t0;
 	r->stats.reindexed = true;
 done:
 	if (lockfd >= 0)
@@ -839,41 +819,17 @@ void rrepo_free(struct rrepo *r)
 
 /* --- lookups ------------------------------------------------------------------ */
 
-/* Compare the build-id field of the line at p with key (then a space). */
-static int cmp_key(const char *p, const char *end, const char *key, size_t klen)
-{
-	size_t n = 0;
-	int c;
-
-	while (p + n < end && p[n] != ' ' && p[n] != '\n')
-		n++;
-	c = memcmp(p, key, MIN(n, klen));
-	if (c != 0)
-		return c;
-	return n < klen ? -1 : n > klen ? 1 : 0;
-}
-
 size_t rrepo_lookup(const struct rrepo *r, const char *hex, struct repo_hit *hits, size_t max)
 {
 	const char *d = r->idx, *end;
-	size_t klen = strlen(hex), lo = 0, hi = r->idx_len, count = 0;
+	size_t klen = strlen(hex), lo, count = 0;
 	int nsolv = r->repo->end - r->repo->start;
 
 	if (!d)
 		return 0;
 	end = d + r->idx_len;
-	while (lo < hi) {
-		size_t s = lo + (hi - lo) / 2;
-		while (s > lo && d[s - 1] != '\n')
-			s--;
-		if (cmp_key(d + s, end, hex, klen) < 0) {
-			const char *nl = memchr(d + s, '\n', r->idx_len - s);
-			lo = nl ? (size_t)(nl - d) + 1 : r->idx_len;
-		} else {
-			hi = s;
-		}
-	}
-	while (lo < r->idx_len && cmp_key(d + lo, end, hex, klen) == 0) {
+	lo = sorted_lines_find(d, r->idx_len, hex, klen);
+	while (lo < r->idx_len && line_field_cmp(d + lo, r->idx_len - lo, hex, klen) == 0) {
 		const char *line = d + lo, *nl = memchr(line, '\n', r->idx_len - lo);
 		const char *le = nl ? nl : end, *p = line + klen + 1;
 		uint64_t n = 0;

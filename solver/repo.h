@@ -118,6 +118,4 @@ bool rrepo_has_file(const struct rrepo *r, Id p, const char *path);
  */
 const char *rrepo_repomd_find(Repo *md, const char *type, const unsigned char **ret_chk, Id *ret_chktype);
 
-void rrepo_hex(const uint8_t *id, size_t len, char *out /* 2*len+1 */);
-
 #endif

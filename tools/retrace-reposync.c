@@ -156,8 +156,8 @@ static int fetch(const char *url, int fd, uint64_t max, Id chktype, const unsign
 		if (!got || len != solv_chksum_len(chktype) || memcmp(got, chk, (size_t)len) != 0) {
 			char want_hex[2 * 64 + 1] = "", got_hex[2 * 64 + 1] = "";
 			if (len > 0 && len <= 64) {
-				rrepo_hex(chk, (size_t)len, want_hex);
-				rrepo_hex(got, (size_t)len, got_hex);
+				hex_encode(chk, (size_t)len, want_hex);
+				hex_encode(got, (size_t)len, got_hex);
 			}
 			k = error_set(ret_error, -EBADMSG, "checksum mismatch: %s %s expected, %s received",
 				      solv_chksum_type2str(chktype), want_hex, got_hex);

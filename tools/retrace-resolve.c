@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -54,14 +53,6 @@ static void usage(FILE *f)
 		"  --no-scan           do not scan packages without build-id links when indexing\n"
 		"  --stats             print load and index timings to stderr\n"
 		"  --policy FILE       seccomp policy of the core reader\n");
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* "BUILDID [PATH]" lines; build-ids are lowercased and checked. */
@@ -147,7 +138,7 @@ static int modules_from_core(const char *path, const char *policy, struct coredu
 				free(in);
 				return -ENOMEM;
 			}
-			rrepo_hex(m->build_id, m->build_id_len, hex);
+			hex_encode(m->build_id, m->build_id_len, hex);
 			in[i].build_id = hex;
 		}
 		in[i].path = m->path;
@@ -173,7 +164,7 @@ static int do_lookup(const struct rrepo *r, const char *file, bool json)
 		fprintf(stderr, "retrace-resolve: %s: %s\n", file, strerror(-k));
 		return 1;
 	}
-	t0 = now();
+	t0 = monotonic_seconds();
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		size_t n = rrepo_lookup(r, str_strip(l), hits, ELEMENTSOF(hits));
 		lookups++;
@@ -191,7 +182,7 @@ static int do_lookup(const struct rrepo *r, const char *file, bool json)
 			}
 		}
 	}
-	fprintf(stderr, "lookups %lu found %lu seconds %.6f\n", lookups, found, now() - t0);
+	fprintf(stderr, "lookups %lu found %lu seconds %.6f\n", lookups, found, monotonic_seconds() - t0);
 	return 0;
 }
 

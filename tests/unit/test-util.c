@@ -62,5 +62,25 @@ int main(void)
 	is_str(str_strip(t), "ab c", "str_strip");
 	ok(mem_is_printable_ascii("abc ~", 5), "printable");
 	ok(!mem_is_printable_ascii("a\nb", 3), "newline not printable");
+	{
+		/* sorted lines: first fields "a", "ab" twice, "b"; no final newline */
+		static const char lines[] = "a 1\nab 2\nab 3\nb 4";
+		size_t n = sizeof(lines) - 1;
+		char hex[9];
+		unsigned char raw[4] = { 0x00, 0x7f, 0xa5, 0xff };
+
+		is_int((int)sorted_lines_find(lines, n, "a", 1), 0, "sorted_lines_find first line");
+		is_int((int)sorted_lines_find(lines, n, "ab", 2), 4, "sorted_lines_find first of equal lines");
+		is_int((int)sorted_lines_find(lines, n, "aa", 2), 4, "sorted_lines_find a missing key: where it would be");
+		is_int((int)sorted_lines_find(lines, n, "b", 1), 14, "sorted_lines_find last line without newline");
+		is_int((int)sorted_lines_find(lines, n, "c", 1), (int)n, "sorted_lines_find past the end");
+		is_int((int)sorted_lines_find(lines, 0, "a", 1), 0, "sorted_lines_find empty data");
+		ok(line_field_cmp(lines + 4, n - 4, "ab", 2) == 0, "line_field_cmp equal field");
+		ok(line_field_cmp(lines, n, "ab", 2) < 0, "line_field_cmp shorter field sorts first");
+		ok(line_field_cmp(lines + 4, n - 4, "a", 1) > 0, "line_field_cmp longer field sorts after");
+		hex_encode(raw, sizeof(raw), hex);
+		is_str(hex, "007fa5ff", "hex_encode");
+		ok(monotonic_ms() <= monotonic_ms(), "monotonic_ms does not go back");
+	}
 	return tap_done();
 }
