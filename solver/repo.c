@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,7 @@
 #define REPOMD_PATH "repodata/repomd.xml"
 #define REPOMD_MAX (16 * 1024 * 1024)
 #define SCANNED_MAX (1024 * 1024 * 1024)
-#define INDEX_MAGIC "# retrace-buildid-index 1 "
+#define INDEX_MAGIC "# retrace-buildid-index 2 "
 #define BUILD_ID_DIR "/usr/lib/.build-id/"
 #define DEBUG_BUILD_ID_DIR "/usr/lib/debug/.build-id/"
 
@@ -43,30 +44,33 @@ static bool is_hex(const char *s, size_t n)
 
 /* --- the index under construction ------------------------------------------ */
 
-struct index_builder {
-	char **lines;
+/* Lines of a file being made, sorted and deduplicated before writing. */
+struct lines {
+	char **v;
 	size_t n, cap;
-	/* scanned cache: old entries read in, new ones appended */
-	char *scanned_old;      /* file contents, lines "CHECKSUM HEX PATH" */
-	size_t scanned_old_len;
-	struct buf scanned_new; /* the whole new file */
 };
 
-static int index_add(struct index_builder *b, const char *hex, char kind, Id n, const char *path)
+static int lines_addf(struct lines *l, const char *fmt, ...) _printf_(2, 3);
+static int lines_addf(struct lines *l, const char *fmt, ...)
 {
+	va_list ap;
 	char *line;
+	int k;
 
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 4096;
-		char **l = reallocarray(b->lines, cap, sizeof(*l));
-		if (!l)
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+		if (!v)
 			return -ENOMEM;
-		b->lines = l;
-		b->cap = cap;
+		l->v = v;
+		l->cap = cap;
 	}
-	if (asprintf(&line, "%s %c %d%s%s", hex, kind, (int)n, path ? " " : "", path ? path : "") < 0)
+	va_start(ap, fmt);
+	k = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (k < 0)
 		return -ENOMEM;
-	b->lines[b->n++] = line;
+	l->v[l->n++] = line;
 	return 0;
 }
 
@@ -75,13 +79,55 @@ static int cmp_lines(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Sort bytewise (what sorted_lines_find() needs) and drop repeated lines. */
+static void lines_sort_unique(struct lines *l)
+{
+	size_t n = 0;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_lines);
+	for (size_t i = 0; i < l->n; i++) {
+		if (n > 0 && strcmp(l->v[i], l->v[n - 1]) == 0)
+			free(l->v[i]);
+		else
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+/* header (may be NULL) and the lines, replacing dirfd/name atomically. */
+static int lines_write(int dirfd, const char *name, const char *header, const struct lines *l)
+{
+	struct buf b = BUF_INIT(SIZE_MAX / 2);
+	int k = header ? buf_appendf(&b, "%s", header) : 0;
+
+	for (size_t i = 0; i < l->n && k >= 0; i++)
+		k = buf_appendf(&b, "%s\n", l->v[i]);
+	if (k >= 0)
+		k = write_file_at(dirfd, name, b.data ? b.data : "", b.len, 0644, false);
+	buf_release(&b);
+	return k;
+}
+
+static void lines_release(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+struct index_builder {
+	struct lines index;   /* "HEX KIND N [PATH]" */
+	struct lines scanned; /* the new scanned cache: "CHECKSUM HEX PATH" or "CHECKSUM - -" */
+	char *scanned_old;    /* the previous one, sorted by checksum */
+	size_t scanned_old_len;
+};
+
 static void index_builder_release(struct index_builder *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		free(b->lines[i]);
-	free(b->lines);
+	lines_release(&b->index);
+	lines_release(&b->scanned);
 	free(b->scanned_old);
-	buf_release(&b->scanned_new);
 }
 
 /*
@@ -119,30 +165,21 @@ static bool name_is_debug(const char *name)
 	       (n > 12 && strcmp(name + n - 12, "-debugsource") == 0) || strstr(name, "-debuginfo-common");
 }
 
-/* Look for CHECKSUM in the old scanned file (lines sorted by checksum). */
-static const char *scanned_find(const struct index_builder *b, const char *checksum, size_t *ret_len)
+/* A location from the repository's metadata: relative, no "..", no oddities. */
+static bool location_safe(const char *loc)
 {
-	const char *p = b->scanned_old, *end = p + b->scanned_old_len;
-	size_t clen = strlen(checksum);
-
-	/* Linear in the number of scanned packages, once per package that needs
-	 * a scan: those are the few without build-id links. */
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		if ((size_t)(le - p) > clen && memcmp(p, checksum, clen) == 0 && p[clen] == ' ') {
-			const char *first = p;
-			while (nl && nl + 1 < end && (size_t)(end - nl - 1) > clen &&
-			       memcmp(nl + 1, checksum, clen) == 0 && nl[1 + clen] == ' ') {
-				nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
-			}
-			le = nl ? nl + 1 : end;
-			*ret_len = (size_t)(le - first);
-			return first;
-		}
-		p = le + 1;
+	if (!loc || !*loc || loc[0] == '/' || strlen(loc) > 4096)
+		return false;
+	for (const char *p = loc; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	for (const char *p = loc; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+			return false;
 	}
-	return NULL;
+	return true;
 }
 
 struct scan_ctx {
@@ -161,67 +198,51 @@ static int scan_one(const char *path, const uint8_t *id, size_t id_len, void *us
 	if (strpbrk(path, " \n\r\t"))
 		return 0; /* a path our line format cannot hold; not a real binary's */
 	hex_encode(id, id_len, hex);
-	r = buf_appendf(&c->b->scanned_new, "%s %s %s\n", c->checksum, hex, path);
+	r = lines_addf(&c->b->scanned, "%s %s %s", c->checksum, hex, path);
 	if (r < 0)
 		return r;
 	c->added++;
-	return index_add(c->b, hex, REPO_INDEX_SCANNED, c->n, path);
+	return lines_addf(&c->b->index, "%s %c %d %s", hex, REPO_INDEX_SCANNED, (int)c->n, path);
 }
 
-/* Replay the scanned-cache lines [p, p+len) of one package into the index:
- * "CHECKSUM HEX PATH", or "CHECKSUM - -" for a package with no build-id. */
-static int scanned_replay(struct index_builder *b, const char *p, size_t len, Id n)
+/*
+ * Reuse what an earlier index learned by scanning the package with this
+ * checksum: its lines are carried into the new scanned cache and its
+ * build-ids into the index. Returns 1 when the package was scanned before.
+ */
+static int scanned_replay(struct index_builder *b, const char *checksum, Id n)
 {
-	int r = buf_append(&b->scanned_new, p, len);
-	const char *end = p + len;
+	const char *d = b->scanned_old;
+	size_t len = b->scanned_old_len, clen = strlen(checksum), lo;
+	int found = 0;
 
-	if (r < 0)
-		return r;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *le = nl ? nl : end;
-		const char *hex = memchr(p, ' ', (size_t)(le - p)), *path;
-		char idbuf[ELF_BUILD_ID_MAX * 2 + 1], pathbuf[4096];
-		size_t hlen, plen;
+	if (!d)
+		return 0;
+	lo = sorted_lines_find(d, len, checksum, clen);
+	while (lo < len && line_field_cmp(d + lo, len - lo, checksum, clen) == 0) {
+		const char *nl = memchr(d + lo, '\n', len - lo);
+		const char *le = nl ? nl : d + len, *hex = d + lo + clen + 1, *path;
+		size_t hlen;
+		int r;
 
-		p = le + 1;
-		if (!hex)
-			continue;
-		hex++;
-		path = memchr(hex, ' ', (size_t)(le - hex));
+		lo = (size_t)(le - d) + 1;
+		found = 1;
+		r = lines_addf(&b->scanned, "%.*s", (int)(le - (hex - clen - 1)), hex - clen - 1);
+		if (r < 0)
+			return r;
+		path = hex < le ? memchr(hex, ' ', (size_t)(le - hex)) : NULL;
 		if (!path)
 			continue;
 		hlen = (size_t)(path - hex);
 		path++;
-		plen = (size_t)(le - path);
-		if (hlen < 2 || hlen >= sizeof(idbuf) || !is_hex(hex, hlen) || plen == 0 || plen >= sizeof(pathbuf))
-			continue; /* "-" or a damaged line: nothing to index */
-		memcpy(idbuf, hex, hlen);
-		idbuf[hlen] = '\0';
-		memcpy(pathbuf, path, plen);
-		pathbuf[plen] = '\0';
-		r = index_add(b, idbuf, REPO_INDEX_SCANNED, n, pathbuf);
+		if (hlen < 2 || hlen > ELF_BUILD_ID_MAX * 2 || !is_hex(hex, hlen) || path >= le)
+			continue; /* "-": nothing found in it; or a damaged line */
+		r = lines_addf(&b->index, "%.*s %c %d %.*s", (int)hlen, hex, REPO_INDEX_SCANNED, (int)n,
+			       (int)(le - path), path);
 		if (r < 0)
 			return r;
 	}
-	return 0;
-}
-
-/* A location from the repository's metadata: relative, no "..", no oddities. */
-static bool location_safe(const char *loc)
-{
-	if (!loc || !*loc || loc[0] == '/' || strlen(loc) > 4096)
-		return false;
-	for (const char *p = loc; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return false;
-	for (const char *p = loc; p; p = strchr(p, '/')) {
-		if (*p == '/')
-			p++;
-		if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
-			return false;
-	}
-	return true;
+	return found;
 }
 
 static int scan_package(struct rrepo *r, struct index_builder *b, Id p, const char *checksum,
@@ -251,7 +272,7 @@ static int scan_package(struct rrepo *r, struct index_builder *b, Id p, const ch
 	}
 	r->stats.scanned_now++;
 	if (c.added == 0)
-		return buf_appendf(&b->scanned_new, "%s - -\n", checksum);
+		return lines_addf(&b->scanned, "%s - -", checksum);
 	return 0;
 }
 
@@ -259,24 +280,21 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 {
 	Pool *pool = r->pool;
 	Repo *repo = r->repo;
-	struct index_builder b = { .scanned_new = BUF_INIT(SCANNED_MAX) };
+	struct index_builder b = { 0 };
 	unsigned char *has_link = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	char cookie_hex[REPO_COOKIE_LEN * 2 + 1], tmp[64];
+	char cookie_hex[REPO_COOKIE_LEN * 2 + 1], header[160];
 	_cleanup_close_ int priv = -1;
 	Dataiterator di;
 	Id did, p;
 	Solvable *s;
-	int k = 0, fd;
+	int k = 0;
 
 	priv = openat_dir(r->dirfd, REPO_PRIVATE_DIR);
 	if (priv < 0)
 		return -errno;
 	has_link = calloc((size_t)(repo->end - repo->start) + 1, 1);
-	if (!has_link) {
-		index_builder_release(&b);
+	if (!has_link)
 		return -ENOMEM;
-	}
 
 	/* 1. /usr/lib/.build-id/ and /usr/lib/debug/.build-id/ in the file lists. */
 	dataiterator_init(&di, pool, repo, 0, SOLVABLE_FILELIST, "/usr/lib/",
@@ -296,7 +314,7 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 			continue;
 		if (kind == REPO_INDEX_BINARY)
 			has_link[di.solvid - repo->start] = 1;
-		k = index_add(&b, hex, kind, di.solvid - repo->start, NULL);
+		k = lines_addf(&b.index, "%s %c %d", hex, kind, (int)(di.solvid - repo->start));
 		if (k < 0)
 			break;
 	}
@@ -319,7 +337,7 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 				hex = pool_id2str(pool, rd->evr);
 				if (strlen(hex) < 2 || strlen(hex) > ELF_BUILD_ID_MAX * 2 || !is_hex(hex, strlen(hex)))
 					continue;
-				k = index_add(&b, hex, REPO_INDEX_DEBUGINFO, p - repo->start, NULL);
+				k = lines_addf(&b.index, "%s %c %d", hex, REPO_INDEX_DEBUGINFO, (int)(p - repo->start));
 				if (k < 0)
 					goto out;
 			}
@@ -331,11 +349,9 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 		k = read_file_at(priv, REPO_SCANNED_FILE, SCANNED_MAX, &b.scanned_old, &b.scanned_old_len);
 		if (k < 0 && k != -ENOENT)
 			goto out;
-		k = 0;
 		FOR_REPO_SOLVABLES(repo, p, s) {
-			const char *arch = pool_id2str(pool, s->arch), *checksum, *old;
+			const char *arch = pool_id2str(pool, s->arch), *checksum;
 			Id type = 0;
-			size_t len;
 
 			if (has_link[p - repo->start] || strcmp(arch, "noarch") == 0 ||
 			    strcmp(arch, "src") == 0 || strcmp(arch, "nosrc") == 0 ||
@@ -344,56 +360,26 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 			checksum = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
 			if (!checksum || !is_hex(checksum, strlen(checksum)))
 				continue;
-			old = b.scanned_old ? scanned_find(&b, checksum, &len) : NULL;
-			if (old)
-				k = scanned_replay(&b, old, len, p - repo->start);
-			else
+			k = scanned_replay(&b, checksum, p - repo->start);
+			if (k == 0)
 				k = scan_package(r, &b, p, checksum, ret_error);
 			if (k < 0)
 				goto out;
 		}
-	}
-
-	/* 4. Write: scanned first (it is only a cache), then the index. */
-	if (b.n > 1)
-		qsort(b.lines, b.n, sizeof(*b.lines), cmp_lines);
-	if (!(flags & REPO_OPEN_NO_SCAN)) {
-		k = write_file_at(priv, REPO_SCANNED_FILE, b.scanned_new.data ? b.scanned_new.data : "",
-				  b.scanned_new.len, 0644, false);
+		/* 4a. The scanned cache (only a cache: written first). */
+		lines_sort_unique(&b.scanned);
+		k = lines_write(priv, REPO_SCANNED_FILE, NULL, &b.scanned);
 		if (k < 0)
 			goto out;
 	}
+
+	/* 4b. The index, with what it belongs to and how many entries it has. */
+	lines_sort_unique(&b.index);
 	hex_encode(r->cookie, REPO_COOKIE_LEN, cookie_hex);
-	snprintf(tmp, sizeof(tmp), ".%s.tmp", REPO_INDEX_FILE);
-	fd = openat(priv, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0) {
-		k = -errno;
-		goto out;
-	}
-	f = fdopen(fd, "w");
-	if (!f) {
-		k = -errno;
-		close(fd);
-		goto out;
-	}
-	fprintf(f, INDEX_MAGIC "%s %d\n", cookie_hex, repo->end - repo->start);
-	r->stats.index_entries = 0;
-	for (size_t i = 0; i < b.n; i++) {
-		if (i > 0 && strcmp(b.lines[i], b.lines[i - 1]) == 0)
-			continue;
-		fputs(b.lines[i], f);
-		fputc('\n', f);
-		r->stats.index_entries++;
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		k = -errno;
-		goto out;
-	}
-	if (renameat(priv, tmp, priv, REPO_INDEX_FILE) < 0)
-		k = -errno;
+	snprintf(header, sizeof(header), INDEX_MAGIC "%s %d %zu\n", cookie_hex, repo->end - repo->start,
+		 b.index.n);
+	k = lines_write(priv, REPO_INDEX_FILE, header, &b.index);
 out:
-	if (k < 0)
-		unlinkat(priv, tmp, 0);
 	free(has_link);
 	index_builder_release(&b);
 	return k < 0 ? k : 0;
@@ -592,6 +578,7 @@ static int index_map(struct rrepo *r)
 	char want[128], cookie_hex[REPO_COOKIE_LEN * 2 + 1];
 	struct stat st;
 	const char *nl;
+	uint64_t entries = 0;
 	void *m;
 	int n;
 
@@ -609,20 +596,21 @@ static int index_map(struct rrepo *r)
 	if (m == MAP_FAILED)
 		return -errno;
 	hex_encode(r->cookie, REPO_COOKIE_LEN, cookie_hex);
-	n = snprintf(want, sizeof(want), INDEX_MAGIC "%s %d\n", cookie_hex, r->repo->end - r->repo->start);
+	/* "MAGIC COOKIE NSOLVABLES NENTRIES\n": the count is read, not recounted,
+	 * so opening a release never touches the whole index. */
+	n = snprintf(want, sizeof(want), INDEX_MAGIC "%s %d ", cookie_hex, r->repo->end - r->repo->start);
 	nl = memchr(m, '\n', (size_t)st.st_size);
-	if (!nl || (size_t)(nl + 1 - (const char *)m) != (size_t)n || memcmp(m, want, (size_t)n) != 0) {
+	if (!nl || (size_t)(nl - (const char *)m) <= (size_t)n || memcmp(m, want, (size_t)n) != 0 ||
+	    parse_u64_n((const char *)m + n, (size_t)(nl - (const char *)m) - (size_t)n, UINT_MAX, &entries) < 0) {
 		munmap(m, (size_t)st.st_size);
 		return -ESTALE;
 	}
 	index_unmap(r);
-	r->stats.index_entries = 0;
-	for (const char *q = nl + 1, *e = (const char *)m + st.st_size; (q = memchr(q, '\n', (size_t)(e - q))); q++)
-		r->stats.index_entries++;
+	r->stats.index_entries = (unsigned)entries;
 	r->idx_map = m;
 	r->idx_map_len = (size_t)st.st_size;
 	r->idx = nl + 1;
-	r->idx_len = (size_t)st.st_size - (size_t)n;
+	r->idx_len = (size_t)st.st_size - (size_t)(nl + 1 - (const char *)m);
 	return 0;
 }
 

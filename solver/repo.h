@@ -11,7 +11,7 @@
  *
  *   repo.solv    the repository in libsolv's format, followed by a 32-byte
  *                cookie: the SHA-256 of the repomd.xml it was made from.
- *   buildid.idx  "# retrace-buildid-index 1 COOKIE NSOLVABLES" and then
+ *   buildid.idx  "# retrace-buildid-index 2 COOKIE NSOLVABLES NENTRIES", then
  *                lines "HEX KIND N [PATH]" sorted bytewise (LC_ALL=C):
  *                HEX the build-id, N the solvable's position in repo.solv,
  *                KIND b (a /usr/lib/.build-id link in a binary package),
@@ -19,7 +19,8 @@
  *                provide in a debuginfo package), s (found by scanning the
  *                ELF files of a package without links; PATH is the file).
  *   scanned      "CHECKSUM HEX PATH" or "CHECKSUM - -" per package scanned,
- *                so that each package is scanned once (incremental).
+ *                sorted bytewise, so that each package is scanned once
+ *                (incremental) and found by binary search.
  *
  * Both caches are valid when their cookie equals the SHA-256 of the
  * current repomd.xml; otherwise repo_open() rebuilds them (taking the lock,
