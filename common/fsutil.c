@@ -3,6 +3,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "macro.h"
+#include "util.h"
 
 #define RM_RF_MAX_DEPTH 16
 
@@ -232,4 +235,70 @@ bool file_exists_at(int dirfd, const char *name)
 {
 	struct stat st;
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int lines_addf(struct lines *l, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+	int k;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 4096;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	va_start(ap, fmt);
+	k = vasprintf(&line, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return -ENOMEM;
+	l->v[l->n++] = line;
+	return 0;
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void lines_sort_unique(struct lines *l)
+{
+	size_t n = 0;
+
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_lines);
+	for (size_t i = 0; i < l->n; i++) {
+		if (n > 0 && strcmp(l->v[i], l->v[n - 1]) == 0)
+			free(l->v[i]);
+		else
+			l->v[n++] = l->v[i];
+	}
+	l->n = n;
+}
+
+int lines_write(int dirfd, const char *name, const char *header, const struct lines *l, size_t max,
+		bool sync_dir)
+{
+	struct buf b = BUF_INIT(max);
+	int k = header ? buf_appendf(&b, "%s", header) : 0;
+
+	for (size_t i = 0; i < l->n && k >= 0; i++)
+		k = buf_appendf(&b, "%s\n", l->v[i]);
+	if (k >= 0)
+		k = write_file_at(dirfd, name, b.data ? b.data : "", b.len, 0644, sync_dir);
+	buf_release(&b);
+	return k;
+}
+
+void lines_release(struct lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
 }

@@ -42,4 +42,20 @@ int write_all(int fd, const void *data, size_t len);
 int random_bytes(void *p, size_t n);
 bool file_exists_at(int dirfd, const char *name);
 
+/*
+ * A file of lines being made (the solver's index, the published package
+ * list): lines are collected, sorted bytewise and deduplicated (what
+ * sorted_lines_find() needs), then written atomically. Owns its strings.
+ */
+struct lines {
+	char **v;
+	size_t n, cap;
+};
+int lines_addf(struct lines *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lines_sort_unique(struct lines *l);
+/* header (may be NULL) then the lines, "\n"-terminated; -EFBIG past max bytes. */
+int lines_write(int dirfd, const char *name, const char *header, const struct lines *l, size_t max,
+		bool sync_dir);
+void lines_release(struct lines *l);
+
 #endif

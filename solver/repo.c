@@ -44,78 +44,6 @@ static bool is_hex(const char *s, size_t n)
 
 /* --- the index under construction ------------------------------------------ */
 
-/* Lines of a file being made, sorted and deduplicated before writing. */
-struct lines {
-	char **v;
-	size_t n, cap;
-};
-
-static int lines_addf(struct lines *l, const char *fmt, ...) _printf_(2, 3);
-static int lines_addf(struct lines *l, const char *fmt, ...)
-{
-	va_list ap;
-	char *line;
-	int k;
-
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4096;
-		char **v = reallocarray(l->v, cap, sizeof(*v));
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	va_start(ap, fmt);
-	k = vasprintf(&line, fmt, ap);
-	va_end(ap);
-	if (k < 0)
-		return -ENOMEM;
-	l->v[l->n++] = line;
-	return 0;
-}
-
-static int cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sort bytewise (what sorted_lines_find() needs) and drop repeated lines. */
-static void lines_sort_unique(struct lines *l)
-{
-	size_t n = 0;
-
-	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_lines);
-	for (size_t i = 0; i < l->n; i++) {
-		if (n > 0 && strcmp(l->v[i], l->v[n - 1]) == 0)
-			free(l->v[i]);
-		else
-			l->v[n++] = l->v[i];
-	}
-	l->n = n;
-}
-
-/* header (may be NULL) and the lines, replacing dirfd/name atomically. */
-static int lines_write(int dirfd, const char *name, const char *header, const struct lines *l)
-{
-	struct buf b = BUF_INIT(SIZE_MAX / 2);
-	int k = header ? buf_appendf(&b, "%s", header) : 0;
-
-	for (size_t i = 0; i < l->n && k >= 0; i++)
-		k = buf_appendf(&b, "%s\n", l->v[i]);
-	if (k >= 0)
-		k = write_file_at(dirfd, name, b.data ? b.data : "", b.len, 0644, false);
-	buf_release(&b);
-	return k;
-}
-
-static void lines_release(struct lines *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
 struct index_builder {
 	struct lines index;   /* "HEX KIND N [PATH]" */
 	struct lines scanned; /* the new scanned cache: "CHECKSUM HEX PATH" or "CHECKSUM - -" */
@@ -368,7 +296,7 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 		}
 		/* 4a. The scanned cache (only a cache: written first). */
 		lines_sort_unique(&b.scanned);
-		k = lines_write(priv, REPO_SCANNED_FILE, NULL, &b.scanned);
+		k = lines_write(priv, REPO_SCANNED_FILE, NULL, &b.scanned, SCANNED_MAX, false);
 		if (k < 0)
 			goto out;
 	}
@@ -378,7 +306,7 @@ static int index_build(struct rrepo *r, unsigned flags, char **ret_error)
 	hex_encode(r->cookie, REPO_COOKIE_LEN, cookie_hex);
 	snprintf(header, sizeof(header), INDEX_MAGIC "%s %d %zu\n", cookie_hex, repo->end - repo->start,
 		 b.index.n);
-	k = lines_write(priv, REPO_INDEX_FILE, header, &b.index);
+	k = lines_write(priv, REPO_INDEX_FILE, header, &b.index, SIZE_MAX / 2, false);
 out:
 	free(has_link);
 	index_builder_release(&b);

@@ -395,11 +395,17 @@ void resolve_print_text(const struct rrepo *r, const struct resolve_result *res,
 	}
 }
 
+/* A package as an object, or null for p == 0. */
 static void json_pkg(const struct rrepo *r, Id p, FILE *out)
 {
-	Solvable *s = pool_id2solvable(r->pool, p);
+	Solvable *s;
 	Id type = 0;
 
+	if (!p) {
+		fputs("null", out);
+		return;
+	}
+	s = pool_id2solvable(r->pool, p);
 	fputs("{\"nevra\":", out);
 	json_write_str(out, rrepo_nevra(r, p));
 	fputs(",\"name\":", out);
@@ -457,19 +463,13 @@ void resolve_print_json(const struct rrepo *r, const struct resolve_result *res,
 		fputs(",\"path\":", out);
 		json_write_str(out, m->path);
 		fprintf(out, ",\"vdso\":%s,\"binary\":", m->is_vdso ? "true" : "false");
-		if (m->binary)
-			json_pkg(r, m->binary, out);
-		else
-			fputs("null", out);
+		json_pkg(r, m->binary, out);
 		fputs(",\"binary_via\":", out);
 		json_write_str(out, m->binary ? resolve_via_name(m->binary_via) : NULL);
 		fputs(",\"binary_rule\":", out);
 		json_write_str(out, m->binary_rule);
 		fprintf(out, ",\"binary_candidates\":%u,\"debuginfo\":", m->binary_candidates);
-		if (m->debuginfo)
-			json_pkg(r, m->debuginfo, out);
-		else
-			fputs("null", out);
+		json_pkg(r, m->debuginfo, out);
 		fputs(",\"debuginfo_via\":", out);
 		json_write_str(out, m->debuginfo ? resolve_via_name(m->debuginfo_via) : NULL);
 		fputc('}', out);

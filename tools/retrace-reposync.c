@@ -549,57 +549,6 @@ out:
 
 /* --- publishing ------------------------------------------------------------------ */
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct strv {
-	char **v;
-	size_t n, cap;
-};
-
-static int strv_push(struct strv *s, char *x)
-{
-	if (!x)
-		return -ENOMEM;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		char **v = reallocarray(s->v, cap, sizeof(*v));
-		if (!v) {
-			free(x);
-			return -ENOMEM;
-		}
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = x;
-	return 0;
-}
-
-static void strv_release(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-}
-
-static int write_list(int pubfd, const char *name, struct strv *lines)
-{
-	struct buf b = BUF_INIT(SPOOL_MAX_PUBLISHED_LIST);
-	int k = 0;
-
-	if (lines->n > 1)
-		qsort(lines->v, lines->n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < lines->n && k >= 0; i++)
-		if (i == 0 || strcmp(lines->v[i], lines->v[i - 1]) != 0)
-			k = buf_appendf(&b, "%s\n", lines->v[i]);
-	if (k >= 0)
-		k = write_file_at(pubfd, name, b.data ? b.data : "", b.len, 0644, true);
-	buf_release(&b);
-	return k;
-}
-
 /*
  * SaveDir/.published/releases: every release with a repository;
  * SaveDir/.published/packages: "NVR.ARCH RELEASE" per binary package,
@@ -608,7 +557,7 @@ static int write_list(int pubfd, const char *name, struct strv *lines)
 static int publish(const struct config *cfg, int repofd)
 {
 	_cleanup_close_ int spoolfd = -1, pubfd = -1;
-	struct strv releases = { 0 }, packages = { 0 };
+	struct lines releases = { 0 }, packages = { 0 };
 	DIR *d;
 	struct dirent *de;
 	int k = 0, dfd;
@@ -644,34 +593,33 @@ static int publish(const struct config *cfg, int repofd)
 			k = 0;
 			continue;
 		}
-		k = strv_push(&releases, strdup(de->d_name));
+		k = lines_addf(&releases, "%s", de->d_name);
 		FOR_REPO_SOLVABLES(r->repo, p, s) {
 			const char *evr = pool_id2str(r->pool, s->evr), *colon = strchr(evr, ':');
-			char *line;
 			if (k < 0)
 				break;
 			/* the client sends NVR without the epoch */
-			if (asprintf(&line, "%s-%s.%s %s", pool_id2str(r->pool, s->name), colon ? colon + 1 : evr,
-				     pool_id2str(r->pool, s->arch), de->d_name) < 0)
-				line = NULL;
-			k = strv_push(&packages, line);
+			k = lines_addf(&packages, "%s-%s.%s %s", pool_id2str(r->pool, s->name), colon ? colon + 1 : evr,
+				       pool_id2str(r->pool, s->arch), de->d_name);
 		}
 		rrepo_free(r);
 		if (k < 0)
 			break;
 	}
 	closedir(d);
+	lines_sort_unique(&packages);
+	lines_sort_unique(&releases);
 	if (k >= 0)
-		k = write_list(pubfd, "packages", &packages);
+		k = lines_write(pubfd, "packages", NULL, &packages, SPOOL_MAX_PUBLISHED_LIST, true);
 	if (k >= 0)
-		k = write_list(pubfd, "releases", &releases);
+		k = lines_write(pubfd, "releases", NULL, &releases, SPOOL_MAX_PUBLISHED_LIST, true);
 	if (k < 0)
 		fprintf(stderr, "%s: cannot publish into %s/%s: %s\n", prog, cfg->save_dir, PUBLISHED_DIR,
 			strerror(-k));
 	else
 		printf("published %zu releases, %zu packages\n", releases.n, packages.n);
-	strv_release(&releases);
-	strv_release(&packages);
+	lines_release(&releases);
+	lines_release(&packages);
 	return k < 0 ? 1 : 0;
 }
 

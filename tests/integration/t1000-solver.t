@@ -161,12 +161,7 @@ $R --lookup "$T/ids2" >"$T/out" 2>&1
 is "$(grep -c "^$exe_id b" "$T/out")" 2 "a corrupted index line costs one entry, never a crash"
 
 # A new package: createrepo_c --update changes repomd.xml; one more scan.
-cp "$P/rtplain-1.0-1.x86_64.rpm" "$T/old.rpm"
-mkdir -p "$T/more/SOURCES"
-cp "$RETRACE_SRC"/tests/fixtures/rpm/rtplain.c "$T/more/SOURCES/"
-rpmbuild -bb --nodeps --quiet -D "_topdir $T/more" -D 'rt_version 1.1' -D 'rt_release 1' \
-	"$RETRACE_SRC/tests/fixtures/rpm/rtplain.spec" >/dev/null 2>&1
-cp "$T"/more/RPMS/*/rtplain-1.1-1.*.rpm "$P/"
+cp "$(build_rtplain 1.1)" "$P/"
 createrepo_c --quiet --update "$REPO/$REL" >/dev/null 2>&1
 $R --lookup "$T/ids" --stats >"$T/out" 2>"$T/err"
 like "$(cat "$T/err")" "packages 16 cache rebuilt" "a changed repomd.xml rebuilds the caches"

@@ -60,6 +60,16 @@ like() { # like GOT SUBSTRING NAME
 
 diag() { echo "# $*"; }
 
+# build_rtplain VERSION: rpmbuild tests/fixtures/rpm/rtplain.spec at
+# VERSION-1 under $T/more; prints the package's path.
+build_rtplain() {
+	mkdir -p "$T/more/SOURCES"
+	cp "$RETRACE_SRC/tests/fixtures/rpm/rtplain.c" "$T/more/SOURCES/"
+	rpmbuild -bb --nodeps --quiet -D "_topdir $T/more" -D "rt_version $1" -D 'rt_release 1' \
+		"$RETRACE_SRC/tests/fixtures/rpm/rtplain.spec" >"$T/more/build.log" 2>&1 || cat "$T/more/build.log" >&2
+	ls "$T"/more/RPMS/*/rtplain-"$1"-1.*.rpm
+}
+
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_n" -gt 0 ] || { echo "# no test ran"; exit 1; }
