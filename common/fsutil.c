@@ -82,6 +82,7 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
 {
 	char tmp[256];
 	unsigned char rnd[6];
+	char hex[2 * sizeof(rnd) + 1];
 	int r;
 
 	if (strlen(name) > 200 || strchr(name, '/'))
@@ -89,8 +90,8 @@ int write_file_at(int dirfd, const char *name, const void *data, size_t len, mod
 	r = random_bytes(rnd, sizeof(rnd));
 	if (r < 0)
 		return r;
-	snprintf(tmp, sizeof(tmp), ".%s.tmp%02x%02x%02x%02x%02x%02x", name, rnd[0], rnd[1], rnd[2],
-		 rnd[3], rnd[4], rnd[5]);
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(tmp, sizeof(tmp), ".%s.tmp%s", name, hex);
 	r = create_file_at(dirfd, tmp, data, len, mode);
 	if (r < 0)
 		return r;

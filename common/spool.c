@@ -418,6 +418,7 @@ int spool_task_delete(struct spool *s, uint32_t id)
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	char tname[SPOOL_TASK_ID_DIGITS + 1 + 17];
 	unsigned char rnd[8];
+	char hex[2 * sizeof(rnd) + 1];
 	int r;
 
 	spool_task_id_format(id, idstr);
@@ -439,8 +440,8 @@ int spool_task_delete(struct spool *s, uint32_t id)
 	r = random_bytes(rnd, sizeof(rnd));
 	if (r < 0)
 		return r;
-	snprintf(tname, sizeof(tname), "%s.%02x%02x%02x%02x%02x%02x%02x%02x", idstr, rnd[0], rnd[1],
-		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(tname, sizeof(tname), "%s.%s", idstr, hex);
 	if (renameat2(s->dirfd, idstr, trash, tname, RENAME_NOREPLACE) < 0)
 		return -errno;
 	return rm_rf_at(trash, tname);

@@ -73,10 +73,13 @@ int coredump_serialize(const struct coredump *cd, char **ret, size_t *ret_len)
 	for (size_t i = 0; i < cd->nmodules; i++) {
 		const struct coredump_module *m = &cd->modules[i];
 		buf_appendf(&b, "M %" PRIx64 " %" PRIx64 " %" PRIx64 " ", m->start, m->end, m->bias);
-		if (!m->build_id_len)
+		if (m->build_id_len) {
+			char hex[COREDUMP_BUILD_ID_MAX * 2 + 1];
+			hex_encode(m->build_id, m->build_id_len, hex);
+			buf_append(&b, hex, m->build_id_len * 2);
+		} else {
 			buf_append(&b, "-", 1);
-		for (size_t k = 0; k < m->build_id_len; k++)
-			buf_appendf(&b, "%02x", m->build_id[k]);
+		}
 		buf_appendf(&b, " %" PRIx64, m->build_id_addr);
 		put_hex_str(&b, m->path);
 		put_hex_str(&b, m->soname);

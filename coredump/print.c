@@ -23,8 +23,9 @@ int coredump_print_unstrip(const struct coredump *cd, FILE *out)
 		const struct coredump_module *m = &cd->modules[i];
 		fprintf(out, "%#" PRIx64 "+%#" PRIx64 " ", m->start, m->end - m->start);
 		if (m->build_id_len) {
-			for (size_t k = 0; k < m->build_id_len; k++)
-				fprintf(out, "%02x", m->build_id[k]);
+			char hex[COREDUMP_BUILD_ID_MAX * 2 + 1];
+			hex_encode(m->build_id, m->build_id_len, hex);
+			fputs(hex, out);
 			if (m->build_id_addr)
 				fprintf(out, "@%#" PRIx64, m->build_id_addr);
 		} else {
@@ -93,10 +94,9 @@ int coredump_print_json(const struct coredump *cd, FILE *out)
 		json_hex(out, m->bias);
 		fprintf(out, ", \"build_id\": ");
 		if (m->build_id_len) {
-			fputc('"', out);
-			for (size_t k = 0; k < m->build_id_len; k++)
-				fprintf(out, "%02x", m->build_id[k]);
-			fprintf(out, "\", \"build_id_address\": ");
+			char hex[COREDUMP_BUILD_ID_MAX * 2 + 1];
+			hex_encode(m->build_id, m->build_id_len, hex);
+			fprintf(out, "\"%s\", \"build_id_address\": ", hex);
 			json_hex(out, m->build_id_addr);
 		} else {
 			fprintf(out, "null");
