@@ -49,18 +49,20 @@ SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c sandbox/sandbox.c
 HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/routes.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
-SOLVER_SRC := solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
+SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
+ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBSANDBOX := $(OBJ)/libsandbox.a
 LIBHTTPD := $(OBJ)/libhttpd.a
 LIBCOREDUMP := $(OBJ)/libcoredump.a
 LIBSOLVER := $(OBJ)/libsolver.a
+LIBROOTFS := $(OBJ)/librootfs.a
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve $(BIN)/retrace-reposync
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -84,6 +86,8 @@ $(LIBCOREDUMP): $(call obj,$(COREDUMP_SRC))
 	$(AR) rcs $@ $^
 $(LIBSOLVER): $(call obj,$(SOLVER_SRC))
 	$(AR) rcs $@ $^
+$(LIBROOTFS): $(call obj,$(ROOTFS_SRC))
+	$(AR) rcs $@ $^
 
 $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -97,6 +101,9 @@ $(BIN)/retrace-resolve: $(call obj,tools/retrace-resolve.c) $(LIBSOLVER) $(LIBCO
 $(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-rootfs: $(call obj,tools/retrace-rootfs.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -104,10 +111,10 @@ $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBCOM
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
-$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
 $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
@@ -166,7 +173,7 @@ bench: deps-bench
 FUZZ_O := build/fuzz
 FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC)
 fuzz: deps-fuzz
 	@mkdir -p $(FUZZ_O)
 	@set -e; for t in $(FUZZ_TARGETS); do \

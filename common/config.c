@@ -77,6 +77,15 @@ static const struct key_def keys[] = {
 	  "The spool: one directory per task." },
 	{ "RepoDir", KEY_PATH, OFF(repo_dir), "/var/cache/retrace-server", 0, 0,
 	  "Local package repositories, one per release id." },
+	{ "RootfsCacheDir", KEY_STRING, OFF(rootfs_cache_dir), "", 0, 0,
+	  "Where package trees are extracted once and shared by every task's root; "
+	  "empty means RepoDir/.rootfs." },
+	{ "RootfsCacheSize", KEY_MIB, OFF(rootfs_cache_size), "51200", 1, MAX_MIB,
+	  "Size in MiB above which retrace-cleanup removes the least recently used "
+	  "package trees (never one a task is using)." },
+	{ "GPGKeyDir", KEY_PATH, OFF(gpg_key_dir), "/usr/share/retrace-server/gpg", 0, 0,
+	  "The keyring of release R is the file (or directory of files) GPGKeyDir/R: "
+	  "armored OpenPGP public keys, used when RequireGPGCheck = 1." },
 	{ "RepoSourcesDir", KEY_PATH, OFF(repo_sources_dir), "/etc/retrace-server/repos.d", 0, 0,
 	  "Where retrace-reposync finds <release-id>.sources (one URL per line)." },
 	{ "LogDir", KEY_PATH, OFF(log_dir), "/var/log/retrace-server", 0, 0,
@@ -253,6 +262,8 @@ static int validate(struct config *c, char **ret_error)
 		return fail(ret_error, c->path, 0, "TLSKey must be an absolute path");
 	if (!*c->db_file || strstr(c->db_file, ".."))
 		return fail(ret_error, c->path, 0, "DBFile must be a file name or an absolute path");
+	if (*c->rootfs_cache_dir && c->rootfs_cache_dir[0] != '/')
+		return fail(ret_error, c->path, 0, "RootfsCacheDir must be empty or an absolute path");
 	if (!*c->run_as_user)
 		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
 	return 0;
@@ -380,6 +391,15 @@ int config_load(const char *path, struct config *ret, char **ret_error)
 out:
 	config_release(&c);
 	return r;
+}
+
+int config_rootfs_cache_dir(const struct config *c, char **ret)
+{
+	if (*c->rootfs_cache_dir)
+		*ret = strdup(c->rootfs_cache_dir);
+	else if (asprintf(ret, "%s/.rootfs", c->repo_dir) < 0)
+		*ret = NULL;
+	return *ret ? 0 : -ENOMEM;
 }
 
 void config_foreach_key(config_key_fn fn, void *userdata)

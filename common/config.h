@@ -35,10 +35,13 @@ struct config {
 	int64_t delete_failed_task_after;
 	int64_t archive_task_after;
 	uint64_t vmcore_dump_level;
+	uint64_t rootfs_cache_size; /* bytes */
 
 	char *save_dir;
 	char *repo_dir;
 	char *repo_sources_dir; /* <release-id>.sources files for retrace-reposync */
+	char *rootfs_cache_dir;  /* "" = repo_dir/.rootfs: use config_rootfs_cache_dir() */
+	char *gpg_key_dir;       /* gpg_key_dir/<release-id>: the release's keyring */
 	char *log_dir;
 	char *drop_dir;
 	char *db_file; /* relative names are inside save_dir */
@@ -59,6 +62,9 @@ struct config {
 int config_defaults(struct config *c);
 int config_load(const char *path, struct config *ret, char **ret_error);
 void config_release(struct config *c);
+
+/* RootfsCacheDir, or RepoDir/.rootfs when it is empty (caller frees). */
+int config_rootfs_cache_dir(const struct config *c, char **ret);
 
 /* Callback for config_foreach_key(): name, default as text, description. */
 typedef void (*config_key_fn)(const char *name, const char *type, const char *def,

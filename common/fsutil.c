@@ -176,9 +176,9 @@ int openat_dir(int dirfd, const char *name)
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
 
-static int rm_rf_children(int dfd, unsigned depth);
+static int rm_rf_children(int dfd, unsigned depth, unsigned max_depth);
 
-static int rm_rf_one(int dirfd, const char *name, unsigned depth)
+static int rm_rf_one(int dirfd, const char *name, unsigned depth, unsigned max_depth)
 {
 	struct stat st;
 
@@ -186,12 +186,12 @@ static int rm_rf_one(int dirfd, const char *name, unsigned depth)
 		return errno == ENOENT ? 0 : -errno;
 	if (S_ISDIR(st.st_mode)) {
 		int fd, r;
-		if (depth >= RM_RF_MAX_DEPTH)
+		if (depth >= max_depth)
 			return -ELOOP;
 		fd = openat_dir(dirfd, name);
 		if (fd < 0)
 			return -errno;
-		r = rm_rf_children(fd, depth + 1); /* takes fd */
+		r = rm_rf_children(fd, depth + 1, max_depth); /* takes fd */
 		if (r < 0)
 			return r;
 		if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -203,7 +203,7 @@ static int rm_rf_one(int dirfd, const char *name, unsigned depth)
 	return 0;
 }
 
-static int rm_rf_children(int dfd, unsigned depth)
+static int rm_rf_children(int dfd, unsigned depth, unsigned max_depth)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -217,7 +217,7 @@ static int rm_rf_children(int dfd, unsigned depth)
 	while ((errno = 0, de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		r = rm_rf_one(dirfd(d), de->d_name, depth);
+		r = rm_rf_one(dirfd(d), de->d_name, depth, max_depth);
 		if (r < 0)
 			break;
 	}
@@ -229,7 +229,12 @@ static int rm_rf_children(int dfd, unsigned depth)
 
 int rm_rf_at(int dirfd, const char *name)
 {
-	return rm_rf_one(dirfd, name, 0);
+	return rm_rf_one(dirfd, name, 0, RM_RF_MAX_DEPTH);
+}
+
+int rm_rf_at_depth(int dirfd, const char *name, unsigned max_depth)
+{
+	return rm_rf_one(dirfd, name, 0, max_depth);
 }
 
 bool file_exists_at(int dirfd, const char *name)

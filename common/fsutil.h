@@ -34,6 +34,8 @@ int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, s
 int openat_dir(int dirfd, const char *name);
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */
 int rm_rf_at(int dirfd, const char *name);
+/* The same for deeper trees (package trees): one open directory per level. */
+int rm_rf_at_depth(int dirfd, const char *name, unsigned max_depth);
 int fsync_dirfd(int dirfd);
 /* Open an existing file (a /proc or /sys knob) and write text to it. */
 int write_string_file(const char *path, const char *text);

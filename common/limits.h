@@ -32,4 +32,12 @@
 /* Repositories */
 #define RELEASE_ID_MAX 64 /* fedora-39-x86_64: a directory name under RepoDir */
 
+/* rootfs-cache/: what one package may unpack to (its file is verified first) */
+#define ROOTFS_MAX_PACKAGE_BYTES (64ULL * 1024 * MIB_BYTES) /* kernel-debuginfo: ~3 GiB */
+#define ROOTFS_MAX_PACKAGE_FILES (1U << 20)
+#define ROOTFS_MAX_PATH_DEPTH 128  /* components of one path in a package */
+#define ROOTFS_MAX_FILE_LIST (512 * MIB_BYTES) /* a tree's "files" list */
+#define ROOTFS_MAX_LAYERS 500      /* overlayfs' own limit (OVL_MAX_STACK) */
+#define ROOTFS_UPPER_BYTES (16 * MIB_BYTES) /* a stack's writable layer (tmpfs) */
+
 #endif

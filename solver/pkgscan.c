@@ -24,18 +24,7 @@
 #include "common/util.h"
 #include "solver/elfnote.h"
 #include "solver/repo.h"
-
-static void rpm_init_once(void)
-{
-	static bool done;
-
-	/* rpmReadConfigFiles() is needed for the macros the payload reader uses
-	 * (%_binary_payload etc.); the host's rpmdb is never opened. */
-	if (!done) {
-		rpmReadConfigFiles(NULL, NULL);
-		done = true;
-	}
-}
+#include "solver/rpmlib.h"
 
 int pkgscan_build_ids(int fd, pkgscan_fn fn, void *userdata, char **ret_error)
 {
@@ -50,7 +39,7 @@ int pkgscan_build_ids(int fd, pkgscan_fn fn, void *userdata, char **ret_error)
 	int r, found = 0, rc;
 	rpmRC rrc;
 
-	rpm_init_once();
+	rpmlib_init();
 	buf = malloc(REPO_SCAN_HEAD_BYTES);
 	if (!buf)
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 #include <solv/chksum.h>
+#include <solv/evr.h>
 #include <solv/knownid.h>
 #include <solv/repo_repomdxml.h>
 #include <solv/repo_rpmmd.h>
@@ -811,4 +812,41 @@ bool rrepo_has_file(const struct rrepo *r, Id p, const char *path)
 			if (strncmp(path + 4, merged[i], strlen(merged[i])) == 0)
 				return has_file_exact(r, p, path + 4);
 	return false;
+}
+
+int rrepo_package_file(const struct rrepo *r, Id p, const char **ret_location,
+		       const char **ret_chktype, const char **ret_checksum)
+{
+	Solvable *s = pool_id2solvable(r->pool, p);
+	const char *loc = solvable_lookup_location(s, NULL);
+	Id type = 0;
+	const char *chk = solvable_lookup_checksum(s, SOLVABLE_CHECKSUM, &type);
+
+	if (!location_safe(loc) || !chk || !type)
+		return -ENOENT;
+	*ret_location = loc;
+	*ret_chktype = solv_chksum_type2str(type);
+	*ret_checksum = chk;
+	return 0;
+}
+
+Id rrepo_find(const struct rrepo *r, const char *what)
+{
+	Pool *pool = r->pool;
+	Solvable *s;
+	Id p, best = 0;
+
+	FOR_REPO_SOLVABLES(r->repo, p, s) {
+		const char *arch = pool_id2str(pool, s->arch);
+		if (strcmp(arch, "src") == 0 || strcmp(arch, "nosrc") == 0)
+			continue;
+		if (strcmp(rrepo_nevra(r, p), what) == 0)
+			return p;
+		if (strcmp(pool_id2str(pool, s->name), what) != 0)
+			continue;
+		if (!best || pool_evrcmp(pool, s->evr, pool_id2solvable(pool, best)->evr, EVRCMP_COMPARE) > 0 ||
+		    (s->evr == pool_id2solvable(pool, best)->evr && strcmp(arch, r->arch) == 0))
+			best = p;
+	}
+	return best;
 }

@@ -119,4 +119,15 @@ bool rrepo_has_file(const struct rrepo *r, Id p, const char *path);
  */
 const char *rrepo_repomd_find(Repo *md, const char *type, const unsigned char **ret_chk, Id *ret_chktype);
 
+/*
+ * The file of package p: its location relative to r->dirfd (relative, no
+ * "..", checked) and the checksum the metadata gives for it (type name as
+ * libsolv spells it: "sha256"). -ENOENT when the metadata lacks either.
+ */
+int rrepo_package_file(const struct rrepo *r, Id p, const char **ret_location,
+		       const char **ret_chktype, const char **ret_checksum);
+/* A binary package by "name-[epoch:]version-release.arch", or by name (the
+ * newest, the release's arch on a tie); 0 when there is none. */
+Id rrepo_find(const struct rrepo *r, const char *what);
+
 #endif
