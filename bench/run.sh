@@ -5,6 +5,9 @@
 #  2. upload + unpack of a 200 MB coredump sent as tar.xz (xz -2, as ABRT
 #     sends it); the peer is `xz -dc | tar x` on the same file. Peak RSS of
 #     the server is read from /proc (goal: under 64 MB).
+#  2b-2c. the sandbox against bwrap, the solver against dnf.
+#  2d. the rootfs cache: cold extraction against rpm2archive and bsdtar,
+#     assembling a 200-package root against dnf --installroot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${RETRACE_BUILD:-$PWD/build}
@@ -247,6 +250,80 @@ printf '| ... peak RSS (MiB) | %s | %s | |\n' "$((ours_cache_rss / 1024))" "$((d
 printf '| build-id lookups per second | %s | %s | %s |\n' "$ours_rate" "$dnf_rate" \
 	"$(awk -v a="$ours_rate" -v b="$dnf_rate" 'BEGIN {printf "%.0fx", (b > 0 ? a / b : 0)}')"
 echo "(ours: 10,000 lookups, 1 in 5 absent; dnf: 100 paths in one repoquery minus one path)"
+
+# --- 2d. the rootfs cache: extraction and stacks ------------------------------
+echo
+echo "== rootfs cache: ${BENCH_ROOT_PACKAGES:=200} packages of real shared libraries (bench/gen-packages.sh)"
+RREL=bench-2-x86_64
+bench/gen-packages.sh "$W/rrepo/$RREL" "$BENCH_ROOT_PACKAGES" 4
+pkgs=("$W/rrepo/$RREL"/Packages/*.rpm)
+names=$(for p in "${pkgs[@]}"; do rpm -qp --nosignature --qf '%{NAME} ' "$p"; done)
+packed=$(du -cb "${pkgs[@]}" | tail -n 1 | cut -f1)
+printf '[retrace]\nRepoDir = %s\nRootfsCacheDir = %s\nRequireGPGCheck = 0\n' "$W/rrepo" "$W/rcache" >"$W/rconf"
+RF="$B/bin/retrace-rootfs -c $W/rconf --release $RREL"
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
+# cold: nothing cached, page cache dropped (when we may)
+drop_caches
+start=$(date +%s%N)
+$RF extract $names >/dev/null
+end=$(date +%s%N)
+ours_cold=$(secs "$start" "$end")
+unpacked=$(find "$W/rcache/trees" -path '*/root/*' -type f -printf '%s\n' | awk '{s += $1} END {print s}')
+drop_caches
+mkdir -p "$W/peer1"
+start=$(date +%s%N)
+for p in "${pkgs[@]}"; do rpm2archive -n - <"$p" | tar -xf - -C "$W/peer1"; done
+end=$(date +%s%N)
+r2a_cold=$(secs "$start" "$end")
+drop_caches
+mkdir -p "$W/peer2"
+start=$(date +%s%N)
+for p in "${pkgs[@]}"; do bsdtar -xf "$p" -C "$W/peer2"; done
+end=$(date +%s%N)
+bsd_cold=$(secs "$start" "$end")
+mbs() { awk -v b="$unpacked" -v t="$1" 'BEGIN {printf "%.0f", b / 1048576 / t}'; }
+printf '\n| cold cache: extract %d packages (%d MiB packed, %d MiB unpacked) | seconds | MiB/s unpacked |\n|---|---|---|\n' \
+	"$BENCH_ROOT_PACKAGES" "$((packed / 1048576))" "$((unpacked / 1048576))"
+printf '| retrace-rootfs extract (verifies checksums and digests, atomic, synced) | %s | %s |\n' "$ours_cold" "$(mbs "$ours_cold")"
+printf '| rpm2archive -n \\| tar -x (no verification) | %s | %s |\n' "$r2a_cold" "$(mbs "$r2a_cold")"
+printf '| bsdtar -xf (libarchive, no verification) | %s | %s |\n' "$bsd_cold" "$(mbs "$bsd_cold")"
+
+# warm: assemble the root of all of them, 5 runs, the median
+for i in 1 2 3 4 5; do
+	du_before=$(du -sb "$W/rcache" | cut -f1)
+	start=$(date +%s%N)
+	$RF run $names -- true 2>"$W/run.err"
+	end=$(date +%s%N)
+	du_after=$(du -sb "$W/rcache" | cut -f1)
+	echo "$(secs "$start" "$end") $(sed -n 's/^trees of .* in \([0-9.]*\) ms, conflicts checked in \([0-9.]*\) ms$/\1 \2/p' "$W/run.err") $(sed -n 's/^stack of .* in \([0-9.]*\) ms$/\1/p' "$W/run.err") $((du_after - du_before))"
+done | sort -n | sed -n 3p >"$W/warm"
+read -r warm_wall warm_trees warm_conf warm_mount warm_disk <"$W/warm"
+warm_ms=$(awk -v a="$warm_trees" -v b="$warm_conf" -v c="$warm_mount" 'BEGIN {printf "%.2f", a + b + c}')
+mkdir -p "$W/dnf2/repos"
+printf '[main]\ngpgcheck=0\n' >"$W/dnf2/dnf.conf"
+start=$(date +%s%N)
+dnf -q -y -c "$W/dnf2/dnf.conf" --setopt=reposdir="$W/dnf2/repos" --setopt=cachedir="$W/dnf2/cache" \
+	--repofrompath=r,"file://$W/rrepo/$RREL" --repo=r --releasever=1 --installroot="$W/dnf2/root" \
+	--forcearch=x86_64 --setopt=install_weak_deps=0 --nogpgcheck install $names >/dev/null 2>&1
+end=$(date +%s%N)
+dnf_t=$(secs "$start" "$end")
+dnf_disk=$(du -sb "$W/dnf2/root" | cut -f1)
+dnf_files=$(find "$W/dnf2/root/usr/lib64/bench" -type f | wc -l)
+ours_files=$($RF run $names -- sh -c 'find usr/lib64/bench -type f | wc -l' 2>/dev/null)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.0fx", (b > 0 ? a / b : 0)}'; }
+printf '\n| the root of %d packages (%s files in ours, %s in dnf'"'"'s) | ms | disk per task | dnf / ours |\n|---|---|---|---|\n' \
+	"$BENCH_ROOT_PACKAGES" "$ours_files" "$dnf_files"
+printf '| warm cache: cache lookups + conflict check + overlay mount | %s (%s + %s + %s) | %s bytes | %s |\n' \
+	"$warm_ms" "$warm_trees" "$warm_conf" "$warm_mount" "$warm_disk" "$(ratio "$(awk -v t="$dnf_t" 'BEGIN {print t * 1000}')" "$warm_ms")"
+printf '| ... the overlay mount alone (%s layers, lowerdir+) | %s | | %s |\n' "$BENCH_ROOT_PACKAGES" "$warm_mount" \
+	"$(ratio "$(awk -v t="$dnf_t" 'BEGIN {print t * 1000}')" "$warm_mount")"
+printf '| ... the whole retrace-rootfs run process (start, repo load, fork, exec true) | %s | | %s |\n' \
+	"$(awk -v t="$warm_wall" 'BEGIN {printf "%.1f", t * 1000}')" "$(ratio "$dnf_t" "$warm_wall")"
+printf '| dnf --installroot install, same packages, same local repository (what mock does) | %s | %s bytes | 1x |\n' \
+	"$(awk -v t="$dnf_t" 'BEGIN {printf "%.0f", t * 1000}')" "$dnf_disk"
+echo "(ours: median of 5 runs; disk per task is what the cache directory grew by: the writable layer is a 16 MiB tmpfs"
+echo " that holds only what the task writes; these packages have no scriptlets, which flatters dnf)"
 
 # --- 3. listing the modules of a large core -------------------------------------
 echo

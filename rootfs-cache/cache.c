@@ -19,6 +19,7 @@
 
 #define INFO_MAX 4096
 #define GET_RETRIES 8
+#define LRU_GRANULARITY_S 60
 #define RM_DEPTH (ROOTFS_MAX_PATH_DEPTH + 4)
 
 struct rcache {
@@ -409,7 +410,14 @@ int rcache_get(struct rcache *c, const struct rcache_request *rq, struct rcache_
 			continue;
 		}
 ready:
-		(void)futimens(fd, NULL); /* last use, for rcache_gc() */
+		/* last use, for rcache_gc(): to the minute is enough, so mostly no write */
+		{
+			struct stat st;
+			struct timespec now;
+			if (fstat(fd, &st) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+			    (st.st_mtim.tv_sec > now.tv_sec || now.tv_sec - st.st_mtim.tv_sec >= LRU_GRANULARITY_S))
+				(void)futimens(fd, NULL);
+		}
 		t->lockfd = fd;
 		if (!t->extracted)
 			snprintf(t->nevra, sizeof(t->nevra), "%s", ti.nevra);

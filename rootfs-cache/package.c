@@ -57,7 +57,7 @@ static void keyring_add_text(struct pkg_keyring *k, const char *name, const char
 
 	while ((p = strstr(p, begin))) {
 		const char *e = strstr(p, end);
-		_cleanup_free_ char *block = NULL;
+		char *block;
 		uint8_t *pkt = NULL;
 		size_t pktlen = 0;
 		rpmPubkey key;
@@ -72,7 +72,9 @@ static void keyring_add_text(struct pkg_keyring *k, const char *name, const char
 		p = e;
 		if (!block)
 			break;
-		if (pgpParsePkts(block, &pkt, &pktlen) != PGPARMOR_PUBKEY) {
+		pgpArmor armor = pgpParsePkts(block, &pkt, &pktlen);
+		free(block);
+		if (armor != PGPARMOR_PUBKEY) {
 			buf_appendf(warnings, "%s: key %u: not an OpenPGP public key, ignored\n", name, n);
 			free(pkt);
 			continue;
@@ -274,8 +276,9 @@ static void digest_hex(EVP_MD_CTX *ctx, char *out)
 static int hash_file(int fd, uint64_t size, EVP_MD_CTX *file_ctx, EVP_MD_CTX *payload_ctx,
 		     uint64_t payload_off)
 {
-	_cleanup_free_ uint8_t *buf = malloc(HASH_CHUNK);
+	uint8_t *buf = malloc(HASH_CHUNK);
 	uint64_t off = 0;
+	int r = 0;
 
 	if (!buf)
 		return -ENOMEM;
@@ -283,13 +286,12 @@ static int hash_file(int fd, uint64_t size, EVP_MD_CTX *file_ctx, EVP_MD_CTX *pa
 	while (off < size) {
 		size_t want = (size_t)MIN((uint64_t)HASH_CHUNK, size - off);
 		ssize_t n = pread(fd, buf, want, (off_t)off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO; /* or it shrank under us */
+			break;
 		}
-		if (n == 0)
-			return -EIO; /* shrank under us */
 		EVP_DigestUpdate(file_ctx, buf, (size_t)n);
 		if (payload_ctx && off + (uint64_t)n > payload_off) {
 			uint64_t skip = payload_off > off ? payload_off - off : 0;
@@ -297,7 +299,8 @@ static int hash_file(int fd, uint64_t size, EVP_MD_CTX *file_ctx, EVP_MD_CTX *pa
 		}
 		off += (uint64_t)n;
 	}
-	return 0;
+	free(buf);
+	return r;
 }
 
 int pkg_file_checksum(int fd, const char *type, struct pkg_checksum *ret, char **ret_error)
@@ -626,6 +629,8 @@ static int walker_parent(struct walker *w, const char *rel, const char **ret_bas
 		*ret_base = slash ? slash + 1 : rel;
 		return w->rootfd;
 	}
+	if (plen >= sizeof(w->cur))
+		return -ENAMETOOLONG;
 	if (w->curfd >= 0 && strlen(w->cur) == plen && memcmp(w->cur, rel, plen) == 0)
 		return w->curfd;
 	if (w->curfd >= 0)

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,7 +174,7 @@ struct cursor {
 };
 
 struct list_map {
-	void *map;
+	void *map; /* the list's bytes */
 	size_t len;
 };
 
@@ -249,17 +248,19 @@ struct shadow {
 int stack_conflicts(const char *const *lists, size_t n, stack_conflict_fn fn, void *userdata,
 		    char **ret_error)
 {
-	_cleanup_free_ struct list_map *maps = calloc(n ? n : 1, sizeof(*maps));
-	_cleanup_free_ struct cursor *cur = calloc(n ? n : 1, sizeof(*cur));
-	_cleanup_free_ struct cursor **heap = calloc(n ? n : 1, sizeof(*heap));
-	_cleanup_free_ struct shadow *sh = malloc(sizeof(*sh));
-	_cleanup_free_ char *wbuf = malloc(4096), *lbuf = malloc(4096);
+	struct list_map *maps = calloc(n ? n : 1, sizeof(struct list_map));
+	struct cursor *cur = calloc(n ? n : 1, sizeof(struct cursor));
+	struct cursor **heap = calloc(n ? n : 1, sizeof(struct cursor *));
+	struct shadow *sh = malloc(sizeof(struct shadow));
+	char *wbuf = malloc(4096), *lbuf = malloc(4096);
 	size_t hn = 0;
 	bool have_shadow = false;
 	int count = 0, r = 0;
 
-	if (!maps || !cur || !heap || !sh || !wbuf || !lbuf)
-		return -ENOMEM;
+	if (!maps || !cur || !heap || !sh || !wbuf || !lbuf) {
+		r = -ENOMEM;
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_close_ int fd = open(lists[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		struct stat st;
@@ -275,12 +276,20 @@ int stack_conflicts(const char *const *lists, size_t n, stack_conflict_fn fn, vo
 		cur[i].layer = i;
 		if (st.st_size == 0)
 			continue;
+		/* read, not mmap: most lists are a page or two, and a read is one syscall */
 		maps[i].len = (size_t)st.st_size;
-		maps[i].map = mmap(NULL, maps[i].len, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (maps[i].map == MAP_FAILED) {
-			maps[i].map = NULL;
-			r = error_set(ret_error, -errno, "cannot map %s: %m", lists[i]);
+		maps[i].map = malloc(maps[i].len);
+		if (!maps[i].map) {
+			r = -ENOMEM;
 			goto out;
+		}
+		for (size_t got = 0; got < maps[i].len;) {
+			ssize_t k = read(fd, (char *)maps[i].map + got, maps[i].len - got);
+			if (k <= 0) {
+				r = error_set(ret_error, k < 0 ? -errno : -EIO, "cannot read %s", lists[i]);
+				goto out;
+			}
+			got += (size_t)k;
 		}
 		cur[i].p = maps[i].map;
 		cur[i].end = cur[i].p + maps[i].len;
@@ -358,8 +367,13 @@ int stack_conflicts(const char *const *lists, size_t n, stack_conflict_fn fn, vo
 	}
 	r = count;
 out:
-	for (size_t i = 0; i < n; i++)
-		if (maps[i].map)
-			munmap(maps[i].map, maps[i].len);
+	for (size_t i = 0; maps && i < n; i++)
+		free(maps[i].map);
+	free(maps);
+	free(cur);
+	free(heap);
+	free(sh);
+	free(wbuf);
+	free(lbuf);
 	return r;
 }

@@ -840,9 +840,14 @@ Id rrepo_find(const struct rrepo *r, const char *what)
 		const char *arch = pool_id2str(pool, s->arch);
 		if (strcmp(arch, "src") == 0 || strcmp(arch, "nosrc") == 0)
 			continue;
-		if (strcmp(rrepo_nevra(r, p), what) == 0)
+		const char *name = pool_id2str(pool, s->name);
+		size_t nlen = strlen(name);
+
+		if (strncmp(name, what, nlen) != 0)
+			continue; /* neither its name nor its NEVRA */
+		if (what[nlen] == '-' && strcmp(rrepo_nevra(r, p), what) == 0)
 			return p;
-		if (strcmp(pool_id2str(pool, s->name), what) != 0)
+		if (what[nlen] != '\0')
 			continue;
 		if (!best || pool_evrcmp(pool, s->evr, pool_id2solvable(pool, best)->evr, EVRCMP_COMPARE) > 0 ||
 		    (s->evr == pool_id2solvable(pool, best)->evr && strcmp(arch, r->arch) == 0))

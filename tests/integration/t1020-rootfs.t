@@ -7,7 +7,7 @@
 # signed with an unknown key, tampered), a package from a repository whose
 # metadata checksum must match, two concurrent extractions of one package,
 # a stack of 300 trees (lowerdir+ and mount(2)), conflicts, and the cache's
-# garbage collection around a tree in use.
+# garbage collection around a tree in use (retrace-rootfs gc, retrace-cleanup).
 . "$(dirname "$0")/../lib/common.sh"
 
 D=$SHARED/testdata/rpm-rs
@@ -15,7 +15,7 @@ D=$SHARED/testdata/rpm-rs
 REL=test-1-x86_64
 FIX=$RETRACE_SRC/tests/fixtures/rpm
 mkdir -p "$T/gpg" "$T/cache" "$T/bin" "$T/outside" "$T/pkgs"
-cp "$BIN/retrace-rootfs" "$T/bin/"
+cp "$BIN/retrace-rootfs" "$BIN/retrace-cleanup" "$T/bin/"
 chmod -R a+rX "$T/bin"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache" "$T/outside"
 write_config "GPGKeyDir = $T/gpg
@@ -244,5 +244,13 @@ like "$out" "removed 1 " "once released, gc removes it too"
 is "$(trees) $(tmp_left) $(ls "$T/cache/locks" | wc -l)" "0 0 0" "nothing is left: no tree, no temporary, no lock file"
 out=$(rfs --no-gpgcheck extract "$PK/rtfiles-gzdio-1.0-1.noarch.rpm" 2>&1)
 like "$out" "extracted" "a removed package is extracted again on demand"
+rfs --no-gpgcheck extract "$big" >/dev/null 2>&1
+write_config "GPGKeyDir = $T/gpg
+RootfsCacheDir = $T/cache
+RootfsCacheSize = 1"
+out=$($RUN_AS "$T/bin/retrace-cleanup" -c "$T/conf" 2>&1)
+like "$out" "rootfs cache $T/cache: 2 trees, 48 MiB; removed 2 trees, 48 MiB; kept 0 in use" \
+	"retrace-cleanup shrinks the cache to RootfsCacheSize (1 MiB)"
+is "$(trees)" 0 "...and the trees are gone"
 
 done_testing
