@@ -151,6 +151,17 @@ for p in unknown payload header; do
 done
 out=$(rfs --no-gpgcheck extract "$T/pkgs/payload.rpm" 2>&1)
 like "$out" "payload digest mismatch" "the tampered payload is refused without RequireGPGCheck too"
+head -c 3000 "$T/pkgs/signed.rpm" >"$T/pkgs/truncated.rpm"
+: >"$T/pkgs/empty.rpm"
+cp "$FIX/rtfiles.spec" "$T/pkgs/text.rpm"
+chmod 644 "$T"/pkgs/*.rpm
+out=$(rfs --no-gpgcheck extract "$T/pkgs/truncated.rpm" 2>&1)
+like "$out" "truncated.rpm: " "a truncated package is refused..."
+ok $([ "$(trees)" = "$((before + 1))" ]; echo $?) "...and leaves nothing"
+out=$(rfs --no-gpgcheck extract "$T/pkgs/empty.rpm" 2>&1)
+like "$out" "empty.rpm: not an RPM package" "an empty file is not an RPM package"
+out=$(rfs --no-gpgcheck extract "$T/pkgs/text.rpm" 2>&1)
+like "$out" "text.rpm: not an RPM package" "a text file is not an RPM package"
 is "$(trees)" "$((before + 1))" "only the good package entered the cache"
 is "$(tmp_left)" 0 "no half-made tree is left"
 
