@@ -23,12 +23,15 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/limits.h"
 #include "common/util.h"
 #include "common/macro.h"
+#include "rootfs-cache/stack.h"
 #include "sandbox/confine.h"
 
 #define STATUS_FD 3 /* in the sandbox: where setup failures are reported */
 #define CGROUP_V1 "/sys/fs/cgroup"
+#define STACK_UPPER_BYTES ROOTFS_UPPER_BYTES
 
 void sandbox_opts_default(struct sandbox_opts *o)
 {
@@ -85,6 +88,47 @@ static void bind_mount(const char *src, const char *dst, bool writable, unsigned
 		die("remounting %s %s", dst, writable ? "read-write" : "read-only");
 }
 
+static const struct sandbox_stack *root_stack(const struct sandbox_opts *o)
+{
+	for (size_t i = 0; i < o->nstacks; i++)
+		if (strcmp(o->stacks[i].dst, "/") == 0)
+			return &o->stacks[i];
+	return NULL;
+}
+
+/* mkdir -p inside the new root (before it is read-only) */
+static void make_dir(const char *path)
+{
+	char p[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(p))
+		die("path too long: %s", path);
+	memcpy(p, path, n + 1);
+	for (char *s = p + 1; ; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				die("creating %s", p);
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+}
+
+static void mount_stack(const char *dst, const struct sandbox_stack *st)
+{
+	char *err = NULL;
+	const char *method;
+	int k = stack_mount(dst, st->layers, st->nlayers, STACK_UPPER_BYTES, 0, &method, &err);
+	if (k < 0) {
+		errno = -k;
+		die("mounting the stack at %s: %s", st->dst, err ? err : "");
+	}
+}
+
 /* Make dst (inside the new root) exist as the same kind of thing as src. */
 static void make_target(const char *src, const char *dst)
 {
@@ -94,6 +138,15 @@ static void make_target(const char *src, const char *dst)
 		die("bind source %s", src);
 	if (access(dst, F_OK) == 0)
 		return;
+	{
+		char parent[4096];
+		snprintf(parent, sizeof(parent), "%s", dst);
+		char *slash = strrchr(parent, '/');
+		if (slash && slash != parent) {
+			*slash = '\0';
+			make_dir(parent);
+		}
+	}
 	if (S_ISDIR(st.st_mode)) {
 		if (mkdir(dst, 0755) < 0)
 			die("creating %s", dst);
@@ -135,9 +188,24 @@ static void setup_mounts(const struct sandbox_opts *o)
 	/* Nothing from here on leaks back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		die("making / private");
-	/* The root, bound on itself so that it is a mount we can pivot to. */
-	if (mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL) < 0)
+	/* The root: a stack, or bound on itself so that it is a mount we can pivot to. */
+	if (root_stack(o))
+		mount_stack(o->root, root_stack(o));
+	else if (mount(o->root, o->root, NULL, MS_BIND | MS_REC, NULL) < 0)
 		die("binding the root %s", o->root);
+	/* the mount points (a stack's writable layer takes them; a bound root has them) */
+	{
+		static const char *const dirs[] = { "proc", "dev", "tmp" };
+		for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+			make_dir(join(o->root, dirs[i]));
+	}
+	for (size_t i = 0; i < o->nstacks; i++) {
+		if (strcmp(o->stacks[i].dst, "/") == 0)
+			continue;
+		char *dst = join(o->root, o->stacks[i].dst);
+		make_dir(dst);
+		mount_stack(dst, &o->stacks[i]);
+	}
 
 	/* A /proc of our own pid namespace: it shows only the sandbox. */
 	if (mount("proc", join(o->root, "proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
@@ -189,6 +257,16 @@ static void setup_mounts(const struct sandbox_opts *o)
 	}
 	free(bindfd);
 
+	/* The stacks read-only too (their writable layer took the mount points). */
+	for (size_t i = 0; i < o->nstacks; i++) {
+		if (strcmp(o->stacks[i].dst, "/") == 0)
+			continue;
+		char *dst = join(o->root, o->stacks[i].dst);
+		if (mount(NULL, dst, NULL,
+			  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | mount_locked_flags(dst),
+			  NULL) < 0)
+			die("remounting the stack at %s read-only", o->stacks[i].dst);
+	}
 	/* Everything else read-only. */
 	if (mount(NULL, o->root, NULL,
 		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | mount_locked_flags(o->root),

@@ -7,9 +7,10 @@
  *  - namespaces: user (the program runs as uid/gid 1000 inside, mapped to
  *    the caller's own ids), mount, pid, net (only a downed loopback), ipc,
  *    uts, cgroup;
- *  - the file system: `root` bound read-only as /, a fresh /proc, a /dev of
- *    null zero full random urandom, a private size-limited tmpfs /tmp, the
- *    extra binds given (read-only unless asked), the old root detached;
+ *  - the file system: `root` bound read-only as / (or an overlay stack of
+ *    package trees mounted there), a fresh /proc, a /dev of null zero full
+ *    random urandom, a private size-limited tmpfs /tmp, stacks and extra
+ *    binds given (read-only unless asked), the old root detached;
  *  - privileges: every capability dropped from every set and the bounding
  *    set, no_new_privs, a new session (no controlling terminal), every
  *    inherited fd closed, the environment replaced, parent-death signal;
@@ -35,6 +36,13 @@
 #define SANDBOX_UID 1000
 #define SANDBOX_GID 1000
 
+/* An overlayfs stack of read-only trees (rootfs-cache/), top layer first. */
+struct sandbox_stack {
+	const char *dst; /* where inside the sandbox ("/" for the root itself) */
+	const char *const *layers; /* absolute host paths */
+	size_t nlayers;
+};
+
 struct sandbox_bind {
 	const char *src; /* host path */
 	const char *dst; /* path inside the sandbox */
@@ -50,6 +58,15 @@ struct sandbox_opts {
 	const char *root;
 	const struct sandbox_bind *binds;
 	size_t nbinds;
+	/*
+	 * Stacks mounted (over a private tmpfs writable layer, nosuid, nodev)
+	 * before the binds; one with dst "/" is the root itself, mounted on
+	 * `root` (then an empty directory), and mount points the sandbox needs
+	 * (proc, dev, tmp, the binds' and stacks' destinations) are made in
+	 * its writable layer. Everything is read-only in the end.
+	 */
+	const struct sandbox_stack *stacks;
+	size_t nstacks;
 	const char *const *argv; /* argv[0]: absolute path inside the sandbox */
 	const char *const *envp; /* the whole environment (NULL: a minimal one) */
 	scmp_filter_ctx filter;  /* loaded just before execve; NULL only with SANDBOX_NO_SECCOMP */

@@ -2,8 +2,10 @@
 /*
  * retrace-sandbox - run a command in the sandbox the worker runs gdb in.
  *   retrace-sandbox --root DIR --policy FILE [--ro-bind SRC DST]... [--bind SRC DST]...
- *                   [--timeout S] [--memory BYTES] [--procs N] [--tmp BYTES]
+ *                   [--stack DST LAYER[:LAYER...]]... [--timeout S] [--memory BYTES] [--procs N] [--tmp BYTES]
  *                   [--max-output BYTES] [--no-seccomp] [--share-net] [-v] -- CMD...
+ * --stack mounts an overlay stack of read-only trees (rootfs-cache/) at DST;
+ * DST "/" makes the root itself a stack (DIR is then an empty directory).
  * Exit status: the command's; 128+N when it was killed by signal N; 124 on
  * the timeout; 125 when the sandbox could not be set up.
  */
@@ -20,11 +22,13 @@
 #include "sandbox/seccomp-policy.h"
 
 #define MAX_BINDS 64
+#define MAX_STACKS 8
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: retrace-sandbox --root DIR --policy FILE [--ro-bind SRC DST]...\n"
-		   "         [--bind SRC DST]... [--timeout S] [--memory BYTES] [--procs N]\n"
+		   "         [--bind SRC DST]... [--stack DST LAYER[:LAYER...]]...\n"
+		   "         [--timeout S] [--memory BYTES] [--procs N]\n"
 		   "         [--tmp BYTES] [--max-output BYTES] [--no-seccomp] [--share-net] [-v]\n"
 		   "         -- CMD [ARG...]\n");
 }
@@ -46,6 +50,7 @@ int main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "ro-bind", required_argument, NULL, 'b' },
 		{ "bind", required_argument, NULL, 'B' },
+		{ "stack", required_argument, NULL, 's' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "memory", required_argument, NULL, 'm' },
 		{ "procs", required_argument, NULL, 'n' },
@@ -58,6 +63,8 @@ int main(int argc, char **argv)
 		{},
 	};
 	struct sandbox_bind binds[MAX_BINDS];
+	struct sandbox_stack stacks[MAX_STACKS];
+	char **layers[MAX_STACKS] = { NULL };
 	struct sandbox_opts o;
 	struct sandbox_result res;
 	struct seccomp_policy *policy = NULL;
@@ -83,6 +90,28 @@ int main(int argc, char **argv)
 			binds[o.nbinds].writable = c == 'B';
 			o.nbinds++;
 			break;
+		case 's': {
+			size_t n = 1;
+			char *save = NULL;
+			if (o.nstacks == MAX_STACKS || optind >= argc) {
+				usage(stderr);
+				return 125;
+			}
+			for (const char *q = argv[optind]; *q; q++)
+				n += *q == ':';
+			layers[o.nstacks] = calloc(n + 1, sizeof(char *));
+			if (!layers[o.nstacks])
+				return 125;
+			n = 0;
+			for (char *l = strtok_r(argv[optind], ":", &save); l; l = strtok_r(NULL, ":", &save))
+				layers[o.nstacks][n++] = l;
+			stacks[o.nstacks] = (struct sandbox_stack){ .dst = optarg,
+								    .layers = (const char *const *)layers[o.nstacks],
+								    .nlayers = n };
+			o.nstacks++;
+			optind++;
+			break;
+		}
 		case 't': o.timeout_ms = number(optarg, "--timeout") * 1000; break;
 		case 'm': o.memory_bytes = number(optarg, "--memory"); break;
 		case 'n': o.max_procs = number(optarg, "--procs"); break;
@@ -100,6 +129,7 @@ int main(int argc, char **argv)
 		return 125;
 	}
 	o.binds = binds;
+	o.stacks = stacks;
 	o.argv = (const char *const *)argv + optind;
 	if (policy_path) {
 		r = seccomp_policy_load_file(policy_path, &policy, &err);
@@ -117,6 +147,8 @@ int main(int argc, char **argv)
 	r = sandbox_run(&o, &res, &err);
 	if (o.filter)
 		seccomp_release(o.filter);
+	for (size_t i = 0; i < o.nstacks; i++)
+		free(layers[i]);
 	if (verbose)
 		fprintf(stderr, "retrace-sandbox: enforced: %s\n", res.enforced);
 	if (r < 0) {

@@ -15,7 +15,7 @@ D=$SHARED/testdata/rpm-rs
 REL=test-1-x86_64
 FIX=$RETRACE_SRC/tests/fixtures/rpm
 mkdir -p "$T/gpg" "$T/cache" "$T/bin" "$T/outside" "$T/pkgs"
-cp "$BIN/retrace-rootfs" "$BIN/retrace-cleanup" "$T/bin/"
+cp "$BIN/retrace-rootfs" "$BIN/retrace-cleanup" "$BIN/retrace-sandbox" "$RETRACE_SRC/policy/seccomp/gdb.policy" "$T/bin/"
 chmod -R a+rX "$T/bin"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache" "$T/outside"
 write_config "GPGKeyDir = $T/gpg
@@ -223,6 +223,22 @@ out=$(rfs --no-gpgcheck --legacy-mount run "${layers[@]}" -- sh -c 'ls usr/share
 is "$out" "300" "the mount(2) fallback (short relative layer names) holds 300 layers too"
 like "$(cat "$T/err")" "with mount(2)" "...and says which method it used"
 is "$(find "$T/cache/trees" -name scratch | wc -l)" 0 "writes in a stack never reach the cache's trees"
+
+# the sandbox with a stack as its root (a skeleton over the host's /usr, as
+# ToolRoot = host does) and a stack of 300 trees at /sysroot, under the gdb policy
+mkdir -p "$T/skel/usr" "$T/skel/etc" "$T/sbroot"
+ln -s usr/bin "$T/skel/bin" && ln -s usr/lib "$T/skel/lib" && ln -s usr/lib64 "$T/skel/lib64"
+[ "$(id -u)" = 0 ] && chown nobody "$T/sbroot"
+sysroot=$(for p in "${layers[@]}"; do printf '%s:' "$(tree "$p")"; done)
+out=$($RUN_AS "$T/bin/retrace-sandbox" --root "$T/sbroot" --policy "$T/bin/gdb.policy" --stack / "$T/skel" \
+	--ro-bind /usr /usr --stack /sysroot "${sysroot%:}" -- /usr/bin/ls /sysroot/usr/share/rtlayer 2>&1 | wc -l)
+is "$out" 300 "retrace-sandbox: a stack root and a 300-tree stack at /sysroot, under the gdb policy"
+# (without seccomp, which would kill touch's utimensat: the mounts alone must hold)
+out=$($RUN_AS "$T/bin/retrace-sandbox" --root "$T/sbroot" --no-seccomp --stack / "$T/skel" \
+	--ro-bind /usr /usr --stack /sysroot "$(tree "${layers[0]}")" -- /usr/bin/touch /sysroot/x /y 2>&1)
+like "$out" "cannot touch '/sysroot/x': Read-only file system" "the /sysroot stack is read-only in the sandbox"
+like "$out" "cannot touch '/y': Read-only file system" "and so is the root stack"
+is "$(ls -A "$T/sbroot")" "" "the sandbox's root directory is left empty"
 
 # conflicts: the same path with different contents; the first package listed wins
 for v in 1 2; do # the same package twice: its "big" file differs (random bytes)
