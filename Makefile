@@ -51,6 +51,7 @@ HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
+WORKER_SRC := worker/analyze.c worker/stats.c worker/task.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBSANDBOX := $(OBJ)/libsandbox.a
@@ -58,11 +59,12 @@ LIBHTTPD := $(OBJ)/libhttpd.a
 LIBCOREDUMP := $(OBJ)/libcoredump.a
 LIBSOLVER := $(OBJ)/libsolver.a
 LIBROOTFS := $(OBJ)/librootfs.a
+LIBWORKER := $(OBJ)/libworker.a
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-worker
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -88,6 +90,8 @@ $(LIBSOLVER): $(call obj,$(SOLVER_SRC))
 	$(AR) rcs $@ $^
 $(LIBROOTFS): $(call obj,$(ROOTFS_SRC))
 	$(AR) rcs $@ $^
+$(LIBWORKER): $(call obj,$(WORKER_SRC))
+	$(AR) rcs $@ $^
 
 $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -104,6 +108,9 @@ $(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIB
 $(BIN)/retrace-rootfs: $(call obj,tools/retrace-rootfs.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -114,7 +121,7 @@ $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
 $(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
@@ -176,7 +183,7 @@ bench: deps-bench
 FUZZ_O := build/fuzz
 FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC)
 fuzz: deps-fuzz
 	@mkdir -p $(FUZZ_O)
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -446,3 +446,128 @@ int spool_task_delete(struct spool *s, uint32_t id)
 		return -errno;
 	return rm_rf_at(trash, tname);
 }
+
+/* --- the worker's side ------------------------------------------------------ */
+
+static int move_entry(struct spool *s, const char *from, const char *to, uint32_t id)
+{
+	_cleanup_close_ int f = openat_dir(s->dirfd, from), t = openat_dir(s->dirfd, to);
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+
+	if (f < 0 || t < 0)
+		return -errno;
+	spool_task_id_format(id, idstr);
+	if (renameat2(f, idstr, t, idstr, RENAME_NOREPLACE) < 0)
+		return -errno;
+	return fsync_dirfd(t);
+}
+
+int spool_task_take(struct spool *s, uint32_t id)
+{
+	return move_entry(s, DIR_QUEUE, DIR_RUNNING, id);
+}
+
+int spool_task_requeue(struct spool *s, uint32_t id)
+{
+	return move_entry(s, DIR_RUNNING, DIR_QUEUE, id);
+}
+
+int spool_task_done(struct spool *s, uint32_t id)
+{
+	_cleanup_close_ int run = openat_dir(s->dirfd, DIR_RUNNING);
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+
+	if (run < 0)
+		return -errno;
+	spool_task_id_format(id, idstr);
+	if (unlinkat(run, idstr, 0) < 0 && errno != ENOENT)
+		return -errno;
+	return fsync_dirfd(run);
+}
+
+int spool_queue_entry(struct spool *s, uint32_t id)
+{
+	_cleanup_close_ int q = openat_dir(s->dirfd, DIR_QUEUE);
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	int r;
+
+	if (q < 0)
+		return -errno;
+	spool_task_id_format(id, idstr);
+	r = create_file_at(q, idstr, "", 0, 0640);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	return fsync_dirfd(q);
+}
+
+struct id_time {
+	uint32_t id;
+	struct timespec t;
+};
+
+static int id_time_cmp(const void *a, const void *b)
+{
+	const struct id_time *x = a, *y = b;
+	if (x->t.tv_sec != y->t.tv_sec)
+		return x->t.tv_sec < y->t.tv_sec ? -1 : 1;
+	if (x->t.tv_nsec != y->t.tv_nsec)
+		return x->t.tv_nsec < y->t.tv_nsec ? -1 : 1;
+	return x->id < y->id ? -1 : (x->id > y->id);
+}
+
+int spool_list(struct spool *s, enum spool_list which, uint32_t **ret, size_t *ret_n)
+{
+	const char *name = which == SPOOL_LIST_QUEUE ? DIR_QUEUE : which == SPOOL_LIST_RUNNING ? DIR_RUNNING : ".";
+	struct id_time *v = NULL;
+	size_t n = 0, cap = 0;
+	int fd = openat_dir(s->dirfd, name);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	uint32_t *out;
+
+	if (!d) {
+		int r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		uint32_t id;
+
+		if (spool_task_id_parse(de->d_name, strlen(de->d_name), &id) < 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (which == SPOOL_LIST_TASKS && !S_ISDIR(st.st_mode))
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct id_time *nv = reallocarray(v, ncap, sizeof(*v));
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[n].id = id;
+		v[n].t = st.st_mtim;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), id_time_cmp);
+	out = calloc(n ? n : 1, sizeof(*out));
+	if (!out) {
+		free(v);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = v[i].id;
+	free(v);
+	*ret = out;
+	*ret_n = n;
+	return 0;
+}

@@ -119,4 +119,22 @@ int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
  */
 int spool_task_delete(struct spool *s, uint32_t id);
 
+/*
+ * The worker's side. Take a queued task (.queue/<id> to .running/<id>;
+ * -ENOENT when it was deleted or taken meanwhile), give it back to the
+ * queue, finish with it, or queue a task that has no entry (start-up
+ * recovery).
+ */
+int spool_task_take(struct spool *s, uint32_t id);
+int spool_task_requeue(struct spool *s, uint32_t id);
+int spool_task_done(struct spool *s, uint32_t id);
+int spool_queue_entry(struct spool *s, uint32_t id);
+
+enum spool_list {
+	SPOOL_LIST_QUEUE,   /* oldest entry first */
+	SPOOL_LIST_RUNNING,
+	SPOOL_LIST_TASKS,   /* every task directory */
+};
+int spool_list(struct spool *s, enum spool_list which, uint32_t **ret, size_t *ret_n);
+
 #endif

@@ -602,7 +602,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	size_t msglen = 0;
 	uint64_t deadline;
 	pid_t pid;
-	int st = 0;
+	int st = 0, map_r = 0;
 
 	memset(ret, 0, sizeof(*ret));
 	*ret_error = NULL;
@@ -654,7 +654,8 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 
 	cgroups_join(&cg, pid);
 	/* Without its maps the child never gets the go: it must not run half set up. */
-	if (userns_map_ids(pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid()) < 0)
+	map_r = userns_map_ids(pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid());
+	if (map_r < 0)
 		kill(pid, SIGKILL);
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
@@ -758,6 +759,14 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			 (o->flags & SANDBOX_NO_SECCOMP) ? "; NO SECCOMP" : "");
 	}
 	msg[msglen] = '\0';
+	if (map_r < 0) {
+		/* /proc/PID/uid_map is the caller's only when it is dumpable (a
+		 * process that changed its uid must say PR_SET_DUMPABLE again) */
+		if (asprintf(ret_error, "sandbox setup failed: writing its uid and gid maps: %s",
+			     strerror(-map_r)) < 0)
+			*ret_error = NULL;
+		return map_r;
+	}
 	if (msglen > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		if (asprintf(ret_error, "sandbox setup failed: %s", msg) < 0)
 			*ret_error = NULL;

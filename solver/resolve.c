@@ -536,3 +536,40 @@ out:
 	queue_free(&dq);
 	return k;
 }
+
+int resolve_inputs_from_core(const struct coredump *cd, struct resolve_module_in **ret, size_t *ret_n)
+{
+	struct resolve_module_in *in;
+
+	if (cd->nmodules > RESOLVE_MAX_MODULES)
+		return -E2BIG;
+	in = calloc(cd->nmodules ? cd->nmodules : 1, sizeof(*in));
+	if (!in)
+		return -ENOMEM;
+	for (size_t i = 0; i < cd->nmodules; i++) {
+		const struct coredump_module *m = &cd->modules[i];
+		if (m->build_id_len) {
+			char *hex = malloc(m->build_id_len * 2 + 1);
+			if (!hex) {
+				resolve_inputs_free(in, i);
+				return -ENOMEM;
+			}
+			hex_encode(m->build_id, m->build_id_len, hex);
+			in[i].build_id = hex;
+		}
+		in[i].path = m->path;
+		in[i].is_vdso = m->is_vdso;
+	}
+	*ret = in;
+	*ret_n = cd->nmodules;
+	return 0;
+}
+
+void resolve_inputs_free(struct resolve_module_in *in, size_t n)
+{
+	if (!in)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free((char *)in[i].build_id);
+	free(in);
+}

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "coredump/coredump.h"
 #include "solver/repo.h"
 
 #define RESOLVE_MAX_MODULES 4096
@@ -86,5 +87,9 @@ const char *resolve_via_name(enum resolve_via v);
  * problems, one per line, in *ret_error.
  */
 int resolve_tools(struct rrepo *r, const char *const *names, size_t n, Queue *ret, char **ret_error);
+
+/* The modules of a core as resolver input (paths borrowed from cd, build-ids owned). */
+int resolve_inputs_from_core(const struct coredump *cd, struct resolve_module_in **ret, size_t *ret_n);
+void resolve_inputs_free(struct resolve_module_in *in, size_t n);
 
 #endif

@@ -120,33 +120,13 @@ static int modules_from_core(const char *path, const char *policy, struct coredu
 		fprintf(stderr, "retrace-resolve: %s: %s\n", path, err ? err : strerror(-k));
 		return k;
 	}
-	if (cd->nmodules > RESOLVE_MAX_MODULES) {
+	k = resolve_inputs_from_core(cd, &in, ret_n);
+	if (k < 0) {
 		coredump_free(cd);
-		return -E2BIG;
-	}
-	in = calloc(cd->nmodules ? cd->nmodules : 1, sizeof(*in));
-	if (!in) {
-		coredump_free(cd);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < cd->nmodules; i++) {
-		struct coredump_module *m = &cd->modules[i];
-		if (m->build_id_len) {
-			char *hex = malloc(m->build_id_len * 2 + 1);
-			if (!hex) {
-				coredump_free(cd);
-				free(in);
-				return -ENOMEM;
-			}
-			hex_encode(m->build_id, m->build_id_len, hex);
-			in[i].build_id = hex;
-		}
-		in[i].path = m->path;
-		in[i].is_vdso = m->is_vdso;
+		return k;
 	}
 	*ret_cd = cd;
 	*ret = in;
-	*ret_n = cd->nmodules;
 	return 0;
 }
 
@@ -356,11 +336,11 @@ int main(int argc, char **argv)
 	rc = fflush(stdout) == 0 ? 0 : 1;
 out:
 	if (cd) {
-		for (size_t i = 0; i < n; i++)
-			free((char *)in[i].build_id);
+		resolve_inputs_free(in, n);
 		coredump_free(cd);
+	} else {
+		free(in);
 	}
-	free(in);
 	rrepo_free(r);
 	if (dirfd >= 0)
 		close(dirfd);

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * retrace-worker - takes queued tasks from the spool and retraces them.
+ *
+ *   retrace-worker [-c CONF]                 the daemon: up to MaxParallelTasks at once
+ *   retrace-worker [-c CONF] --once TASKID   one task in the foreground
+ *
+ * The daemon watches SaveDir/.queue with inotify (and rescans it at
+ * start-up and every minute), runs each task in a child process of its own,
+ * and at start-up recovers what a killed worker left: a task found in
+ * .running is queued again once, and failed with a reason the second time;
+ * a task with no queue entry and no finished_time is queued. Started as
+ * root it switches to RunAsUser first: it needs no privilege (the sandbox
+ * uses unprivileged user namespaces).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/fsutil.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/spool.h"
+#include "common/util.h"
+#include "worker/worker.h"
+
+#define RETRY_MARK ".retried"
+#define RESCAN_MS (60 * 1000)
+
+struct slot {
+	pid_t pid;
+	uint32_t id;
+};
+
+static int drop_privileges(const char *user, char **ret_error)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(user);
+	if (!pw)
+		return error_set(ret_error, -ENOENT, "RunAsUser '%s' does not exist", user);
+	if (pw->pw_uid == 0)
+		return error_set(ret_error, -EPERM, "RunAsUser '%s' is root; refusing to keep privileges", user);
+	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		return error_set(ret_error, -errno, "cannot switch to %s: %m", user);
+	/* A uid change made us undumpable, which hands /proc/PID/uid_map of the
+	 * sandboxes we start to root: take our own processes back. */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
+		return error_set(ret_error, -errno, "PR_SET_DUMPABLE: %m");
+	return 0;
+}
+
+/* Start-up: what a killed worker left behind. */
+static void recover(struct worker *w)
+{
+	_cleanup_free_ uint32_t *running = NULL, *queued = NULL, *tasks = NULL;
+	size_t nr = 0, nq = 0, nt = 0;
+
+	if (spool_list(&w->spool, SPOOL_LIST_RUNNING, &running, &nr) < 0 ||
+	    spool_list(&w->spool, SPOOL_LIST_QUEUE, &queued, &nq) < 0 ||
+	    spool_list(&w->spool, SPOOL_LIST_TASKS, &tasks, &nt) < 0) {
+		log_error("cannot list the spool for recovery");
+		return;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		char idstr[SPOOL_TASK_ID_DIGITS + 1];
+		int fd;
+
+		spool_task_id_format(running[i], idstr);
+		if (spool_task_open(&w->spool, running[i], &fd) < 0) {
+			spool_task_done(&w->spool, running[i]);
+			continue;
+		}
+		if (file_exists_at(fd, "finished_time")) {
+			spool_task_done(&w->spool, running[i]); /* killed after the end */
+		} else if (file_exists_at(fd, RETRY_MARK)) {
+			log_warn("task %s: interrupted twice: failing it", idstr);
+			worker_fail_task(w, running[i],
+					 "the worker stopped twice while running this task (killed, or the "
+					 "machine went down); not retried again");
+		} else {
+			log_warn("task %s: interrupted by a stopped worker: queued again", idstr);
+			create_file_at(fd, RETRY_MARK, "", 0, 0640);
+			spool_task_requeue(&w->spool, running[i]);
+		}
+		close(fd);
+	}
+	for (size_t i = 0; i < nt; i++) {
+		bool listed = false;
+		int fd;
+
+		for (size_t j = 0; j < nq && !listed; j++)
+			listed = queued[j] == tasks[i];
+		for (size_t j = 0; j < nr && !listed; j++)
+			listed = running[j] == tasks[i];
+		if (listed || spool_task_open(&w->spool, tasks[i], &fd) < 0)
+			continue;
+		if (!file_exists_at(fd, "finished_time")) {
+			char idstr[SPOOL_TASK_ID_DIGITS + 1];
+			spool_task_id_format(tasks[i], idstr);
+			log_warn("task %s: unfinished and not queued: queued", idstr);
+			spool_queue_entry(&w->spool, tasks[i]);
+		}
+		close(fd);
+	}
+}
+
+static int run_once(struct worker *w, const char *arg)
+{
+	uint32_t id;
+	int fd, r;
+	struct task_state st;
+
+	if (spool_task_id_parse(arg, strlen(arg), &id) < 0) {
+		fprintf(stderr, "retrace-worker: not a task id: %s\n", arg);
+		return 2;
+	}
+	r = spool_task_take(&w->spool, id);
+	if (r < 0 && r != -ENOENT) {
+		fprintf(stderr, "retrace-worker: task %s: %s\n", arg, strerror(-r));
+		return 1;
+	}
+	if (r == -ENOENT) {
+		/* not queued: a task already finished, or being run, is left alone */
+		if (spool_task_open(&w->spool, id, &fd) < 0) {
+			fprintf(stderr, "retrace-worker: no task %s\n", arg);
+			return 1;
+		}
+		bool finished = file_exists_at(fd, "finished_time");
+		close(fd);
+		fprintf(stderr, "retrace-worker: task %s is %s\n", arg,
+			finished ? "finished already" : "not queued (another worker runs it)");
+		return 1;
+	}
+	r = worker_run_task(w, id);
+	if (r < 0 || spool_task_open(&w->spool, id, &fd) < 0)
+		return 1;
+	r = spool_task_read_state(fd, &st);
+	close(fd);
+	if (r < 0)
+		return 1;
+	printf("task %s: %s\n", arg, task_status_to_string(st.status));
+	return st.status == TASK_STATUS_SUCCESS ? 0 : 1;
+}
+
+static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
+{
+	_cleanup_free_ uint32_t *queued = NULL;
+	size_t nq = 0, qi = 0;
+
+	if (spool_list(&w->spool, SPOOL_LIST_QUEUE, &queued, &nq) < 0)
+		return;
+	for (size_t i = 0; i < nslots && qi < nq; i++) {
+		if (slots[i].pid)
+			continue;
+		while (qi < nq) {
+			uint32_t id = queued[qi++];
+			if (spool_task_take(&w->spool, id) < 0)
+				continue; /* deleted or taken meanwhile */
+			pid_t pid = fork();
+			if (pid < 0) {
+				log_error("fork: %s", strerror(errno));
+				spool_task_requeue(&w->spool, id);
+				return;
+			}
+			if (pid == 0) {
+				signal(SIGTERM, SIG_DFL);
+				signal(SIGINT, SIG_DFL);
+				sigset_t none;
+				sigemptyset(&none);
+				sigprocmask(SIG_SETMASK, &none, NULL);
+				_exit(worker_run_task(w, id) < 0 ? 1 : 0);
+			}
+			slots[i] = (struct slot){ .pid = pid, .id = id };
+			break;
+		}
+	}
+}
+
+/* A child that died without finishing its task: the task fails with why. */
+static void reap(struct worker *w, struct slot *slots, size_t nslots)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (size_t i = 0; i < nslots; i++) {
+			if (slots[i].pid != pid)
+				continue;
+			char idstr[SPOOL_TASK_ID_DIGITS + 1], why[128];
+			int fd;
+			spool_task_id_format(slots[i].id, idstr);
+			if (spool_task_open(&w->spool, slots[i].id, &fd) == 0) {
+				bool finished = file_exists_at(fd, "finished_time");
+				close(fd);
+				if (!finished) {
+					if (WIFSIGNALED(status))
+						snprintf(why, sizeof(why), "the worker process died of signal %d",
+							 WTERMSIG(status));
+					else
+						snprintf(why, sizeof(why), "the worker process exited with status %d",
+							 WEXITSTATUS(status));
+					log_error("task %s: %s", idstr, why);
+					worker_fail_task(w, slots[i].id, why);
+				}
+			}
+			spool_task_done(&w->spool, slots[i].id);
+			slots[i].pid = 0;
+		}
+	}
+}
+
+static int daemon_loop(struct worker *w)
+{
+	size_t nslots = (size_t)w->cfg->max_parallel_tasks;
+	_cleanup_free_ struct slot *slots = calloc(nslots, sizeof(*slots));
+	_cleanup_free_ char *qdir = NULL;
+	_cleanup_close_ int ino = -1, sfd = -1;
+	sigset_t mask;
+	bool stopping = false;
+
+	if (!slots || asprintf(&qdir, "%s/.queue", w->spool.path) < 0)
+		return 1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (sfd < 0 || ino < 0 || inotify_add_watch(ino, qdir, IN_CREATE | IN_MOVED_TO) < 0) {
+		log_error("cannot watch %s: %s", qdir, strerror(errno));
+		return 1;
+	}
+	recover(w);
+	log_info("retrace-worker: %zu slots, watching %s", nslots, qdir);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
+		size_t busy = 0;
+		char buf[4096];
+
+		reap(w, slots, nslots);
+		if (!stopping)
+			start_tasks(w, slots, nslots);
+		for (size_t i = 0; i < nslots; i++)
+			busy += slots[i].pid != 0;
+		if (stopping && busy == 0)
+			break;
+		if (poll(p, 2, RESCAN_MS) < 0 && errno != EINTR)
+			return 1;
+		if (p[1].revents & POLLIN)
+			while (read(ino, buf, sizeof(buf)) > 0)
+				;
+		if (p[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && !stopping) {
+					stopping = true;
+					log_info("stopping: the running tasks are killed and will be retried");
+					for (size_t i = 0; i < nslots; i++)
+						if (slots[i].pid)
+							kill(slots[i].pid, SIGKILL);
+				}
+			}
+		}
+	}
+	log_info("retrace-worker stopped");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *config = CONFIG_DEFAULT_PATH, *once = NULL;
+	_cleanup_free_ char *err = NULL;
+	struct config cfg;
+	struct worker w;
+	int c, r, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c': config = optarg; break;
+		case 'o': once = optarg; break;
+		case 'h': printf("Usage: retrace-worker [-c CONF] [--once TASKID]\n"); return 0;
+		default: fprintf(stderr, "Usage: retrace-worker [-c CONF] [--once TASKID]\n"); return 2;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "Usage: retrace-worker [-c CONF] [--once TASKID]\n");
+		return 2;
+	}
+	log_init("retrace-worker", LOG_LVL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+	r = config_load(config, &cfg, &err);
+	if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		return 1;
+	}
+	if (cfg.warnings)
+		log_warn("%s", cfg.warnings);
+	free(err);
+	err = NULL;
+	r = drop_privileges(cfg.run_as_user, &err);
+	if (r == 0)
+		r = worker_init(&w, &cfg, &err);
+	if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		config_release(&cfg);
+		return 1;
+	}
+	rc = once ? run_once(&w, once) : daemon_loop(&w);
+	worker_release(&w);
+	config_release(&cfg);
+	return rc;
+}

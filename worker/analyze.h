@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * analyze.h - what the worker works out from a task's small files and its
+ * gdb output, without touching anything: the release id, and the
+ * exploitability rating. Pure functions (unit-tested), no logging.
+ */
+#ifndef RETRACE_ANALYZE_H
+#define RETRACE_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RELEASE_GUESS_MAX 64
+
+/*
+ * The release id ("fedora-39-x86_64") from the client's os_release (or
+ * release) text — "Fedora release 39 (Thirty Nine)", "Red Hat Enterprise
+ * Linux release 8.6 (Ootpa)", "CentOS Stream release 9", or os-release's
+ * ID=/VERSION_ID= lines — else from the dist tag of the package NVR
+ * (.fc39, .el8), and the core's architecture. -ENOENT when neither says.
+ * *ret_source tells which file decided.
+ */
+int release_guess(const char *os_release, const char *package, const char *arch,
+		  char ret[RELEASE_GUESS_MAX], const char **ret_source);
+
+struct exploitable {
+	int rating;           /* 0-9, the original's scale */
+	char reason[160];     /* "Likely crash reason:" */
+	char instruction[256];/* the faulting instruction as gdb printed it, or "" */
+};
+
+/*
+ * Our own rating from the signal, si_code, the fault address and the
+ * instruction at the program counter (gdb's `x/i $pc` line, may be NULL):
+ * an abort or arithmetic error 0, a NULL-page access 1, a read of a wild
+ * address 3, an illegal instruction 5, a write to a wild address 6, a jump
+ * to a wild address (pc == fault address) 8.
+ */
+void exploitable_rate(int signal, int si_code, uint64_t fault_addr, const char *pc_line,
+		      struct exploitable *ret);
+/* The results/exploitable text (the lines clients parse). */
+int exploitable_format(const struct exploitable *e, char *buf, size_t size);
+
+#endif

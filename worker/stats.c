@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "worker/stats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "common/util.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, taskid, package, "
+	"version, arch, starttime NOT NULL, duration NOT NULL, coresize, status NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS package_time (id INTEGER PRIMARY KEY AUTOINCREMENT, package, "
+	"release, time);"
+	"CREATE INDEX IF NOT EXISTS package_release ON package_time (package, release);";
+
+/* the name of an N-V-R: everything before the second-to-last dash */
+static void nvr_split(const char *nvr, char *name, size_t nsz, char *version, size_t vsz)
+{
+	const char *r = strrchr(nvr, '-'), *v = NULL;
+
+	name[0] = version[0] = '\0';
+	if (r) {
+		for (const char *p = r - 1; p > nvr; p--)
+			if (*p == '-') {
+				v = p;
+				break;
+			}
+	}
+	if (!v) {
+		snprintf(name, nsz, "%s", nvr);
+		return;
+	}
+	snprintf(name, nsz, "%.*s", (int)(v - nvr), nvr);
+	snprintf(version, vsz, "%s", v + 1);
+}
+
+int stats_record(const char *db_path, const struct stats_task *t, char **ret_error)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char name[256], version[256];
+	int r = 0;
+
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK) {
+		r = error_set(ret_error, -EIO, "cannot open %s: %s", db_path, db ? sqlite3_errmsg(db) : "?");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	nvr_split(t->package ? t->package : "", name, sizeof(name), version, sizeof(version));
+	if (sqlite3_prepare_v2(db,
+			       "INSERT INTO tasks (taskid, package, version, arch, starttime, duration, "
+			       "coresize, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, t->taskid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, t->arch ? t->arch : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, t->start_time);
+	sqlite3_bind_double(st, 6, t->duration);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)t->core_size);
+	sqlite3_bind_text(st, 8, t->success ? "success" : "fail", -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
+	/* the estimate of /create (X-Task-Est-Time) learns from successful runs only */
+	if (t->success && name[0] && t->release) {
+		if (sqlite3_prepare_v2(db, "INSERT INTO package_time (package, release, time) VALUES (?, ?, ?)",
+				       -1, &st, NULL) != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, t->release, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 3, t->duration);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			goto fail;
+	}
+	goto out;
+fail:
+	r = error_set(ret_error, -EIO, "%s: %s", db_path, sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}

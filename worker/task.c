@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "worker/worker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/util.h"
+#include "coredump/confined.h"
+#include "rootfs-cache/cache.h"
+#include "rootfs-cache/package.h"
+#include "sandbox/sandbox.h"
+#include "sandbox/seccomp-policy.h"
+#include "solver/repo.h"
+#include "solver/resolve.h"
+#include "worker/analyze.h"
+#include "worker/stats.h"
+
+#define SMALL_FILE_MAX 4096
+#define PC_MARK "----------RETRACE-PC----------"
+#define PY_START "----------PYTHON-START--------"
+#define PY_END "----------PYTHON--END---------"
+#define GDB_STDERR_LINES 40
+
+struct task {
+	struct worker *w;
+	uint32_t id;
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	int dirfd, crashfd;
+	enum task_type type;
+	struct buf log;
+	double t0, t_step;
+	int64_t start_time;
+	uint64_t core_size;
+	char release[RELEASE_GUESS_MAX];
+	char *package;    /* the client's package file, or NULL */
+	char *executable; /* the client's executable file, or NULL */
+	char *os_release;
+	const char *arch;
+	const char *step; /* for the failure line */
+};
+
+static void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
+static void tlog(struct task *t, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_appendf(&t->log, "[%7.3f] %s\n", monotonic_seconds() - t->t0, msg);
+}
+
+static void set_status(struct task *t, enum task_status s)
+{
+	const char *k = task_status_to_string(s);
+	int r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
+	if (r < 0)
+		log_error("task %s: cannot write its status: %s", t->idstr, strerror(-r));
+}
+
+/* the time of the step that ends now */
+static void step_done(struct task *t, const char *what)
+{
+	double now = monotonic_seconds();
+	tlog(t, "%s took %.3f s", what, now - t->t_step);
+	t->t_step = now;
+}
+
+static void write_time(struct task *t, const char *name)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+	int r = write_file_at(t->dirfd, name, text, (size_t)n, 0640, true);
+	if (r < 0)
+		log_error("task %s: cannot write %s: %s", t->idstr, name, strerror(-r));
+}
+
+/* The end of every task: the log, the statistics, the status, finished_time last. */
+static int finish(struct task *t, bool success)
+{
+	double duration = monotonic_seconds() - t->t0;
+	_cleanup_free_ char *db = NULL, *err = NULL;
+	struct stats_task st = {
+		.taskid = t->idstr, .package = t->package, .arch = t->arch,
+		.release = t->release[0] ? t->release : NULL, .start_time = t->start_time,
+		.duration = duration, .core_size = t->core_size, .success = success,
+	};
+	int r;
+
+	set_status(t, TASK_STATUS_STATS);
+	if (t->w->cfg->db_file[0] == '/')
+		db = strdup(t->w->cfg->db_file);
+	else if (asprintf(&db, "%s/%s", t->w->spool.path, t->w->cfg->db_file) < 0)
+		db = NULL;
+	r = db ? stats_record(db, &st, &err) : -ENOMEM;
+	if (r < 0) {
+		tlog(t, "warning: statistics not saved: %s", err ? err : strerror(-r));
+		log_warn("task %s: statistics not saved: %s", t->idstr, err ? err : strerror(-r));
+	}
+	set_status(t, TASK_STATUS_FINISHING);
+	tlog(t, "task %s %s after %.3f s", t->idstr, success ? "succeeded" : "failed", duration);
+	r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
+	if (r < 0)
+		log_error("task %s: cannot write retrace_log: %s", t->idstr, strerror(-r));
+	set_status(t, success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
+	write_time(t, "finished_time");
+	r = spool_task_done(&t->w->spool, t->id);
+	if (r < 0)
+		log_error("task %s: cannot remove .running/%s: %s", t->idstr, t->idstr, strerror(-r));
+	log_info("task %s: %s in %.3f s", t->idstr, success ? "success" : "failure", duration);
+	return 0;
+}
+
+static int fail(struct task *t, const char *fmt, ...) _printf_(2, 3);
+static int fail(struct task *t, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tlog(t, "error: %s failed: %s", t->step, msg);
+	log_warn("task %s: %s failed: %s", t->idstr, t->step, msg);
+	return finish(t, false);
+}
+
+/* A small text file the client sent (crash/NAME), its first line; NULL when absent. */
+static char *crash_text(struct task *t, const char *name, bool first_line)
+{
+	char *text = NULL;
+	size_t len;
+
+	if (read_file_at(t->crashfd, name, SMALL_FILE_MAX, &text, &len) < 0)
+		return NULL;
+	if (first_line)
+		text[strcspn(text, "\n")] = '\0';
+	if (!mem_is_printable_ascii(text, strlen(text)) && first_line) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
+/* --- gdb ----------------------------------------------------------------------------- */
+
+static int memfd_text(int fd, char **ret)
+{
+	struct stat st;
+	char *p;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	p = malloc((size_t)st.st_size + 1);
+	if (!p)
+		return -ENOMEM;
+	if (st.st_size > 0 && pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+		free(p);
+		return -EIO;
+	}
+	p[st.st_size] = '\0';
+	*ret = p;
+	return 0;
+}
+
+/* Drop the Python section when gdb printed nothing in it; cut our PC line off. */
+static void postprocess(char *out, char **ret_pc_line)
+{
+	char *py = strstr(out, PY_START "\n"), *pe, *mark;
+
+	*ret_pc_line = NULL;
+	mark = strstr(out, PC_MARK "\n");
+	if (mark) {
+		char *line = mark + strlen(PC_MARK) + 1;
+		line[strcspn(line, "\n")] = '\0';
+		*ret_pc_line = strdup(line);
+		*mark = '\0';
+	}
+	if (py && (pe = strstr(py, PY_END "\n"))) {
+		char *inside = py + strlen(PY_START) + 1;
+		if (inside == pe)
+			memmove(py, pe + strlen(PY_END) + 1, strlen(pe + strlen(PY_END) + 1) + 1);
+	}
+}
+
+struct gdb_run {
+	char *out, *err;
+	struct sandbox_result res;
+};
+
+static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, const char *exe,
+		   struct gdb_run *g, char **ret_error)
+{
+	struct worker *w = t->w;
+	_cleanup_free_ char *root = NULL, *core = NULL, *file_cmd = NULL, *perr = NULL;
+	_cleanup_close_ int outfd = -1, errfd = -1;
+	const char *argv[64];
+	size_t n = 0;
+	struct seccomp_policy *policy = NULL;
+	const char *const skel[] = { w->skeleton };
+	struct sandbox_stack stacks[2] = {
+		{ .dst = "/", .layers = skel, .nlayers = 1 },
+		{ .dst = "/sysroot", .layers = layers, .nlayers = nlayers },
+	};
+	struct sandbox_bind binds[3];
+	struct sandbox_opts o;
+	int r;
+
+	if (asprintf(&root, "%s/%s/.root", w->spool.path, t->idstr) < 0 ||
+	    asprintf(&core, "%s/%s/crash/coredump", w->spool.path, t->idstr) < 0)
+		return -ENOMEM;
+	if (mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST)
+		return error_set(ret_error, -errno, "cannot create the sandbox's root: %m");
+	binds[0] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
+	binds[1] = (struct sandbox_bind){ .src = core, .dst = "/core" };
+	binds[2] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
+
+	argv[n++] = "/usr/bin/gdb";
+	argv[n++] = "-nx";
+	argv[n++] = "-batch";
+	argv[n++] = "-iex";
+	argv[n++] = "set auto-load off";
+	argv[n++] = "-iex";
+	argv[n++] = "set debuginfod enabled off";
+	argv[n++] = "-iex";
+	argv[n++] = "set sysroot /sysroot";
+	argv[n++] = "-iex";
+	argv[n++] = "set debug-file-directory /sysroot/usr/lib/debug";
+	argv[n++] = "-iex";
+	argv[n++] = "set substitute-path /usr/src/debug /sysroot/usr/src/debug";
+	if (exe) {
+		if (asprintf(&file_cmd, "file /sysroot%s", exe) < 0)
+			return -ENOMEM;
+		argv[n++] = "-ex";
+		argv[n++] = file_cmd;
+	}
+	static const char *const cmds[] = {
+		"core-file /core",
+		"thread apply all -ascending backtrace full 2048",
+		"info sharedlib",
+		"print (char*)__abort_msg",
+		"print (char*)__glib_assert_msg",
+		"info registers",
+		"disassemble",
+		"echo " PY_START "\\n",
+		"py-bt",
+		"py-list",
+		"py-locals",
+		"echo " PY_END "\\n",
+		"echo " PC_MARK "\\n",
+		"x/i $pc",
+	};
+	for (size_t i = 0; i < ELEMENTSOF(cmds); i++) {
+		argv[n++] = "-ex";
+		argv[n++] = cmds[i];
+	}
+	argv[n] = NULL;
+
+	outfd = memfd_create("gdb-stdout", MFD_CLOEXEC);
+	errfd = memfd_create("gdb-stderr", MFD_CLOEXEC);
+	if (outfd < 0 || errfd < 0)
+		return error_set(ret_error, -errno, "memfd_create: %m");
+
+	sandbox_opts_default(&o);
+	o.root = root;
+	o.stacks = stacks;
+	o.nstacks = ELEMENTSOF(stacks);
+	o.binds = binds;
+	o.nbinds = file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 3 : 2;
+	o.argv = argv;
+	o.stdout_fd = outfd;
+	o.stderr_fd = errfd;
+	r = seccomp_policy_load_file(w->gdb_policy, &policy, &perr);
+	if (r == 0) {
+		free(perr);
+		perr = NULL;
+		r = seccomp_policy_compile(policy, 0, &o.filter, &perr);
+	}
+	seccomp_policy_free(policy);
+	if (r < 0)
+		return error_set(ret_error, r, "the gdb policy %s: %s", w->gdb_policy, perr ? perr : strerror(-r));
+	r = sandbox_run(&o, &g->res, ret_error);
+	seccomp_release(o.filter);
+	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
+	if (r < 0)
+		return r;
+	r = memfd_text(outfd, &g->out);
+	if (r == 0)
+		r = memfd_text(errfd, &g->err);
+	return r;
+}
+
+/* --- the task ---------------------------------------------------------------------- */
+
+struct layers {
+	struct rcache_tree *trees;
+	const char **paths;
+	size_t n;
+};
+
+static void layers_release(struct layers *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		rcache_tree_release(&l->trees[i]);
+	free(l->trees);
+	free(l->paths);
+	memset(l, 0, sizeof(*l));
+}
+
+static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_result *res,
+		      const struct pkg_keyring *keyring, struct layers *l)
+{
+	const Queue *qs[] = { &res->binaries, &res->debuginfos, &res->debugsources };
+	struct rcache *cache = NULL;
+	_cleanup_free_ char *err = NULL;
+	size_t total = 0;
+	int r;
+
+	for (size_t q = 0; q < ELEMENTSOF(qs); q++)
+		total += (size_t)qs[q]->count;
+	if (total == 0)
+		return 0;
+	if (total > ROOTFS_MAX_LAYERS)
+		return fail(t, "%zu packages, more than a stack holds (%d)", total, ROOTFS_MAX_LAYERS), -E2BIG;
+	r = rcache_open(t->w->cache_dir, &cache, &err);
+	if (r < 0)
+		return fail(t, "%s", err ? err : strerror(-r)), r;
+	l->trees = calloc(total, sizeof(*l->trees));
+	l->paths = calloc(total, sizeof(*l->paths));
+	if (!l->trees || !l->paths) {
+		rcache_free(cache);
+		return fail(t, "out of memory"), -ENOMEM;
+	}
+	for (size_t q = 0; q < ELEMENTSOF(qs); q++)
+		for (int i = 0; i < qs[q]->count; i++) {
+			Id p = qs[q]->elements[i];
+			const char *loc, *type, *hex;
+			struct pkg_checksum sum;
+			struct rcache_request rq;
+			struct rcache_tree *tree = &l->trees[l->n];
+
+			if (rrepo_package_file(repo, p, &loc, &type, &hex) < 0 ||
+			    pkg_checksum_set(&sum, type, hex) < 0) {
+				rcache_free(cache);
+				return fail(t, "%s: the repository metadata has no usable location or checksum",
+					    rrepo_nevra(repo, p)), -ENOENT;
+			}
+			rq = (struct rcache_request){ .dirfd = repo->dirfd, .file = loc, .checksum = &sum,
+						      .keyring = keyring,
+						      .limits = &(struct pkg_limits){ ROOTFS_MAX_PACKAGE_BYTES,
+										      ROOTFS_MAX_PACKAGE_FILES } };
+			free(err);
+			err = NULL;
+			r = rcache_get(cache, &rq, tree, &err);
+			if (r < 0) {
+				rcache_free(cache);
+				return fail(t, "package %s: %s", rrepo_nevra(repo, p), err ? err : strerror(-r)), r;
+			}
+			tlog(t, "package %s: %s (%s)%s", rrepo_nevra(repo, p),
+			     tree->extracted ? "extracted into the cache" : "from the cache",
+			     *tree->signer ? tree->signer : "signature not checked",
+			     tree->extracted ? "" : "");
+			l->paths[l->n] = tree->root;
+			l->n++;
+		}
+	rcache_free(cache);
+	return 0;
+}
+
+static int coredump_task(struct task *t)
+{
+	struct worker *w = t->w;
+	_cleanup_free_ char *err = NULL, *pc_line = NULL;
+	_cleanup_close_ int corefd = -1;
+	struct coredump *cd = NULL;
+	struct resolve_module_in *in = NULL;
+	size_t nin = 0;
+	struct resolve_result res;
+	bool have_res = false;
+	struct rrepo *repo = NULL;
+	struct pkg_keyring *keyring = NULL;
+	struct layers layers = { 0 };
+	struct gdb_run g = { 0 };
+	const char *exe = NULL, *source = NULL;
+	struct stat st;
+	int r, ret;
+
+	/* 1. analyze: the core, in the confined reader */
+	t->step = "reading the coredump";
+	set_status(t, TASK_STATUS_ANALYZE);
+	corefd = openat(t->crashfd, "coredump", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (corefd < 0 || fstat(corefd, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(t, "the task has no coredump file");
+	t->core_size = (uint64_t)st.st_size;
+	r = coredump_read_confined(corefd, w->reader_policy, NULL, &cd, &err);
+	if (r < 0)
+		return fail(t, "%s", err ? err : strerror(-r));
+	t->arch = cd->arch;
+	tlog(t, "coredump: %llu bytes, %s, signal %d, %zu modules, %zu threads",
+	     (unsigned long long)t->core_size, cd->arch ? cd->arch : "?", cd->signal, cd->nmodules,
+	     cd->nthreads);
+	for (size_t i = 0; i < cd->nwarnings; i++)
+		tlog(t, "coredump: warning: %s", cd->warnings[i]);
+
+	t->step = "determining the release";
+	r = release_guess(t->os_release, t->package, cd->arch, t->release, &source);
+	if (r < 0) {
+		ret = fail(t, "neither os_release (%s) nor the package (%s) names a known release",
+			   t->os_release ? t->os_release : "absent", t->package ? t->package : "absent");
+		goto out;
+	}
+	tlog(t, "release %s (from %s)", t->release, source);
+	step_done(t, "analyzing the crash");
+
+	/* 2. init: the packages and their trees */
+	t->step = "finding the packages";
+	set_status(t, TASK_STATUS_INIT);
+	free(err);
+	err = NULL;
+	r = rrepo_open(w->repodir_fd, t->release, 0, &repo, &err);
+	if (r < 0) {
+		ret = fail(t, "release %s is not served here: %s", t->release, err ? err : strerror(-r));
+		goto out;
+	}
+	r = resolve_inputs_from_core(cd, &in, &nin);
+	if (r < 0) {
+		ret = fail(t, "%s", strerror(-r));
+		goto out;
+	}
+	r = resolve_modules(repo, in, nin, t->package, &res);
+	if (r < 0) {
+		ret = fail(t, "%s", strerror(-r));
+		goto out;
+	}
+	have_res = true;
+	for (size_t i = 0; i < res.n_modules; i++) {
+		const struct resolve_module *m = &res.modules[i];
+		if (m->is_vdso)
+			continue;
+		if (!m->build_id)
+			tlog(t, "module %s: no build-id in the core", m->path ? m->path : "?");
+		else if (!m->binary)
+			tlog(t, "missing: %s %s: no package of %s has this build-id", m->build_id,
+			     m->path ? m->path : "?", t->release);
+		else if (!m->debuginfo)
+			tlog(t, "missing-debuginfo: %s %s (%s)", m->build_id, m->path ? m->path : "?",
+			     rrepo_nevra(repo, m->binary));
+		else
+			tlog(t, "module %s %s: %s, %s", m->build_id, m->path ? m->path : "?",
+			     rrepo_nevra(repo, m->binary), rrepo_nevra(repo, m->debuginfo));
+	}
+	/* the executable: the client's word, else the core's */
+	exe = t->executable && t->executable[0] == '/' ? t->executable : cd->executable;
+	if (exe) {
+		bool packaged = false;
+		for (size_t i = 0; i < cd->nmodules && i < res.n_modules; i++)
+			if (cd->modules[i].is_exec && res.modules[i].binary)
+				packaged = true;
+		if (!packaged) {
+			tlog(t, "the executable %s is in no package of %s: gdb reads the core alone", exe, t->release);
+			exe = NULL;
+		}
+	}
+
+	t->step = "preparing the packages";
+	if (w->cfg->require_gpg_check) {
+		_cleanup_free_ char *warnings = NULL;
+		free(err);
+		err = NULL;
+		r = pkg_keyring_load(w->cfg->gpg_key_dir, t->release, &keyring, &warnings, &err);
+		if (warnings)
+			tlog(t, "keyring: %s", warnings);
+		if (r < 0) {
+			ret = fail(t, "RequireGPGCheck = 1: %s", err ? err : strerror(-r));
+			goto out;
+		}
+	}
+	r = get_layers(t, repo, &res, keyring, &layers);
+	if (r < 0) {
+		ret = 0; /* get_layers failed the task */
+		goto out;
+	}
+	step_done(t, "preparing the environment");
+
+	/* 3. backtrace: gdb in the sandbox */
+	t->step = "running gdb";
+	set_status(t, TASK_STATUS_BACKTRACE);
+	if (layers.n == 0) {
+		ret = fail(t, "no package of %s holds anything of this crash", t->release);
+		goto out;
+	}
+	free(err);
+	err = NULL;
+	r = run_gdb(t, layers.paths, layers.n, exe, &g, &err);
+	if (r < 0) {
+		ret = fail(t, "the sandbox: %s", err ? err : strerror(-r));
+		goto out;
+	}
+	tlog(t, "sandbox: %s", g.res.enforced);
+	if (g.err && *g.err) {
+		unsigned lines = 0;
+		for (char *s = g.err, *e; *s && lines < GDB_STDERR_LINES; s = e + 1, lines++) {
+			e = strchr(s, '\n');
+			if (!e)
+				e = s + strlen(s);
+			tlog(t, "gdb: %.*s", (int)(e - s), s);
+			if (!*e)
+				break;
+		}
+	}
+	if (g.res.timed_out) {
+		ret = fail(t, "gdb ran past the timeout and was killed");
+		goto out;
+	}
+	if (!g.res.exited) {
+		ret = fail(t, "gdb was killed by signal %d%s", g.res.signal,
+			   g.res.signal == SIGSYS ? " (a system call the gdb policy forbids)" : "");
+		goto out;
+	}
+	postprocess(g.out, &pc_line);
+	if (!strstr(g.out, "\n#0 ") && strncmp(g.out, "#0 ", 3) != 0) {
+		ret = fail(t, "gdb printed no backtrace (exit status %d)", g.res.exit_status);
+		goto out;
+	}
+	if (g.res.output_truncated)
+		tlog(t, "warning: gdb's output was cut at the sandbox's output limit");
+	r = write_file_at(t->dirfd, "retrace_backtrace", g.out, strlen(g.out), 0640, false);
+	if (r < 0) {
+		ret = fail(t, "cannot write retrace_backtrace: %s", strerror(-r));
+		goto out;
+	}
+	{
+		struct exploitable e;
+		char text[1024];
+		exploitable_rate(cd->signal, cd->si_code, cd->fault_addr, pc_line, &e);
+		int n = exploitable_format(&e, text, sizeof(text));
+		if (n > 0 && (mkdirat(t->dirfd, "results", 0750) == 0 || errno == EEXIST)) {
+			_cleanup_close_ int rd = openat_dir(t->dirfd, "results");
+			if (rd < 0 || write_file_at(rd, "exploitable", text, (size_t)n, 0640, false) < 0)
+				tlog(t, "warning: cannot write results/exploitable");
+		}
+		tlog(t, "exploitable: rating %d: %s", e.rating, e.reason);
+	}
+	step_done(t, "generating the backtrace");
+
+	/* 4. cleanup: a normal task keeps no crash data */
+	t->step = "cleaning up";
+	set_status(t, TASK_STATUS_CLEANUP);
+	if (t->type == TASK_RETRACE) {
+		if (unlinkat(t->crashfd, "coredump", 0) < 0)
+			tlog(t, "warning: cannot remove the coredump: %s", strerror(errno));
+		else
+			tlog(t, "the coredump was removed");
+	} else {
+		tlog(t, "task type %d: the crash data is kept", (int)t->type);
+	}
+	ret = finish(t, true);
+out:
+	free(g.out);
+	free(g.err);
+	layers_release(&layers);
+	pkg_keyring_free(keyring);
+	if (have_res)
+		resolve_result_release(&res);
+	resolve_inputs_free(in, nin);
+	rrepo_free(repo);
+	coredump_free(cd);
+	return ret;
+}
+
+int worker_run_task(struct worker *w, uint32_t id)
+{
+	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(4 << 20) };
+	int r;
+
+	t.t0 = t.t_step = monotonic_seconds();
+	t.start_time = (int64_t)time(NULL);
+	t.step = "starting";
+	spool_task_id_format(id, t.idstr);
+	r = spool_task_open(&w->spool, id, &t.dirfd);
+	if (r < 0) {
+		log_error("task %s: cannot open it: %s", t.idstr, strerror(-r));
+		spool_task_done(&w->spool, id);
+		return r;
+	}
+	write_time(&t, "started_time");
+	tlog(&t, "task %s started by retrace-worker", t.idstr);
+	r = spool_task_read_type(t.dirfd, &t.type);
+	t.crashfd = openat_dir(t.dirfd, "crash");
+	if (r < 0)
+		r = fail(&t, "the task's type file is unreadable");
+	else if (t.crashfd < 0)
+		r = fail(&t, "the task has no crash directory");
+	else if (task_type_is_vmcore(t.type))
+		r = fail(&t, "vmcore tasks are not handled by this worker yet");
+	else {
+		t.package = crash_text(&t, "package", true);
+		t.executable = crash_text(&t, "executable", true);
+		t.os_release = crash_text(&t, "os_release", true);
+		if (!t.os_release)
+			t.os_release = crash_text(&t, "release", true);
+		tlog(&t, "type %d, package %s, executable %s, os_release %s", (int)t.type,
+		     t.package ? t.package : "-", t.executable ? t.executable : "-",
+		     t.os_release ? t.os_release : "-");
+		r = coredump_task(&t);
+	}
+	free(t.package);
+	free(t.executable);
+	free(t.os_release);
+	buf_release(&t.log);
+	closep(&t.crashfd);
+	closep(&t.dirfd);
+	return r;
+}
+
+int worker_fail_task(struct worker *w, uint32_t id, const char *why)
+{
+	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(1 << 20) };
+	_cleanup_free_ char *old = NULL;
+	size_t len;
+	int r;
+
+	t.t0 = monotonic_seconds();
+	t.start_time = (int64_t)time(NULL);
+	t.step = "recovering";
+	spool_task_id_format(id, t.idstr);
+	r = spool_task_open(&w->spool, id, &t.dirfd);
+	if (r < 0)
+		return r;
+	/* keep what the interrupted run logged */
+	if (read_file_at(t.dirfd, "retrace_log", 4 << 20, &old, &len) == 0)
+		buf_append(&t.log, old, len);
+	r = fail(&t, "%s", why);
+	buf_release(&t.log);
+	closep(&t.dirfd);
+	return r;
+}
+
+int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
+{
+	static const char *const dirs[] = { "usr", "etc", "sysroot" };
+	static const char *const links[][2] = {
+		{ "bin", "usr/bin" }, { "sbin", "usr/sbin" }, { "lib", "usr/lib" }, { "lib64", "usr/lib64" },
+	};
+	int r;
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->repodir_fd = -1;
+	r = spool_open(cfg->save_dir, &w->spool);
+	if (r < 0)
+		return error_set(ret_error, r, "cannot open SaveDir %s: %s", cfg->save_dir, strerror(-r));
+	w->repodir_fd = open(cfg->repo_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->repodir_fd < 0)
+		return error_set(ret_error, -errno, "cannot open RepoDir %s: %m", cfg->repo_dir);
+	if (config_rootfs_cache_dir(cfg, &w->cache_dir) < 0 ||
+	    asprintf(&w->skeleton, "%s/host-skeleton", w->cache_dir) < 0 ||
+	    asprintf(&w->gdb_policy, "%s/gdb.policy", cfg->seccomp_policy_dir) < 0 ||
+	    asprintf(&w->reader_policy, "%s/coredump.policy", cfg->seccomp_policy_dir) < 0)
+		return -ENOMEM;
+	/* the cache, and the skeleton root the host's gdb runs over */
+	{
+		struct rcache *c = NULL;
+		r = rcache_open(w->cache_dir, &c, ret_error);
+		rcache_free(c);
+		if (r < 0)
+			return r;
+	}
+	if (mkdir(w->skeleton, 0755) < 0 && errno != EEXIST)
+		return error_set(ret_error, -errno, "cannot create %s: %m", w->skeleton);
+	{
+		_cleanup_close_ int sk = open(w->skeleton, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (sk < 0)
+			return error_set(ret_error, -errno, "cannot open %s: %m", w->skeleton);
+		for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+			if (mkdirat(sk, dirs[i], 0755) < 0 && errno != EEXIST)
+				return error_set(ret_error, -errno, "cannot create %s/%s: %m", w->skeleton, dirs[i]);
+		for (size_t i = 0; i < ELEMENTSOF(links); i++)
+			if (symlinkat(links[i][1], sk, links[i][0]) < 0 && errno != EEXIST)
+				return error_set(ret_error, -errno, "cannot create %s/%s: %m", w->skeleton, links[i][0]);
+	}
+	if (access("/usr/bin/gdb", X_OK) < 0)
+		return error_set(ret_error, -ENOENT, "ToolRoot = host needs /usr/bin/gdb, which is not installed");
+	return 0;
+}
+
+void worker_release(struct worker *w)
+{
+	spool_close(&w->spool);
+	closep(&w->repodir_fd);
+	free(w->cache_dir);
+	free(w->skeleton);
+	free(w->gdb_policy);
+	free(w->reader_policy);
+	memset(w, 0, sizeof(*w));
+	w->repodir_fd = -1;
+}
