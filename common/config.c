@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "limits.h"
 #include "macro.h"
 #include "util.h"
 
@@ -53,7 +54,7 @@ static const struct key_def keys[] = {
 	  "Serve Prometheus metrics at /metrics." },
 	{ "RequireGPGCheck", KEY_BOOL, OFF(require_gpg_check), "1", 0, 0,
 	  "Verify package signatures against the release's keyring." },
-	{ "MaxParallelTasks", KEY_UINT, OFF(max_parallel_tasks), "10", 1, 1024,
+	{ "MaxParallelTasks", KEY_UINT, OFF(max_parallel_tasks), "10", 1, WORKER_MAX_PARALLEL_TASKS,
 	  "Tasks the worker runs at once." },
 	{ "MaxQueuedTasks", KEY_UINT, OFF(max_queued_tasks), "50", 0, 100000,
 	  "Tasks that may wait for a free slot; /create answers 503 only when "

@@ -40,4 +40,7 @@
 #define ROOTFS_MAX_LAYERS 500      /* overlayfs' own limit (OVL_MAX_STACK) */
 #define ROOTFS_UPPER_BYTES (16 * MIB_BYTES) /* a stack's writable layer (tmpfs) */
 
+/* worker/ */
+#define WORKER_MAX_PARALLEL_TASKS 1024 /* MaxParallelTasks' upper bound */
+
 #endif

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/macro.h"
 #include "common/util.h"
 #include "sandbox/sandbox.h"
@@ -64,7 +65,7 @@ int main(int argc, char **argv)
 	};
 	struct sandbox_bind binds[MAX_BINDS];
 	struct sandbox_stack stacks[MAX_STACKS];
-	char **layers[MAX_STACKS] = { NULL };
+	static const char *layers[MAX_STACKS][ROOTFS_MAX_LAYERS];
 	struct sandbox_opts o;
 	struct sandbox_result res;
 	struct seccomp_policy *policy = NULL;
@@ -91,22 +92,21 @@ int main(int argc, char **argv)
 			o.nbinds++;
 			break;
 		case 's': {
-			size_t n = 1;
+			size_t n = 0;
 			char *save = NULL;
 			if (o.nstacks == MAX_STACKS || optind >= argc) {
 				usage(stderr);
 				return 125;
 			}
-			for (const char *q = argv[optind]; *q; q++)
-				n += *q == ':';
-			layers[o.nstacks] = calloc(n + 1, sizeof(char *));
-			if (!layers[o.nstacks])
-				return 125;
-			n = 0;
-			for (char *l = strtok_r(argv[optind], ":", &save); l; l = strtok_r(NULL, ":", &save))
+			for (char *l = strtok_r(argv[optind], ":", &save); l; l = strtok_r(NULL, ":", &save)) {
+				if (n == ROOTFS_MAX_LAYERS) {
+					fprintf(stderr, "retrace-sandbox: --stack %s: more than %d layers\n", optarg,
+						ROOTFS_MAX_LAYERS);
+					return 125;
+				}
 				layers[o.nstacks][n++] = l;
-			stacks[o.nstacks] = (struct sandbox_stack){ .dst = optarg,
-								    .layers = (const char *const *)layers[o.nstacks],
+			}
+			stacks[o.nstacks] = (struct sandbox_stack){ .dst = optarg, .layers = layers[o.nstacks],
 								    .nlayers = n };
 			o.nstacks++;
 			optind++;
@@ -147,8 +147,6 @@ int main(int argc, char **argv)
 	r = sandbox_run(&o, &res, &err);
 	if (o.filter)
 		seccomp_release(o.filter);
-	for (size_t i = 0; i < o.nstacks; i++)
-		free(layers[i]);
 	if (verbose)
 		fprintf(stderr, "retrace-sandbox: enforced: %s\n", res.enforced);
 	if (r < 0) {

@@ -31,6 +31,7 @@
 
 #include "common/config.h"
 #include "common/fsutil.h"
+#include "common/limits.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/spool.h"
@@ -228,14 +229,14 @@ static void reap(struct worker *w, struct slot *slots, size_t nslots)
 
 static int daemon_loop(struct worker *w)
 {
-	size_t nslots = (size_t)w->cfg->max_parallel_tasks;
-	_cleanup_free_ struct slot *slots = calloc(nslots, sizeof(*slots));
+	size_t nslots = MIN((size_t)w->cfg->max_parallel_tasks, (size_t)WORKER_MAX_PARALLEL_TASKS);
+	struct slot slots[WORKER_MAX_PARALLEL_TASKS] = { { 0 } };
 	_cleanup_free_ char *qdir = NULL;
 	_cleanup_close_ int ino = -1, sfd = -1;
 	sigset_t mask;
 	bool stopping = false;
 
-	if (!slots || asprintf(&qdir, "%s/.queue", w->spool.path) < 0)
+	if (asprintf(&qdir, "%s/.queue", w->spool.path) < 0)
 		return 1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
@@ -322,7 +323,7 @@ int main(int argc, char **argv)
 	free(err);
 	err = NULL;
 	r = drop_privileges(cfg.run_as_user, &err);
-	if (r == 0)
+	if (r >= 0)
 		r = worker_init(&w, &cfg, &err);
 	if (r < 0) {
 		log_error("%s", err ? err : strerror(-r));

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,7 +94,8 @@ static void write_time(struct task *t, const char *name)
 static int finish(struct task *t, bool success)
 {
 	double duration = monotonic_seconds() - t->t0;
-	_cleanup_free_ char *db = NULL, *err = NULL;
+	_cleanup_free_ char *err = NULL;
+	char db[PATH_MAX];
 	struct stats_task st = {
 		.taskid = t->idstr, .package = t->package, .arch = t->arch,
 		.release = t->release[0] ? t->release : NULL, .start_time = t->start_time,
@@ -103,10 +105,10 @@ static int finish(struct task *t, bool success)
 
 	set_status(t, TASK_STATUS_STATS);
 	if (t->w->cfg->db_file[0] == '/')
-		db = strdup(t->w->cfg->db_file);
-	else if (asprintf(&db, "%s/%s", t->w->spool.path, t->w->cfg->db_file) < 0)
-		db = NULL;
-	r = db ? stats_record(db, &st, &err) : -ENOMEM;
+		r = snprintf(db, sizeof(db), "%s", t->w->cfg->db_file);
+	else
+		r = snprintf(db, sizeof(db), "%s/%s", t->w->spool.path, t->w->cfg->db_file);
+	r = r >= 0 && (size_t)r < sizeof(db) ? stats_record(db, &st, &err) : -ENAMETOOLONG;
 	if (r < 0) {
 		tlog(t, "warning: statistics not saved: %s", err ? err : strerror(-r));
 		log_warn("task %s: statistics not saved: %s", t->idstr, err ? err : strerror(-r));
@@ -178,7 +180,7 @@ static int memfd_text(int fd, char **ret)
 }
 
 /* Drop the Python section when gdb printed nothing in it; cut our PC line off. */
-static void postprocess(char *out, char **ret_pc_line)
+static void postprocess(char *out, const char **ret_pc_line)
 {
 	char *py = strstr(out, PY_START "\n"), *pe, *mark;
 
@@ -187,7 +189,7 @@ static void postprocess(char *out, char **ret_pc_line)
 	if (mark) {
 		char *line = mark + strlen(PC_MARK) + 1;
 		line[strcspn(line, "\n")] = '\0';
-		*ret_pc_line = strdup(line);
+		*ret_pc_line = line; /* after the NUL that now ends the backtrace */
 		*mark = '\0';
 	}
 	if (py && (pe = strstr(py, PY_END "\n"))) {
@@ -254,6 +256,9 @@ static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, co
 		"info sharedlib",
 		"print (char*)__abort_msg",
 		"print (char*)__glib_assert_msg",
+		/* the original's line above shows struct abort_msg_s's size field:
+		 * the message itself starts after that unsigned int */
+		"print (char*)((long)__abort_msg ? (long)__abort_msg + 4 : 0)",
 		"info registers",
 		"disassemble",
 		"echo " PY_START "\\n",
@@ -370,10 +375,9 @@ static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_r
 				rcache_free(cache);
 				return fail(t, "package %s: %s", rrepo_nevra(repo, p), err ? err : strerror(-r)), r;
 			}
-			tlog(t, "package %s: %s (%s)%s", rrepo_nevra(repo, p),
+			tlog(t, "package %s: %s (%s)", rrepo_nevra(repo, p),
 			     tree->extracted ? "extracted into the cache" : "from the cache",
-			     *tree->signer ? tree->signer : "signature not checked",
-			     tree->extracted ? "" : "");
+			     *tree->signer ? tree->signer : "signature not checked");
 			l->paths[l->n] = tree->root;
 			l->n++;
 		}
@@ -384,7 +388,8 @@ static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_r
 static int coredump_task(struct task *t)
 {
 	struct worker *w = t->w;
-	_cleanup_free_ char *err = NULL, *pc_line = NULL;
+	_cleanup_free_ char *err = NULL;
+	const char *pc_line = NULL;
 	_cleanup_close_ int corefd = -1;
 	struct coredump *cd = NULL;
 	struct resolve_module_in *in = NULL;
@@ -497,12 +502,12 @@ static int coredump_task(struct task *t)
 	step_done(t, "preparing the environment");
 
 	/* 3. backtrace: gdb in the sandbox */
-	t->step = "running gdb";
-	set_status(t, TASK_STATUS_BACKTRACE);
 	if (layers.n == 0) {
 		ret = fail(t, "no package of %s holds anything of this crash", t->release);
 		goto out;
 	}
+	t->step = "running gdb";
+	set_status(t, TASK_STATUS_BACKTRACE);
 	free(err);
 	err = NULL;
 	r = run_gdb(t, layers.paths, layers.n, exe, &g, &err);
@@ -598,6 +603,7 @@ int worker_run_task(struct worker *w, uint32_t id)
 		return r;
 	}
 	write_time(&t, "started_time");
+	log_info("task %s: started", t.idstr);
 	tlog(&t, "task %s started by retrace-worker", t.idstr);
 	r = spool_task_read_type(t.dirfd, &t.type);
 	t.crashfd = openat_dir(t.dirfd, "crash");

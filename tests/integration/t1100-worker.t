@@ -1,0 +1,299 @@
+#!/bin/bash
+# retrace-worker end to end through HTTP: real crashes of packaged programs
+# (C NULL store in a library from another package, a failed assertion, a
+# fault in a second thread, an uncaught C++ exception through libstdc++),
+# uploaded to retrace-httpd, retraced by the worker daemon as an unprivileged
+# user, and compared frame by frame with what this machine's gdb prints for
+# the same core over the same packages unpacked by rpm2archive. Then what
+# must fail fails cleanly: a malicious core, an unknown release; tasks
+# beyond MaxParallelTasks wait; a worker killed with SIGKILL mid-task
+# leaves a task that is retried once, then failed.
+. "$(dirname "$0")/../lib/common.sh"
+
+for t in rpmbuild createrepo_c rpm2archive gdb unshare; do
+	command -v $t >/dev/null || skip_all "$t is not installed"
+done
+REL=fedora-39-x86_64
+REPO=$T/repo
+P=$REPO/$REL/Packages
+F=$RETRACE_SRC/tests/fixtures/rpm
+XZ=application/x-xz-compressed-tar
+
+"$F/mkrepo.sh" "$REPO" $REL full >"$T/mkrepo.out" 2>&1
+ok $? "a release repository built with rpmbuild and createrepo_c" || { cat "$T/mkrepo.out"; done_testing; exit 1; }
+# what retrace-reposync does after a sync: the solver's caches, as the admin
+$BIN/retrace-resolve --repodir "$REPO" --release $REL --reindex >/dev/null 2>&1
+ok $? "the release indexed"
+
+mkdir -p "$T/cache"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache"
+write_config "RootfsCacheDir = $T/cache
+RequireGPGCheck = 0
+MaxParallelTasks = 1"
+start_httpd || exit 1
+
+WORKER_PID=
+start_worker() {
+	# root starts it, as in production: it drops to RunAsUser (nobody)
+	setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
+	WORKER_PID=$!
+}
+stop_worker() {
+	[ -n "$WORKER_PID" ] || return 0
+	kill "$WORKER_PID" 2>/dev/null
+	wait "$WORKER_PID" 2>/dev/null
+	WORKER_PID=
+}
+trap 'stop_worker; cleanup' EXIT
+
+# send DIR [TYPE]: pack DIR like abrt-retrace-client and POST it; sets ID PW
+send() {
+	tar -C "$1" -cf - coredump executable package os_release | xz -2 >"$T/up.tar.xz"
+	code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: ${2:-0}")
+	ID=$(header_value X-Task-Id)
+	PW=$(header_value X-Task-Password)
+	[ "$code" = 201 ]
+}
+status_of() { # status_of ID PW: X-Task-Status
+	http_code GET "/$1" -H "X-Task-Password: $2" >/dev/null
+	header_value X-Task-Status
+}
+# wait_done ID PW: poll until FINISHED_*, at most 60 s; prints the status
+wait_done() {
+	for _ in $(seq 1 600); do
+		s=$(status_of "$1" "$2")
+		case "$s" in FINISHED_*) echo "$s"; return 0 ;; esac
+		sleep 0.1
+	done
+	echo "${s:-none}"
+	return 1
+}
+get() { # get ID PW WHAT: the body of /ID/WHAT
+	http_code GET "/$1/$3" -H "X-Task-Password: $2" >/dev/null
+	body
+}
+
+# frames FILE PREFIX: "#N function at file:line" / "from lib" / "Thread N"
+# lines of a gdb backtrace, the library paths without PREFIX
+frames() {
+	sed -nE -e 's/^(Thread [0-9]+) \(.*/\1/p' \
+		-e 's/^#([0-9]+) +(0x[0-9a-f]+ in )?([^ (]+).*( at [^ ]+:[0-9]+| from [^ ]+)$/#\1 \3\4/p' "$1" |
+		sed "s| from $2| from |"
+}
+
+# reference CORE EXE PACKAGES...: this machine's gdb over the packages
+# unpacked by rpm2archive (no sandbox, no cache, no solver)
+reference() {
+	core=$1 exe=$2
+	shift 2
+	ref=$T/ref.$$
+	rm -rf "$ref"
+	mkdir -p "$ref"
+	for p in "$@"; do
+		rpm2archive - <"$P/$p.x86_64.rpm" | tar -xzf - -C "$ref"
+	done
+	gdb -nx -batch -iex 'set auto-load off' -iex 'set debuginfod enabled off' \
+		-iex "set sysroot $ref" -iex "set debug-file-directory $ref/usr/lib/debug" \
+		-iex "set substitute-path /usr/src/debug $ref/usr/src/debug" \
+		-ex "file $ref$exe" -ex "core-file $core" \
+		-ex 'thread apply all -ascending backtrace full 2048' >"$T/ref.out" 2>/dev/null
+	frames "$T/ref.out" "$ref"
+	rm -rf "$ref"
+}
+
+start_worker
+
+# --- the crashes ------------------------------------------------------------------
+# crash NAME PACKAGE 'RPMS' CMD...: a crash in place; NAME.d is the crash dir
+crash() {
+	name=$1 pkg=$2 rpms=
+	for r in $3; do rpms="$rpms $P/$r.x86_64.rpm"; done
+	shift 3
+	"$F/crash.sh" "$T/$name.d" "$rpms" "$pkg" -- "$@" 2>"$T/$name.crash.err"
+	ok $? "$name: $* crashed with a core" || sed 's/^/#   /' "$T/$name.crash.err"
+	cp "$T/$name.d/coredump" "$T/$name.core"
+}
+RTPROG="rtprog-1.0-1 rtprog-libs-1.0-1"
+REFPROG="$RTPROG rtsys-1-1 rtprog-debuginfo-1.0-1 rtprog-libs-debuginfo-1.0-1 rtprog-debugsource-1.0-1"
+crash segv rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog crash abc
+crash abort rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog abort
+crash thread rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog thread ab
+crash cxx rtcxx-1.0-1.fc39 "rtcxx-1.0-1" /usr/bin/rtcxx throw ab
+
+# retrace NAME EXE REFERENCE-PACKAGES: upload, wait, compare with the reference
+retrace() {
+	name=$1 exe=$2 refpkgs=$3
+	send "$T/$name.d"
+	ok $? "$name: uploaded ($code)"
+	eval "ID_$name=$ID PW_$name=$PW"
+	is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "$name: FINISHED_SUCCESS"
+	get "$ID" "$PW" backtrace >"$T/$name.bt"
+	get "$ID" "$PW" log >"$T/$name.log"
+	# shellcheck disable=SC2086
+	reference "$T/$name.core" "$exe" $refpkgs >"$T/$name.ref"
+	frames "$T/$name.bt" /sysroot >"$T/$name.got"
+	[ -s "$T/$name.ref" ] && [ "$(grep -c '^#' "$T/$name.ref")" -ge 3 ]
+	ok $? "$name: the reference gdb printed a backtrace"
+	if diff -u "$T/$name.ref" "$T/$name.got" >"$T/$name.diff"; then
+		ok 0 "$name: same threads, functions and source lines, in the same order, as gdb here"
+	else
+		ok 1 "$name: same threads, functions and source lines as gdb here"
+		sed 's/^/#   /' "$T/$name.diff"
+		sed 's/^/#   log: /' "$T/$name.log"
+	fi
+}
+
+retrace segv /usr/bin/rtprog "$REFPROG"
+bt=$(cat "$T/segv.bt")
+like "$bt" "#0  rtlib_store (where=where@entry=0x0, value=99) at rtlib.c:13" "segv: crashing frame with arguments and file:line"
+like "$bt" "13		*where = value;" "segv: the source line (from -debugsource)"
+like "$bt" "        local = 2" "segv: local variables (backtrace full)"
+like "$bt" "in main (" "segv: down to main"
+like "$bt" "/sysroot/usr/lib64/librtlib.so.1" "segv: info sharedlib lists the library from rtprog-libs"
+like "$bt" "rip            0x" "segv: registers"
+like "$bt" "=> 0x" "segv: disassembly around the PC"
+log=$(cat "$T/segv.log")
+like "$log" "rtprog-libs-1.0-1.x86_64, rtprog-libs-debuginfo-1.0-1.x86_64" "segv log: the library's package and its debuginfo"
+libc_id=$(readelf -n /usr/lib/x86_64-linux-gnu/libc.so.6 | awk '/Build ID/ { print $3 }')
+like "$log" "missing-debuginfo: $libc_id" "segv log: the C library's missing debuginfo, by build-id"
+like "$log" "sandbox: " "segv log: the limits the sandbox enforced"
+like "$log" "generating the backtrace took" "segv log: timings per step"
+is "$(get "$ID_segv" "$PW_segv" exploitable | sed -n 2p)" "Exploitable rating (0-9 scale): 1" "segv: /exploitable rates a NULL store 1"
+like "$(body)" "NULL pointer dereference (write at 0x0)" "segv: ... with its reason"
+test ! -e "$T/spool/$ID_segv/crash/coredump"
+ok $? "segv: the coredump is deleted after a normal task"
+test -s "$T/spool/$ID_segv/started_time" && test -s "$T/spool/$ID_segv/finished_time"
+ok $? "segv: started_time and finished_time written"
+test ! -e "$T/spool/$ID_segv/.root"
+ok $? "segv: the sandbox's root directory is gone"
+
+retrace abort /usr/bin/rtprog "$REFPROG"
+like "$(cat "$T/abort.bt")" "rtlib_check (value=value@entry=-3) at rtlib.c:" "abort: the asserting frame"
+like "$(cat "$T/abort.bt")" "Assertion \`doubled >= 0" "abort: __abort_msg's text"
+like "$(get "$ID_abort" "$PW_abort" exploitable)" "aborted itself" "abort: rated as an abort"
+
+retrace thread /usr/bin/rtprog "$REFPROG"
+like "$(cat "$T/thread.bt")" "in worker_thread (arg=" "thread: the faulting thread's own stack"
+is "$(grep -c '^Thread [0-9]' "$T/thread.bt")" 2 "thread: both threads"
+
+retrace cxx /usr/bin/rtcxx "rtcxx-1.0-1 rtsys-1-1 rtcxx-debuginfo-1.0-1 rtcxx-debugsource-1.0-1"
+like "$(cat "$T/cxx.bt")" "__cxa_throw () from /sysroot/lib/x86_64-linux-gnu/libstdc++.so.6" "cxx: through libstdc++"
+like "$(cat "$T/cxx.bt")" "rt::Parser::parse (this=" "cxx: the throwing method"
+
+# --- what must fail ----------------------------------------------------------------
+# a core that is not one: the reader refuses it, the task fails, nothing else does
+mkdir -p "$T/bad.d"
+cp "$T/segv.d"/{executable,package,os_release} "$T/bad.d/"
+head -c 64 "$T/segv.core" >"$T/bad.d/coredump"
+head -c 300000 /dev/urandom >>"$T/bad.d/coredump"
+send "$T/bad.d"
+ok $? "malicious core uploaded"
+is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "malicious core: FINISHED_FAILURE"
+like "$(get "$ID" "$PW" log)" "failed: " "malicious core: the log names the failing step"
+diag "$(grep -m1 'failed: ' "$T/body")"
+is "$(http_code GET "/$ID/backtrace" -H "X-Task-Password: $PW")" 404 "malicious core: no backtrace"
+
+# real cores made hostile: an NT_FILE claiming 2^60 mappings, a PT_NOTE past the end
+for h in "ntfile-count 0x1000000000000000" "phdr-of 4 offset 0x7fffffff0000"; do
+	rm -rf "$T/h.d"
+	cp -r "$T/segv.d" "$T/h.d"
+	# shellcheck disable=SC2086
+	"$TOOLS/corepatch" "$T/h.d/coredump" $h
+	send "$T/h.d"
+	is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "hostile core ($h): FINISHED_FAILURE"
+	like "$(get "$ID" "$PW" log)" "reading the coredump failed: " "hostile core ($h): the core reader refused it"
+	diag "$(grep -m1 'failed: ' "$T/body")"
+done
+
+mkdir -p "$T/norel.d"
+cp "$T/segv.d"/{coredump,executable} "$T/norel.d/"
+printf 'Plan 9 release 4' >"$T/norel.d/os_release"
+printf 'rtprog-1.0-1' >"$T/norel.d/package" # no dist tag to guess from either
+send "$T/norel.d"
+is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "unknown release: FINISHED_FAILURE"
+like "$(get "$ID" "$PW" log)" "nor the package (rtprog-1.0-1) names a known release" "unknown release: the log says why"
+diag "$(grep -m1 'failed: ' "$T/body")"
+
+# the server and the worker still serve
+send "$T/segv.d"
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "after the failures, a good task still succeeds"
+
+# --- MaxParallelTasks = 1: five tasks run one after the other -----------------------
+ids=
+for i in 1 2 3 4 5; do
+	send "$T/thread.d"
+	ids="$ids $ID:$PW"
+done
+all=true
+for t in $ids; do
+	[ "$(wait_done "${t%%:*}" "${t#*:}")" = FINISHED_SUCCESS ] || all=false
+done
+$all
+ok $? "five queued tasks all succeed"
+# the worker's log, in order: each task starts after the one before ended
+for t in $ids; do
+	echo "task ${t%%:*}: started"
+	echo "task ${t%%:*}: success in"
+done >"$T/want.seq"
+grep -oE "task ($(echo $ids | sed -E 's/:[^ ]+//g; s/ /|/g')): (started|success in)" "$T/worker.out" >"$T/got.seq"
+is "$(cat "$T/got.seq")" "$(cat "$T/want.seq")" "with MaxParallelTasks = 1 the tasks ran one at a time, in order"
+
+# --- statistics ----------------------------------------------------------------------
+n=$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks" 2>&1)
+[ "$n" -ge 14 ] 2>/dev/null
+ok $? "the tasks table has a row per finished task ($n)"
+is "$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM package_time WHERE package = 'rtprog' AND release = '$REL'")" \
+	"$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks WHERE package = 'rtprog' AND status = 'success'")" \
+	"package_time: one row per successful rtprog task"
+
+# --- SIGKILL mid-task, restart ---------------------------------------------------------
+stop_worker
+rm -rf "$T/cache"/* 2>/dev/null # a cold cache makes the task long enough to catch
+killed=
+for attempt in 1 2 3 4 5; do
+	send "$T/cxx.d"
+	start_worker
+	for _ in $(seq 1 500); do
+		[ -e "$T/spool/.running/$ID" ] && break
+		sleep 0.01
+	done
+	kill -STOP -- -"$WORKER_PID" 2>/dev/null
+	if [ -e "$T/spool/.running/$ID" ] && [ ! -e "$T/spool/$ID/finished_time" ]; then
+		kill -KILL -- -"$WORKER_PID"
+		wait "$WORKER_PID" 2>/dev/null
+		WORKER_PID=
+		killed=$ID:$PW
+		break
+	fi
+	kill -CONT -- -"$WORKER_PID" 2>/dev/null
+	wait_done "$ID" "$PW" >/dev/null
+	stop_worker
+	rm -rf "$T/cache"/* 2>/dev/null
+done
+[ -n "$killed" ]
+ok $? "the worker was killed with SIGKILL in the middle of a task (attempt $attempt)"
+ID=${killed%%:*} PW=${killed#*:}
+is "$(status_of "$ID" "$PW")" PENDING "the killed task is PENDING meanwhile"
+sleep 0.3
+pgrep -u nobody -x gdb >/dev/null
+ok $((!$?)) "no gdb is left behind by the killed worker (parent-death signal)"
+start_worker
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the restarted worker retries it once: FINISHED_SUCCESS"
+like "$(get "$ID" "$PW" log)" "task $ID started" "and its log is the retry's"
+grep -q "task $ID: interrupted by a stopped worker: queued again" "$T/worker.out"
+ok $? "the worker's log says it was queued again"
+
+# a task interrupted twice is failed, with the reason, never PENDING forever
+stop_worker
+send "$T/segv.d"
+mv "$T/spool/.queue/$ID" "$T/spool/.running/$ID"
+: >"$T/spool/$ID/.retried"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/spool/$ID/.retried" "$T/spool/.running/$ID"
+start_worker
+is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "a task interrupted twice is FINISHED_FAILURE"
+like "$(get "$ID" "$PW" log)" "stopped twice while running this task" "... and its log says why"
+stop_worker
+grep -q "Sanitizer\|runtime error" "$T/worker.out"
+ok $((!$?)) "the worker logged no sanitizer report"
+[ "$tap_failed" = 0 ] || sed 's/^/# worker: /' "$T/worker.out" | tail -40
+done_testing
