@@ -20,6 +20,8 @@
 #include "common/util.h"
 #include "httpd/request.h"
 #include "httpd/upload.h"
+#include "worker/analyze.h"
+#include "worker/stats.h"
 
 #define PUBLISHED_DIR ".published"
 #define CT_TEXT "text/plain; charset=utf-8"
@@ -293,6 +295,55 @@ static long long stats_count(sqlite3 *db, const char *sql)
 		n = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
 	return n;
+}
+
+/* The architecture a core's ELF header names (20 bytes read, nothing trusted). */
+static const char *core_arch(int crashfd)
+{
+	unsigned char e[20];
+	_cleanup_close_ int fd = openat(crashfd, "coredump", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || pread(fd, e, sizeof(e), 0) != (ssize_t)sizeof(e) || memcmp(e, "\177ELF", 4) != 0)
+		return NULL;
+	unsigned machine = e[5] == 2 ? (unsigned)e[18] << 8 | e[19] : (unsigned)e[19] << 8 | e[18];
+	switch (machine) {
+	case 62: return "x86_64";
+	case 3: return "i386";
+	case 183: return "aarch64";
+	case 21: return e[5] == 1 ? "ppc64le" : "ppc64";
+	case 22: return "s390x";
+	default: return NULL;
+	}
+}
+
+/* X-Task-Est-Time for a new coredump task, from package_time (design 11.10). */
+static bool estimate_time(struct httpd *h, uint32_t id, char *out, size_t size)
+{
+	char package[256], os_release[512], release[RELEASE_GUESS_MAX];
+	const char *arch, *source;
+	size_t n;
+	unsigned secs;
+	bool ok = false;
+	_cleanup_close_ int tfd = -1, cfd = -1;
+
+	if (spool_task_open(&h->spool, id, &tfd) < 0 || (cfd = openat_dir(tfd, "crash")) < 0)
+		return false;
+	if (read_small_file_at(cfd, "package", package, sizeof(package), &n) < 0)
+		return false;
+	if (read_small_file_at(cfd, "os_release", os_release, sizeof(os_release), &n) < 0)
+		os_release[0] = '\0';
+	arch = core_arch(cfd);
+	if (!arch || release_guess(os_release[0] ? os_release : NULL, package, arch, release, &source) < 0)
+		return false;
+	sqlite3 *db = stats_open(h);
+	if (!db)
+		return false;
+	if (stats_estimate(db, package, release, &secs) == 0) {
+		snprintf(out, size, "%u", secs);
+		ok = true;
+	}
+	sqlite3_close(db);
+	return ok;
 }
 
 static void html_escape(struct buf *b, const unsigned char *s)
@@ -730,7 +781,10 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked)", x->remote, id,
 		 (int)x->type, (unsigned long long)res.received, (unsigned long long)res.unpacked);
 	snprintf(idstr, sizeof(idstr), "%u", id);
-	const char *hdrs[] = { "X-Task-Id", idstr, "X-Task-Password", pw, NULL };
+	char est[16];
+	bool have_est = !task_type_is_vmcore(x->type) && estimate_time(h, id, est, sizeof(est));
+	const char *hdrs[] = { "X-Task-Id", idstr, "X-Task-Password", pw,
+			       have_est ? "X-Task-Est-Time" : NULL, est, NULL };
 	enum MHD_Result ret = reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
 	explicit_bzero(pw, sizeof(pw));
 	return ret;

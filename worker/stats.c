@@ -89,3 +89,33 @@ out:
 	sqlite3_close(db);
 	return r;
 }
+
+void stats_package_name(const char *nvr, char *name, size_t size)
+{
+	char version[128];
+
+	nvr_split(nvr, name, size, version, sizeof(version));
+}
+
+int stats_estimate(sqlite3 *db, const char *nvr, const char *release, unsigned *ret_seconds)
+{
+	char name[256];
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	stats_package_name(nvr, name, sizeof(name));
+	if (!name[0])
+		return -ENOENT;
+	if (sqlite3_prepare_v2(db, "SELECT AVG(time) FROM package_time WHERE package = ? AND release = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return -EIO;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, release, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		double avg = sqlite3_column_double(st, 0);
+		*ret_seconds = avg < 1.0 ? 1U : avg > 86400.0 ? 86400U : (unsigned)(avg + 0.999);
+		r = 0;
+	}
+	sqlite3_finalize(st);
+	return r;
+}

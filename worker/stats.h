@@ -9,6 +9,7 @@
 #define RETRACE_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct stats_task {
@@ -24,5 +25,16 @@ struct stats_task {
 
 /* Insert one finished task (creating the tables when missing). */
 int stats_record(const char *db_path, const struct stats_task *t, char **ret_error);
+
+/* The name of an N-V-R ("rtprog" of "rtprog-1.0-1.fc39"). */
+void stats_package_name(const char *nvr, char *name, size_t size);
+
+struct sqlite3;
+/*
+ * X-Task-Est-Time: the mean time of the successful tasks of this package
+ * name on this release, in whole seconds (at least 1); -ENOENT when there
+ * is no such task yet. db is open (read-only is enough).
+ */
+int stats_estimate(struct sqlite3 *db, const char *nvr, const char *release, unsigned *ret_seconds);
 
 #endif

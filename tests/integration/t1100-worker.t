@@ -246,6 +246,17 @@ is "$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM package_time WHERE packa
 	"$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks WHERE package = 'rtprog' AND status = 'success'")" \
 	"package_time: one row per successful rtprog task"
 
+# X-Task-Est-Time (design 11.10): the mean of rtprog's successful runs on this release
+want=$(sqlite3 "$T/spool/stats.db" "SELECT MAX(1, CAST(AVG(time) + 0.999 AS INTEGER)) FROM package_time WHERE package = 'rtprog' AND release = '$REL'")
+send "$T/segv.d"
+is "$(header_value X-Task-Est-Time)" "$want" "/create answers X-Task-Est-Time from package_time ($want s)"
+wait_done "$ID" "$PW" >/dev/null
+cp -r "$T/segv.d" "$T/other.d"
+printf 'rtother-1.0-1.fc39' >"$T/other.d/package"
+send "$T/other.d"
+is "$(header_value X-Task-Est-Time)" "" "... and none for a package never retraced"
+wait_done "$ID" "$PW" >/dev/null
+
 # --- SIGKILL mid-task, restart ---------------------------------------------------------
 stop_worker
 rm -rf "$T/cache"/* 2>/dev/null # a cold cache makes the task long enough to catch
