@@ -64,7 +64,8 @@ LIBWORKER := $(OBJ)/libworker.a
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-worker
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-worker \
+	$(BIN)/retrace-client
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -108,6 +109,9 @@ $(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIB
 $(BIN)/retrace-rootfs: $(call obj,tools/retrace-rootfs.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
 $(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)

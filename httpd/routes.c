@@ -300,20 +300,12 @@ static long long stats_count(sqlite3 *db, const char *sql)
 /* The architecture a core's ELF header names (20 bytes read, nothing trusted). */
 static const char *core_arch(int crashfd)
 {
-	unsigned char e[20];
+	unsigned char e[ELF_ARCH_HEADER_BYTES];
 	_cleanup_close_ int fd = openat(crashfd, "coredump", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
-	if (fd < 0 || pread(fd, e, sizeof(e), 0) != (ssize_t)sizeof(e) || memcmp(e, "\177ELF", 4) != 0)
+	if (fd < 0 || pread(fd, e, sizeof(e), 0) != (ssize_t)sizeof(e))
 		return NULL;
-	unsigned machine = e[5] == 2 ? (unsigned)e[18] << 8 | e[19] : (unsigned)e[19] << 8 | e[18];
-	switch (machine) {
-	case 62: return "x86_64";
-	case 3: return "i386";
-	case 183: return "aarch64";
-	case 21: return e[5] == 1 ? "ppc64le" : "ppc64";
-	case 22: return "s390x";
-	default: return NULL;
-	}
+	return elf_header_arch(e, sizeof(e));
 }
 
 /* X-Task-Est-Time for a new coredump task, from package_time (design 11.10). */

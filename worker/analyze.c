@@ -106,6 +106,23 @@ static bool from_dist_tag(const char *pkg, char *distro, size_t dsz, char *ver, 
 	return false;
 }
 
+const char *elf_header_arch(const unsigned char *e, size_t len)
+{
+	unsigned machine;
+
+	if (len < ELF_ARCH_HEADER_BYTES || memcmp(e, "\177ELF", 4) != 0 || (e[5] != 1 && e[5] != 2))
+		return NULL;
+	machine = e[5] == 2 ? (unsigned)e[18] << 8 | e[19] : (unsigned)e[19] << 8 | e[18];
+	switch (machine) {
+	case 62: return "x86_64";
+	case 3: return "i386";
+	case 183: return "aarch64";
+	case 21: return e[5] == 1 ? "ppc64le" : "ppc64";
+	case 22: return "s390x";
+	default: return NULL;
+	}
+}
+
 int release_guess(const char *os_release, const char *package, const char *arch,
 		  char ret[RELEASE_GUESS_MAX], const char **ret_source)
 {

@@ -23,6 +23,15 @@
 int release_guess(const char *os_release, const char *package, const char *arch,
 		  char ret[RELEASE_GUESS_MAX], const char **ret_source);
 
+/*
+ * The architecture name releases use ("x86_64", "i386", "aarch64",
+ * "ppc64le", "ppc64", "s390x") of an ELF file's first
+ * ELF_ARCH_HEADER_BYTES bytes; NULL when they are not an ELF header of one
+ * of those machines.
+ */
+#define ELF_ARCH_HEADER_BYTES 20
+const char *elf_header_arch(const unsigned char *hdr, size_t len);
+
 struct exploitable {
 	int rating;           /* 0-9, the original's scale */
 	char reason[160];     /* "Likely crash reason:" */

@@ -35,6 +35,13 @@ code=$(http_code GET /settings)
 is "$code" 200 "/settings stays readable over plain HTTP"
 code=$(curl -s -o /dev/null -w '%{http_code}' "https://127.0.0.1:$TLSPORT/settings")
 is "$code" 000 "an unverified self-signed certificate fails for a strict client"
+CL="$BIN/retrace-client --url https://127.0.0.1:$TLSPORT"
+$CL status --task "$id" --password "$pw" >"$T/out" 2>"$T/err"
+ok $((!$?)) "retrace-client refuses the self-signed certificate"
+like "$(cat "$T/err")" "certificate" "... and says it was the certificate"
+$CL -k status --task "$id" --password "$pw" >"$T/out" 2>"$T/err"
+ok $? "retrace-client -k accepts it"
+is "$(head -n 1 "$T/out")" PENDING "... and reads the task's status over HTTPS"
 stop_httpd
 
 write_config "TLSListen = 127.0.0.1:$TLSPORT

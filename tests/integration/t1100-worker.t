@@ -30,6 +30,8 @@ mkdir -p "$T/cache"
 write_config "RootfsCacheDir = $T/cache
 RequireGPGCheck = 0
 MaxParallelTasks = 1"
+$BIN/retrace-reposync -c "$T/conf" --publish-only >/dev/null 2>&1
+ok $? "the release and its packages published for /settings and /checkpackage"
 start_httpd || exit 1
 
 WORKER_PID=
@@ -115,10 +117,10 @@ crash() {
 }
 RTPROG="rtprog-1.0-1 rtprog-libs-1.0-1"
 REFPROG="$RTPROG rtsys-1-1 rtprog-debuginfo-1.0-1 rtprog-libs-debuginfo-1.0-1 rtprog-debugsource-1.0-1"
-crash segv rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog crash abc
-crash abort rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog abort
-crash thread rtprog-1.0-1.fc39 "$RTPROG" /usr/bin/rtprog thread ab
-crash cxx rtcxx-1.0-1.fc39 "rtcxx-1.0-1" /usr/bin/rtcxx throw ab
+crash segv rtprog-1.0-1 "$RTPROG" /usr/bin/rtprog crash abc
+crash abort rtprog-1.0-1 "$RTPROG" /usr/bin/rtprog abort
+crash thread rtprog-1.0-1 "$RTPROG" /usr/bin/rtprog thread ab
+crash cxx rtcxx-1.0-1 "rtcxx-1.0-1" /usr/bin/rtcxx throw ab
 
 # retrace NAME EXE REFERENCE-PACKAGES: upload, wait, compare with the reference
 retrace() {
@@ -256,6 +258,56 @@ printf 'rtother-1.0-1.fc39' >"$T/other.d/package"
 send "$T/other.d"
 is "$(header_value X-Task-Est-Time)" "" "... and none for a package never retraced"
 wait_done "$ID" "$PW" >/dev/null
+
+# --- retrace-client ------------------------------------------------------------------
+CL="$BIN/retrace-client --url http://127.0.0.1:$PORT"
+$CL batch --dir "$T/segv.d" --status-delay 0.05 >"$T/cl.out" 2>"$T/cl.err"
+ok $? "retrace-client batch: exit 0"
+out=$(cat "$T/cl.out")
+like "$out" "#0  rtlib_store (where=where@entry=0x0, value=99) at rtlib.c:13" "batch prints the backtrace"
+like "$out" "Exploitable rating (0-9 scale): 1" "... and the exploitability rating"
+like "$(cat "$T/cl.err")" "Retrace job finished successfully" "... and the status messages on stderr"
+cid=$(sed -n 's/^Task Id: //p' "$T/cl.err")
+cpw=$(sed -n 's/^Task Password: //p' "$T/cl.err")
+is "$($CL status --task "$cid" --password "$cpw" | head -n 1)" FINISHED_SUCCESS "retrace-client status"
+$CL backtrace --task "$cid" --password "$cpw" >"$T/cl.bt"
+cmp -s "$T/cl.bt" "$T/spool/$cid/retrace_backtrace"
+ok $? "retrace-client backtrace: the server's file, byte for byte"
+like "$($CL log --task "$cid" --password "$cpw")" "task $cid succeeded" "retrace-client log"
+like "$($CL exploitable --task "$cid" --password "$cpw")" "Likely crash reason: NULL pointer" "retrace-client exploitable"
+$CL backtrace --task "$cid" --password wrongwrongwrongwrongwrongwrong12 >/dev/null 2>"$T/cl.err"
+ok $((!$?)) "a wrong password: exit 1"
+# the tar.xz it sends is one the server unpacks: the coredump arrives intact
+# (looked at while no worker runs, which would delete it when done)
+stop_worker
+$CL create --dir "$T/abort.d" >"$T/cl.out" 2>&1
+cid=$(sed -n 's/^Task Id: //p' "$T/cl.out")
+cmp -s "$T/abort.d/coredump" "$T/spool/$cid/crash/coredump"
+ok $? "retrace-client create: the archive unpacks to the same coredump"
+start_worker
+# refusals before any upload
+n0=$(spool_tasks)
+cp -r "$T/segv.d" "$T/unk.d"
+printf 'rtprog-9.9-9' >"$T/unk.d/package"
+$CL batch --dir "$T/unk.d" >/dev/null 2>"$T/cl.err"
+ok $((!$?)) "an unknown package: exit 1"
+like "$(cat "$T/cl.err")" "cannot process package rtprog-9.9-9.x86_64" "... /checkpackage's 404 explained"
+cp -r "$T/segv.d" "$T/rel.d"
+printf 'Fedora release 12 (Constantine)' >"$T/rel.d/os_release"
+$CL batch --dir "$T/rel.d" >/dev/null 2>"$T/cl.err"
+ok $((!$?)) "an unsupported release: exit 1"
+like "$(cat "$T/cl.err")" "does not support fedora-12-x86_64" "... /settings' release list explained"
+is "$(spool_tasks)" "$n0" "neither refusal created a task"
+# a failed task: the client prints the log and fails
+cp -r "$T/segv.d" "$T/hc.d"
+"$TOOLS/corepatch" "$T/hc.d/coredump" ntfile-count 0x1000000000000000
+$CL batch --dir "$T/hc.d" --status-delay 0.05 >"$T/cl.out" 2>"$T/cl.err"
+ok $((!$?)) "a task that fails: exit 1"
+like "$(cat "$T/cl.out")" "reading the coredump failed" "... and the task's log printed"
+$CL batch --dir "$T/nonexistent" >/dev/null 2>&1
+is $? 1 "a missing crash directory: exit 1"
+$CL frobnicate >/dev/null 2>&1
+is $? 2 "an unknown command: exit 2"
 
 # --- SIGKILL mid-task, restart ---------------------------------------------------------
 stop_worker
