@@ -1,27 +1,51 @@
-#!/bin/sh
-# make demo: start retrace-httpd on 127.0.0.1 with a spool under build/demo,
-# make a real crash (a small program killed by SIGSEGV, its core taken by
-# gdb at the crash), pack it like abrt-retrace-client does, upload it with
-# curl and follow the task. DEMO_KEEP=1 leaves the server running.
-set -eu
+#!/bin/bash
+# make demo: the whole retrace on this machine, end to end.
+#  1. a release repository made with rpmbuild + createrepo_c from a small real
+#     program (rtprog, its library in rtprog-libs, -debuginfo and -debugsource
+#     subpackages) and this machine's C library (rtsys, no debuginfo);
+#  2. retrace-httpd and retrace-worker started on 127.0.0.1 (as root they
+#     drop to nobody);
+#  3. rtprog crashes where its packages put it (a private mount namespace);
+#  4. retrace-client sends the crash and prints the backtrace the worker made.
+# It stops what it started. DEMO_KEEP=1 leaves the server and worker running.
+set -euo pipefail
 cd "$(dirname "$0")/.."
+SRC=$PWD
 B=${RETRACE_BUILD:-$PWD/build}
-D=$PWD/build/demo
+# under /tmp: the unprivileged server must reach it whatever the checkout's modes
+D=${DEMO_DIR:-/tmp/retrace-demo}
+REL=fedora-39-x86_64
 PORT=${DEMO_PORT:-8080}
 
-if [ -f "$D/httpd.pid" ] && kill "$(cat "$D/httpd.pid")" 2>/dev/null; then
-	sleep 0.3
-fi
+stop_pid() { [ -f "$1" ] && kill "$(cat "$1")" 2>/dev/null && sleep 0.3; rm -f "$1"; }
+stop_pid "$D/httpd.pid" || true
+stop_pid "$D/worker.pid" || true
 rm -rf "$D"
-mkdir -p "$D/spool" "$D/log" "$D/crash"
-chmod 755 "$D" build
+mkdir -p "$D/spool" "$D/log" "$D/cache" "$D/policy"
+cp "$SRC"/policy/seccomp/*.policy "$D/policy/"
+chmod -R a+rX "$D"
 if [ "$(id -u)" = 0 ]; then
-	# As in production: root starts it; it reads its configuration, binds,
-	# confines itself and switches to RunAsUser, who owns the spool.
-	chown nobody:nogroup "$D/spool" "$D/log"
+	# as in production: root starts both; they switch to RunAsUser, who owns the spool
+	chown nobody:nogroup "$D/spool" "$D/log" "$D/cache"
 fi
 while ss -Htln "sport = :$PORT" 2>/dev/null | grep -q .; do PORT=$((PORT + 1)); done
 
+cleanup() {
+	if [ "${DEMO_KEEP:-0}" = 1 ]; then
+		echo "retrace-httpd (pid $(cat "$D/httpd.pid")) and retrace-worker (pid $(cat "$D/worker.pid")) keep running:"
+		echo "  kill $(cat "$D/httpd.pid") $(cat "$D/worker.pid")"
+		return
+	fi
+	stop_pid "$D/worker.pid" || true
+	stop_pid "$D/httpd.pid" || true
+	echo "== retrace-httpd and retrace-worker stopped (DEMO_KEEP=1 keeps them running)"
+}
+trap cleanup EXIT
+
+echo "== 1. a release repository: rpmbuild + createrepo_c ($D/repo/$REL)"
+t0=$(date +%s.%N)
+tests/fixtures/rpm/mkrepo.sh "$D/repo" $REL demo
+ls "$D/repo/$REL/Packages"
 cat >"$D/retrace-server.conf" <<EOC
 [retrace]
 Listen = 127.0.0.1:$PORT
@@ -29,77 +53,62 @@ RequireHTTPS = 0
 SaveDir = $D/spool
 LogDir = $D/log
 RepoDir = $D/repo
+RootfsCacheDir = $D/cache
+RequireGPGCheck = 0
 MinStorageLeft = 100
+MaxParallelTasks = 2
 RunAsUser = nobody
-SeccompPolicyDir = $PWD/policy/seccomp
+SeccompPolicyDir = $D/policy
 EOC
+# what retrace-reposync does after mirroring a release: index it, publish it
+"$B/bin/retrace-resolve" -c "$D/retrace-server.conf" --release $REL --reindex
+"$B/bin/retrace-reposync" -c "$D/retrace-server.conf" --publish-only
 
-echo "== starting retrace-httpd on http://127.0.0.1:$PORT (spool $D/spool)"
+echo
+echo "== 2. retrace-httpd and retrace-worker on http://127.0.0.1:$PORT"
 "$B/bin/retrace-httpd" -c "$D/retrace-server.conf" >"$D/httpd.out" 2>&1 &
 echo $! >"$D/httpd.pid"
+"$B/bin/retrace-worker" -c "$D/retrace-server.conf" >"$D/worker.out" 2>&1 &
+echo $! >"$D/worker.pid"
 i=0
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/settings"; do
 	i=$((i + 1))
-	if [ $i -gt 50 ]; then
+	if [ $i -gt 50 ] || ! kill -0 "$(cat "$D/httpd.pid")" 2>/dev/null; then
 		cat "$D/httpd.out"
 		exit 1
 	fi
 	sleep 0.1
 done
+kill -0 "$(cat "$D/worker.pid")" || { cat "$D/worker.out"; exit 1; }
+curl -s "http://127.0.0.1:$PORT/settings"
+echo
 
-echo "== a real crash: a program dereferencing NULL, its core taken at the fault"
-gcc -g -O0 -o "$D/crasher" tests/fixtures/crasher.c
-gdb -q -batch -ex run -ex "gcore $D/crash/coredump" "$D/crasher" >"$D/gdb.out" 2>&1 || true
-if [ ! -s "$D/crash/coredump" ]; then
-	echo "gdb could not write a core:"
-	cat "$D/gdb.out"
-	exit 1
-fi
-grep -m1 "SIGSEGV" "$D/gdb.out" || true
-printf '%s' "$D/crasher" >"$D/crash/executable"
-printf 'demo-crasher-1.0-1.fc39' >"$D/crash/package"
-printf 'Fedora release 39 (Thirty Nine)' >"$D/crash/os_release"
+echo
+echo "== 3. rtprog 1.0-1 crashes (a NULL store in librtlib, three calls deep)"
+P=$D/repo/$REL/Packages
+tests/fixtures/rpm/crash.sh "$D/crash" "$P/rtprog-1.0-1.x86_64.rpm $P/rtprog-libs-1.0-1.x86_64.rpm" \
+	rtprog-1.0-1 -- /usr/bin/rtprog crash abc
 ls -l "$D/crash"
 
 echo
-echo "== GET /settings"
-curl -s "http://127.0.0.1:$PORT/settings"
+echo "== 4. retrace-client batch --dir $D/crash"
+"$B/bin/retrace-client" --url "http://127.0.0.1:$PORT" batch --dir "$D/crash" --status-delay 0.2 \
+	>"$D/backtrace.txt" 2>"$D/client.err" || {
+	cat "$D/client.err" "$D/backtrace.txt"
+	echo "== the worker's log"
+	cat "$D/worker.out"
+	exit 1
+}
+cat "$D/client.err"
 echo
+# the crashing thread, the libraries, the rating: the parts a developer reads first
+sed -n '/^Core was generated/,/^From /p' "$D/backtrace.txt" | sed '$d'
+echo "[... info sharedlib, registers, disassembly: $D/backtrace.txt]"
+tail -n 3 "$D/backtrace.txt"
 echo
-echo "== POST /create (tar | xz -2, as abrt-retrace-client sends it)"
-tar -C "$D/crash" -cf - coredump executable package os_release | xz -2 >"$D/crash.tar.xz"
-curl -s -D "$D/create.headers" -o /dev/null \
-	-H "Content-Type: application/x-xz-compressed-tar" -H "X-Task-Type: 0" \
-	--data-binary "@$D/crash.tar.xz" "http://127.0.0.1:$PORT/create"
-tr -d '\r' <"$D/create.headers"
-ID=$(tr -d '\r' <"$D/create.headers" | sed -n 's/^X-Task-Id: //p')
-PW=$(tr -d '\r' <"$D/create.headers" | sed -n 's/^X-Task-Password: //p')
-[ -n "$ID" ] || { echo "no task was created"; cat "$D/httpd.out"; exit 1; }
-
-echo "== GET /$ID (status)"
-curl -s -D - -H "X-Task-Password: $PW" "http://127.0.0.1:$PORT/$ID" | tr -d '\r'
+t1=$(date +%s.%N)
+ID=$(sed -n 's/^Task Id: //p' "$D/client.err")
+echo "== the worker's log of task $ID"
+cat "$D/spool/$ID/retrace_log"
 echo
-echo
-echo "== the task in the spool"
-ls -l "$D/spool/$ID" "$D/spool/$ID/crash"
-echo
-echo "== a wrong password"
-curl -s -w ' (HTTP %{http_code})\n' -H "X-Task-Password: 0123456789abcdefABCDEF0123456789" \
-	"http://127.0.0.1:$PORT/$ID"
-echo
-echo "== the worker's first step: modules and build-ids from the uploaded core (confined reader)"
-"$B/bin/retrace-coredump" --policy "$PWD/policy/seccomp/coredump.policy" "$D/crash/coredump"
-"$B/bin/retrace-coredump" --policy "$PWD/policy/seccomp/coredump.policy" --json "$D/crash/coredump" |
-	grep -E '^  "(crash|executable)"'
-echo
-echo "== the server's log"
-cat "$D/log/retrace-httpd.log"
-echo
-echo "The task stays PENDING: the worker that turns it into a backtrace is not built yet."
-if [ "${DEMO_KEEP:-0}" = 1 ]; then
-	echo "The server keeps running (pid $(cat "$D/httpd.pid")); stop it with: kill $(cat "$D/httpd.pid")"
-else
-	kill "$(cat "$D/httpd.pid")"
-	rm -f "$D/httpd.pid"
-	echo "Server stopped (DEMO_KEEP=1 keeps it running)."
-fi
+awk -v a="$t0" -v b="$t1" 'BEGIN { printf "== everything above took %.1f s, the repository build included\n", b - a }'

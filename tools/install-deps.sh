@@ -9,7 +9,7 @@ build="gcc make pkg-config libmicrohttpd-dev libarchive-dev libseccomp-dev libca
        librpm-dev libcurl4-openssl-dev"
 check="$build perl curl xz-utils gzip tar openssl util-linux procps iproute2 sqlite3 gdb elfutils g++ gcc-multilib python3 bzip2 tcpdump cpio
        rpm createrepo-c debugedit dnf zstd gpg"
-demo="$build curl xz-utils tar util-linux gdb iproute2"
+demo="$build curl xz-utils tar util-linux gdb iproute2 rpm createrepo-c debugedit cpio"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

@@ -261,7 +261,7 @@ static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, co
 		"print (char*)((long)__abort_msg ? (long)__abort_msg + 4 : 0)",
 		"info registers",
 		"disassemble",
-		"echo " PY_START "\\n",
+		"echo " PY_START "\\n", // NOLINT(bugprone-suspicious-missing-comma): a marker, joined
 		"py-bt",
 		"py-list",
 		"py-locals",
