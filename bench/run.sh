@@ -8,6 +8,8 @@
 #  2b-2c. the sandbox against bwrap, the solver against dnf.
 #  2d. the rootfs cache: cold extraction against rpm2archive and bsdtar,
 #     assembling a 200-package root against dnf --installroot.
+#  2e. the whole retrace of make demo's crash, upload to backtrace, cold and
+#     warm cache; its root against dnf --installroot of the same packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${RETRACE_BUILD:-$PWD/build}
@@ -324,6 +326,95 @@ printf '| dnf --installroot install, same packages, same local repository (what 
 	"$(awk -v t="$dnf_t" 'BEGIN {printf "%.0f", t * 1000}')" "$dnf_disk"
 echo "(ours: median of 5 runs; disk per task is what the cache directory grew by: the writable layer is a 16 MiB tmpfs"
 echo " that holds only what the task writes; these packages have no scriptlets, which flatters dnf)"
+
+# --- 2e. the whole retrace: the demo crash, upload to backtrace --------------
+echo
+echo "== the whole retrace of make demo's crash (rtprog: NULL store in librtlib)"
+DREL=fedora-39-x86_64
+tests/fixtures/rpm/mkrepo.sh "$W/drepo" $DREL demo
+mkdir -p "$W/dspool" "$W/dlog" "$W/dcache"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$W/dspool" "$W/dlog" "$W/dcache"
+DP=$(port)
+cat >"$W/dconf" <<EOC
+[retrace]
+Listen = 127.0.0.1:$DP
+SaveDir = $W/dspool
+LogDir = $W/dlog
+RepoDir = $W/drepo
+RootfsCacheDir = $W/dcache
+RequireGPGCheck = 0
+RequireHTTPS = 0
+MinStorageLeft = 100
+RunAsUser = nobody
+SeccompPolicyDir = $W/pol
+EOC
+"$B/bin/retrace-resolve" -c "$W/dconf" --release $DREL --reindex >/dev/null 2>&1
+"$B/bin/retrace-reposync" -c "$W/dconf" --publish-only >/dev/null
+"$W/retrace-httpd" -c "$W/dconf" >"$W/dhttpd.out" 2>&1 &
+DHTTPD_PID=$!
+"$B/bin/retrace-worker" -c "$W/dconf" >"$W/dworker.out" 2>&1 &
+DWORKER_PID=$!
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$DP/settings" && break; sleep 0.1; done
+DPK=$W/drepo/$DREL/Packages
+tests/fixtures/rpm/crash.sh "$W/dcrash" "$DPK/rtprog-1.0-1.x86_64.rpm $DPK/rtprog-libs-1.0-1.x86_64.rpm" \
+	rtprog-1.0-1 -- /usr/bin/rtprog crash abc
+tar -C "$W/dcrash" -cf - coredump executable package os_release | xz -2 >"$W/dcrash.tar.xz"
+# one retrace: POST /create, GET /<id> every 10 ms, GET /<id>/backtrace; prints seconds
+retrace_once() {
+	local start end id pw st
+	start=$(date +%s%N)
+	curl -s -D "$W/dh" -o /dev/null -H 'Content-Type: application/x-xz-compressed-tar' \
+		--data-binary "@$W/dcrash.tar.xz" "http://127.0.0.1:$DP/create"
+	id=$(tr -d '\r' <"$W/dh" | sed -n 's/^X-Task-Id: //p')
+	pw=$(tr -d '\r' <"$W/dh" | sed -n 's/^X-Task-Password: //p')
+	for _ in $(seq 3000); do
+		st=$(curl -s -D - -o /dev/null -H "X-Task-Password: $pw" "http://127.0.0.1:$DP/$id" |
+			tr -d '\r' | sed -n 's/^X-Task-Status: //p')
+		[ "$st" = PENDING ] || break
+		sleep 0.01
+	done
+	curl -s -o "$W/dbt" -H "X-Task-Password: $pw" "http://127.0.0.1:$DP/$id/backtrace"
+	end=$(date +%s%N)
+	grep -q 'rtlib_store (where=where@entry=0x0' "$W/dbt" || { echo "no backtrace ($st):" >&2; cat "$W/dworker.out" >&2; }
+	secs "$start" "$end"
+	echo
+}
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+for i in 1 2 3; do
+	rm -rf "$W/dcache/trees"/* 2>/dev/null || true
+	drop_caches
+	retrace_once
+done | median >"$W/dcold"
+for i in 1 2 3 4 5 6 7; do retrace_once; done | median >"$W/dwarm"
+kill "$DWORKER_PID" "$DHTTPD_PID" 2>/dev/null || true
+wait "$DWORKER_PID" "$DHTTPD_PID" 2>/dev/null || true
+# the part that replaces mock: the root for this crash
+dnames="rtprog rtprog-libs rtsys rtprog-debuginfo rtprog-libs-debuginfo rtprog-debugsource"
+printf '[retrace]\nRepoDir = %s\nRootfsCacheDir = %s\nRequireGPGCheck = 0\n' "$W/drepo" "$W/dcache2" >"$W/dconf2"
+DRF="$B/bin/retrace-rootfs -c $W/dconf2 --release $DREL"
+$DRF extract $dnames >/dev/null
+for i in 1 2 3 4 5; do
+	$DRF run $dnames -- true 2>"$W/drun.err"
+	awk '/^trees of .* ms, conflicts checked in/ { t = $(NF - 6); c = $(NF - 1) } /^stack of .* ms$/ { m = $(NF - 1) }
+		END { printf "%.2f\n", t + c + m }' "$W/drun.err"
+done | median >"$W/droot"
+mkdir -p "$W/dnf3/repos"
+printf '[main]\ngpgcheck=0\n' >"$W/dnf3/dnf.conf"
+start=$(date +%s%N)
+dnf -q -y -c "$W/dnf3/dnf.conf" --setopt=reposdir="$W/dnf3/repos" --setopt=cachedir="$W/dnf3/cache" \
+	--repofrompath=r,"file://$W/drepo/$DREL" --repo=r --releasever=1 --installroot="$W/dnf3/root" \
+	--forcearch=x86_64 --setopt=install_weak_deps=0 --nogpgcheck install $dnames >"$W/dnf3.out" 2>&1 || { echo "dnf failed:"; cat "$W/dnf3.out"; }
+end=$(date +%s%N)
+dnf3_ms=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", (b - a) / 1e6}')
+printf '\n| make demo'"'"'s crash, %d KiB core | seconds |\n|---|---|\n' "$(($(stat -c %s "$W/dcrash/coredump") / 1024))"
+printf '| upload to backtrace, cold cache (6 packages extracted; median of 3) | %s |\n' "$(cat "$W/dcold")"
+printf '| upload to backtrace, warm cache (median of 7; goal under 1 s) | %s |\n' "$(cat "$W/dwarm")"
+printf '\n| the root for that crash (%s) | ms | dnf / ours |\n|---|---|---|\n' "$dnames"
+printf '| retrace-rootfs, warm cache: lookups + conflicts + overlay mount (median of 5) | %s | %s |\n' \
+	"$(cat "$W/droot")" "$(awk -v a="$dnf3_ms" -v b="$(cat "$W/droot")" 'BEGIN {printf "%.0fx", (b > 0 ? a / b : 0)}')"
+printf '| dnf --installroot install, same packages, same repository (the original'"'"'s way) | %s | 1x |\n' "$dnf3_ms"
+echo "(upload to backtrace: curl POST /create, GET /<id> every 10 ms, GET /<id>/backtrace, over 127.0.0.1;"
+echo " the worker runs this machine's gdb in the sandbox over the stacked packages)"
 
 # --- 3. listing the modules of a large core -------------------------------------
 echo
