@@ -87,6 +87,10 @@ static const struct key_def keys[] = {
 	{ "GPGKeyDir", KEY_PATH, OFF(gpg_key_dir), "/usr/share/retrace-server/gpg", 0, 0,
 	  "The keyring of release R is the file (or directory of files) GPGKeyDir/R: "
 	  "armored OpenPGP public keys, used when RequireGPGCheck = 1." },
+	{ "ToolRoot", KEY_STRING, OFF(tool_root), "host", 0, 0,
+	  "Where the worker's gdb comes from: host (this machine's /usr/bin/gdb, with "
+	  "/usr bound read-only) or a release id whose repository provides gdb and its "
+	  "dependencies, stacked from the rootfs cache as the sandbox's whole root." },
 	{ "RepoSourcesDir", KEY_PATH, OFF(repo_sources_dir), "/etc/retrace-server/repos.d", 0, 0,
 	  "Where retrace-reposync finds <release-id>.sources (one URL per line)." },
 	{ "LogDir", KEY_PATH, OFF(log_dir), "/var/log/retrace-server", 0, 0,
@@ -267,6 +271,10 @@ static int validate(struct config *c, char **ret_error)
 		return fail(ret_error, c->path, 0, "RootfsCacheDir must be empty or an absolute path");
 	if (!*c->run_as_user)
 		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
+	if (strcmp(c->tool_root, "host") != 0 && !release_id_valid(c->tool_root))
+		return fail(ret_error, c->path, 0,
+			    "ToolRoot must be 'host' or a release id like fedora-39-x86_64, not '%.64s'",
+			    c->tool_root);
 	return 0;
 }
 

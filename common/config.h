@@ -41,6 +41,7 @@ struct config {
 	char *repo_dir;
 	char *repo_sources_dir; /* <release-id>.sources files for retrace-reposync */
 	char *rootfs_cache_dir;  /* "" = repo_dir/.rootfs: use config_rootfs_cache_dir() */
+	char *tool_root;         /* "host" or the release id gdb comes from */
 	char *gpg_key_dir;       /* gpg_key_dir/<release-id>: the release's keyring */
 	char *log_dir;
 	char *drop_dir;

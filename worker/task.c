@@ -204,8 +204,8 @@ struct gdb_run {
 	struct sandbox_result res;
 };
 
-static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, const char *exe,
-		   struct gdb_run *g, char **ret_error)
+static int run_gdb(struct task *t, const char *const *tools, size_t ntools, const char *const *layers,
+		   size_t nlayers, const char *exe, struct gdb_run *g, char **ret_error)
 {
 	struct worker *w = t->w;
 	_cleanup_free_ char *root = NULL, *core = NULL, *file_cmd = NULL, *perr = NULL;
@@ -214,8 +214,9 @@ static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, co
 	size_t n = 0;
 	struct seccomp_policy *policy = NULL;
 	const char *const skel[] = { w->skeleton };
+	/* ToolRoot = host: the host's /usr over a skeleton; a release: its gdb's packages are the root */
 	struct sandbox_stack stacks[2] = {
-		{ .dst = "/", .layers = skel, .nlayers = 1 },
+		{ .dst = "/", .layers = ntools ? tools : skel, .nlayers = ntools ? ntools : 1 },
 		{ .dst = "/sysroot", .layers = layers, .nlayers = nlayers },
 	};
 	struct sandbox_bind binds[3];
@@ -227,8 +228,8 @@ static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, co
 		return -ENOMEM;
 	if (mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST)
 		return error_set(ret_error, -errno, "cannot create the sandbox's root: %m");
-	binds[0] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
-	binds[1] = (struct sandbox_bind){ .src = core, .dst = "/core" };
+	binds[0] = (struct sandbox_bind){ .src = core, .dst = "/core" };
+	binds[1] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
 	binds[2] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
 
 	argv[n++] = "/usr/bin/gdb";
@@ -285,7 +286,7 @@ static int run_gdb(struct task *t, const char *const *layers, size_t nlayers, co
 	o.stacks = stacks;
 	o.nstacks = ELEMENTSOF(stacks);
 	o.binds = binds;
-	o.nbinds = file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 3 : 2;
+	o.nbinds = ntools ? 1 : file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 3 : 2;
 	o.argv = argv;
 	o.stdout_fd = outfd;
 	o.stderr_fd = errfd;
@@ -326,16 +327,16 @@ static void layers_release(struct layers *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_result *res,
+/* The cached trees of the packages in qs (extracted when missing), in order. */
+static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
 		      const struct pkg_keyring *keyring, struct layers *l)
 {
-	const Queue *qs[] = { &res->binaries, &res->debuginfos, &res->debugsources };
 	struct rcache *cache = NULL;
 	_cleanup_free_ char *err = NULL;
 	size_t total = 0;
 	int r;
 
-	for (size_t q = 0; q < ELEMENTSOF(qs); q++)
+	for (size_t q = 0; q < nq; q++)
 		total += (size_t)qs[q]->count;
 	if (total == 0)
 		return 0;
@@ -350,7 +351,7 @@ static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_r
 		rcache_free(cache);
 		return fail(t, "out of memory"), -ENOMEM;
 	}
-	for (size_t q = 0; q < ELEMENTSOF(qs); q++)
+	for (size_t q = 0; q < nq; q++)
 		for (int i = 0; i < qs[q]->count; i++) {
 			Id p = qs[q]->elements[i];
 			const char *loc, *type, *hex;
@@ -385,6 +386,56 @@ static int get_layers(struct task *t, struct rrepo *repo, const struct resolve_r
 	return 0;
 }
 
+/* ToolRoot = <release>: gdb and its closure from that release, as cached trees. */
+static int get_tool_layers(struct task *t, struct layers *tools)
+{
+	const struct config *cfg = t->w->cfg;
+	const char *const names[] = { "gdb" };
+	_cleanup_free_ char *err = NULL;
+	struct rrepo *trepo = NULL;
+	struct pkg_keyring *keyring = NULL;
+	Queue q;
+	int r;
+
+	if (strcmp(cfg->tool_root, "host") == 0) {
+		tlog(t, "tools: this machine's gdb (ToolRoot = host)");
+		return 0;
+	}
+	r = rrepo_open(t->w->repodir_fd, cfg->tool_root, 0, &trepo, &err);
+	if (r < 0)
+		return fail(t, "ToolRoot %s is not served here: %s", cfg->tool_root, err ? err : strerror(-r)), r;
+	queue_init(&q);
+	free(err);
+	err = NULL;
+	r = resolve_tools(trepo, names, ELEMENTSOF(names), &q, &err);
+	if (r < 0) {
+		fail(t, "gdb cannot be installed from ToolRoot %s: %s", cfg->tool_root, err ? err : strerror(-r));
+		goto out;
+	}
+	if (cfg->require_gpg_check) {
+		_cleanup_free_ char *warnings = NULL;
+		free(err);
+		err = NULL;
+		r = pkg_keyring_load(cfg->gpg_key_dir, cfg->tool_root, &keyring, &warnings, &err);
+		if (warnings)
+			tlog(t, "keyring of %s: %s", cfg->tool_root, warnings);
+		if (r < 0) {
+			fail(t, "RequireGPGCheck = 1: ToolRoot %s: %s", cfg->tool_root, err ? err : strerror(-r));
+			goto out;
+		}
+	}
+	tlog(t, "tools: gdb from %s, %d packages", cfg->tool_root, q.count);
+	{
+		const Queue *qs[] = { &q };
+		r = get_layers(t, trepo, qs, 1, keyring, tools);
+	}
+out:
+	pkg_keyring_free(keyring);
+	queue_free(&q);
+	rrepo_free(trepo);
+	return r;
+}
+
 static int coredump_task(struct task *t)
 {
 	struct worker *w = t->w;
@@ -398,7 +449,7 @@ static int coredump_task(struct task *t)
 	bool have_res = false;
 	struct rrepo *repo = NULL;
 	struct pkg_keyring *keyring = NULL;
-	struct layers layers = { 0 };
+	struct layers layers = { 0 }, tools = { 0 };
 	struct gdb_run g = { 0 };
 	const char *exe = NULL, *source = NULL;
 	struct stat st;
@@ -494,9 +545,18 @@ static int coredump_task(struct task *t)
 			goto out;
 		}
 	}
-	r = get_layers(t, repo, &res, keyring, &layers);
+	{
+		const Queue *qs[] = { &res.binaries, &res.debuginfos, &res.debugsources };
+		r = get_layers(t, repo, qs, ELEMENTSOF(qs), keyring, &layers);
+	}
 	if (r < 0) {
 		ret = 0; /* get_layers failed the task */
+		goto out;
+	}
+	t->step = "preparing the tools";
+	r = get_tool_layers(t, &tools);
+	if (r < 0) {
+		ret = 0; /* it failed the task */
 		goto out;
 	}
 	step_done(t, "preparing the environment");
@@ -510,7 +570,7 @@ static int coredump_task(struct task *t)
 	set_status(t, TASK_STATUS_BACKTRACE);
 	free(err);
 	err = NULL;
-	r = run_gdb(t, layers.paths, layers.n, exe, &g, &err);
+	r = run_gdb(t, tools.paths, tools.n, layers.paths, layers.n, exe, &g, &err);
 	if (r < 0) {
 		ret = fail(t, "the sandbox: %s", err ? err : strerror(-r));
 		goto out;
@@ -578,6 +638,7 @@ out:
 	free(g.out);
 	free(g.err);
 	layers_release(&layers);
+	layers_release(&tools);
 	pkg_keyring_free(keyring);
 	if (have_res)
 		resolve_result_release(&res);

@@ -7,7 +7,8 @@
 # the same core over the same packages unpacked by rpm2archive. Then what
 # must fail fails cleanly: a malicious core, an unknown release; tasks
 # beyond MaxParallelTasks wait; a worker killed with SIGKILL mid-task
-# leaves a task that is retried once, then failed.
+# leaves a task that is retried once, then failed. Last, the same with gdb
+# from the release (ToolRoot = <release-id>) instead of this machine's.
 . "$(dirname "$0")/../lib/common.sh"
 
 for t in rpmbuild createrepo_c rpm2archive gdb unshare; do
@@ -356,6 +357,46 @@ start_worker
 is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "a task interrupted twice is FINISHED_FAILURE"
 like "$(get "$ID" "$PW" log)" "stopped twice while running this task" "... and its log says why"
 stop_worker
+
+# --- ToolRoot = <release-id>: gdb and its closure from the release ------------------
+# The release's gdb package is this machine's gdb with its libraries and
+# Python (tests/fixtures/rpm/rtgdb.spec); the sandbox's whole root is the
+# stack of gdb and rtsys: no /usr of the host.
+echo "ToolRoot = $REL" >>"$T/conf"
+start_worker
+for name in segv cxx; do
+	send "$T/$name.d"
+	is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "ToolRoot = $REL: $name: FINISHED_SUCCESS"
+	get "$ID" "$PW" log >"$T/$name.tlog"
+	like "$(cat "$T/$name.tlog")" "tools: gdb from $REL, 2 packages" "ToolRoot = $REL: $name: gdb resolved from the release"
+	get "$ID" "$PW" backtrace >"$T/$name.tbt"
+	frames "$T/$name.tbt" /sysroot >"$T/$name.tgot"
+	if diff -u "$T/$name.ref" "$T/$name.tgot" >"$T/$name.tdiff"; then
+		ok 0 "ToolRoot = $REL: $name: the same backtrace as gdb here"
+	else
+		ok 1 "ToolRoot = $REL: $name: the same backtrace as gdb here"
+		sed 's/^/#   /' "$T/$name.tdiff" "$T/$name.tlog"
+	fi
+done
+like "$(cat "$T/segv.tlog")" "package gdb-" "the gdb package came through the rootfs cache"
+# toolroot_fails RELEASE WHY: a task under ToolRoot = RELEASE fails, saying WHY
+toolroot_fails() {
+	stop_worker
+	sed -i "s/^ToolRoot = .*/ToolRoot = $1/" "$T/conf"
+	start_worker
+	send "$T/segv.d"
+	is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "ToolRoot = $1: FINISHED_FAILURE"
+	like "$(get "$ID" "$PW" log)" "$2" "... and the log says: $2"
+	stop_worker
+}
+toolroot_fails fedora-40-x86_64 "ToolRoot fedora-40-x86_64 is not served here"
+# a release that has no gdb at all
+NOGDB=rhel-9-x86_64
+mkdir -p "$REPO/$NOGDB/Packages"
+cp "$P"/rtprog-1.0-1.x86_64.rpm "$P"/rtsys-1-1.x86_64.rpm "$REPO/$NOGDB/Packages/"
+createrepo_c --quiet "$REPO/$NOGDB" >/dev/null 2>&1
+$BIN/retrace-resolve --repodir "$REPO" --release $NOGDB --reindex >/dev/null 2>&1
+toolroot_fails $NOGDB "gdb cannot be installed from ToolRoot $NOGDB"
 grep -q "Sanitizer\|runtime error" "$T/worker.out"
 ok $((!$?)) "the worker logged no sanitizer report"
 [ "$tap_failed" = 0 ] || sed 's/^/# worker: /' "$T/worker.out" | tail -40
