@@ -167,7 +167,7 @@ static int buf_reserve(struct buf *b, size_t extra)
 	ncap = b->cap ? b->cap : 256;
 	while (ncap < need)
 		ncap = ncap > SIZE_MAX / 2 ? need : ncap * 2;
-	if (ncap > b->max + 1)
+	if (b->max < SIZE_MAX && ncap > b->max + 1) /* max + 1 would wrap to 0 */
 		ncap = b->max + 1;
 	n = realloc(b->data, ncap);
 	if (!n) {

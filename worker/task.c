@@ -316,6 +316,7 @@ struct layers {
 	struct rcache_tree *trees;
 	const char **paths;
 	size_t n;
+	struct buf desc; /* "NEVRA TREE" lines: the root description kept by debug tasks */
 };
 
 static void layers_release(struct layers *l)
@@ -324,6 +325,7 @@ static void layers_release(struct layers *l)
 		rcache_tree_release(&l->trees[i]);
 	free(l->trees);
 	free(l->paths);
+	buf_release(&l->desc);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -381,6 +383,10 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 			     *tree->signer ? tree->signer : "signature not checked");
 			l->paths[l->n] = tree->root;
 			l->n++;
+			if (buf_appendf(&l->desc, "%s %s\n", rrepo_nevra(repo, p), tree->root) < 0) {
+				rcache_free(cache);
+				return fail(t, "out of memory"), -ENOMEM;
+			}
 		}
 	rcache_free(cache);
 	return 0;
@@ -449,7 +455,7 @@ static int coredump_task(struct task *t)
 	bool have_res = false;
 	struct rrepo *repo = NULL;
 	struct pkg_keyring *keyring = NULL;
-	struct layers layers = { 0 }, tools = { 0 };
+	struct layers layers = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) }, tools = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) };
 	struct gdb_run g = { 0 };
 	const char *exe = NULL, *source = NULL;
 	struct stat st;
@@ -631,7 +637,17 @@ static int coredump_task(struct task *t)
 		else
 			tlog(t, "the coredump was removed");
 	} else {
-		tlog(t, "task type %d: the crash data is kept", (int)t->type);
+		/* what retrace-interact needs to rebuild this root: the packages and their trees */
+		struct buf d = BUF_INIT(2 * ROOTFS_MAX_FILE_LIST + 4096);
+		if (buf_appendf(&d, "# retrace-worker: the root of task %s\n", t->idstr) < 0 ||
+		    buf_appendf(&d, "tools %s\n", w->cfg->tool_root) < 0 ||
+		    buf_append(&d, layers.desc.data ? layers.desc.data : "", layers.desc.len) < 0 ||
+		    (tools.desc.len && (buf_appendf(&d, "# the tool root\n") < 0 ||
+					buf_append(&d, tools.desc.data, tools.desc.len) < 0)) ||
+		    write_file_at(t->dirfd, "rootfs", d.data, d.len, 0640, false) < 0)
+			tlog(t, "warning: cannot write the root description");
+		buf_release(&d);
+		tlog(t, "task type %d: the crash data and the root description (rootfs) are kept", (int)t->type);
 	}
 	ret = finish(t, true);
 out:
@@ -711,6 +727,9 @@ int worker_fail_task(struct worker *w, uint32_t id, const char *why)
 	/* keep what the interrupted run logged */
 	if (read_file_at(t.dirfd, "retrace_log", 4 << 20, &old, &len) == 0)
 		buf_append(&t.log, old, len);
+	/* a backtrace the dead run wrote would make the task FINISHED_SUCCESS */
+	if (unlinkat(t.dirfd, "retrace_backtrace", 0) == 0)
+		tlog(&t, "the backtrace of the interrupted run was removed");
 	r = fail(&t, "%s", why);
 	buf_release(&t.log);
 	closep(&t.dirfd);

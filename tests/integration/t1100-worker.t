@@ -170,6 +170,15 @@ ok $? "segv: started_time and finished_time written"
 test ! -e "$T/spool/$ID_segv/.root"
 ok $? "segv: the sandbox's root directory is gone"
 
+# a debug task (type 1) keeps the crash data and says what its root was
+send "$T/segv.d" 1
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "debug task (type 1): FINISHED_SUCCESS"
+cmp -s "$T/segv.core" "$T/spool/$ID/crash/coredump"
+ok $? "debug task: the coredump is kept"
+grep -q "^rtprog-libs-debuginfo-1.0-1.x86_64 $T/cache/trees/[^ ]*/root$" "$T/spool/$ID/rootfs"
+ok $? "debug task: rootfs lists each package and its cached tree"
+like "$(get "$ID" "$PW" log)" "the crash data and the root description (rootfs) are kept" "debug task: the log says so"
+
 retrace abort /usr/bin/rtprog "$REFPROG"
 like "$(cat "$T/abort.bt")" "rtlib_check (value=value@entry=-3) at rtlib.c:" "abort: the asserting frame"
 like "$(cat "$T/abort.bt")" "Assertion \`doubled >= 0" "abort: __abort_msg's text"

@@ -53,6 +53,16 @@ int main(void)
 	is_int(buf_append(&buf, "0123456789", 10), 0, "buf exactly max");
 	char *s = buf_steal(&buf);
 	is_str(s, "0123456789", "buf steal");
+	{
+		/* no limit at all: max + 1 must not wrap the capacity to 0 */
+		struct buf big = BUF_INIT(SIZE_MAX);
+		int r = 0;
+		for (int k = 0; k < 100 && r == 0; k++)
+			r = buf_appendf(&big, "line %d of a buffer without a limit\n", k);
+		is_int(r, 0, "buf with max SIZE_MAX grows");
+		ok(big.len > 3000 && strstr(big.data, "line 99 of") != NULL, "... and holds everything");
+		buf_release(&big);
+	}
 	free(s);
 	s = buf_steal(&buf);
 	is_str(s, "", "buf steal of empty buffer is an empty string");
