@@ -559,6 +559,10 @@ static int coredump_task(struct task *t)
 		ret = 0; /* get_layers failed the task */
 		goto out;
 	}
+	if (layers.n == 0) {
+		ret = fail(t, "no package of %s holds anything of this crash", t->release);
+		goto out;
+	}
 	t->step = "preparing the tools";
 	r = get_tool_layers(t, &tools);
 	if (r < 0) {
@@ -568,10 +572,6 @@ static int coredump_task(struct task *t)
 	step_done(t, "preparing the environment");
 
 	/* 3. backtrace: gdb in the sandbox */
-	if (layers.n == 0) {
-		ret = fail(t, "no package of %s holds anything of this crash", t->release);
-		goto out;
-	}
 	t->step = "running gdb";
 	set_status(t, TASK_STATUS_BACKTRACE);
 	free(err);

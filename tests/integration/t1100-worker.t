@@ -192,6 +192,29 @@ retrace cxx /usr/bin/rtcxx "rtcxx-1.0-1 rtsys-1-1 rtcxx-debuginfo-1.0-1 rtcxx-de
 like "$(cat "$T/cxx.bt")" "__cxa_throw () from /sysroot/lib/x86_64-linux-gnu/libstdc++.so.6" "cxx: through libstdc++"
 like "$(cat "$T/cxx.bt")" "rt::Parser::parse (this=" "cxx: the throwing method"
 
+# --- a release whose repository has no debuginfo at all -------------------------------
+NODBG=fedora-38-x86_64
+mkdir -p "$REPO/$NODBG/Packages"
+cp "$P"/rtprog-1.0-1.x86_64.rpm "$P"/rtprog-libs-1.0-1.x86_64.rpm "$P"/rtsys-1-1.x86_64.rpm "$REPO/$NODBG/Packages/"
+createrepo_c --quiet "$REPO/$NODBG" >/dev/null 2>&1
+$BIN/retrace-resolve --repodir "$REPO" --release $NODBG --reindex >/dev/null 2>&1
+rm -rf "$T/nodbg.d"
+cp -r "$T/segv.d" "$T/nodbg.d"
+printf 'Fedora release 38 (Thirty Eight)' >"$T/nodbg.d/os_release"
+send "$T/nodbg.d"
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "no debuginfo anywhere: still FINISHED_SUCCESS"
+get "$ID" "$PW" backtrace >"$T/nodbg.bt"
+get "$ID" "$PW" log >"$T/nodbg.log"
+lib_id=$(readelf -n "$T/cache/trees/"*/root/usr/lib64/librtlib.so.1 2>/dev/null | awk '/Build ID/ { print $3; exit }')
+like "$(cat "$T/nodbg.log")" "missing-debuginfo: $lib_id /lib64/librtlib.so.1 (rtprog-libs-1.0-1.x86_64)" \
+	"no debuginfo: the crashing library's build-id is logged as missing debuginfo"
+like "$(cat "$T/nodbg.bt")" "in ?? () from /sysroot/usr/lib64/librtlib.so.1" \
+	"no debuginfo: the frames in librtlib have no names, and say where they are"
+reference "$T/segv.core" /usr/bin/rtprog rtprog-1.0-1 rtprog-libs-1.0-1 rtsys-1-1 >"$T/nodbg.ref"
+frames "$T/nodbg.bt" /sysroot >"$T/nodbg.got"
+[ "$(grep -c '^#' "$T/nodbg.ref")" -ge 3 ] && diff -u "$T/nodbg.ref" "$T/nodbg.got" >"$T/nodbg.diff"
+ok $? "no debuginfo: the same frames as gdb here over the same packages" || sed 's/^/#   /' "$T/nodbg.diff"
+
 # --- what must fail ----------------------------------------------------------------
 # a core that is not one: the reader refuses it, the task fails, nothing else does
 mkdir -p "$T/bad.d"
@@ -254,9 +277,14 @@ is "$(cat "$T/got.seq")" "$(cat "$T/want.seq")" "with MaxParallelTasks = 1 the t
 n=$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks" 2>&1)
 [ "$n" -ge 14 ] 2>/dev/null
 ok $? "the tasks table has a row per finished task ($n)"
-is "$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM package_time WHERE package = 'rtprog' AND release = '$REL'")" \
+is "$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM package_time WHERE package = 'rtprog'")" \
 	"$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks WHERE package = 'rtprog' AND status = 'success'")" \
 	"package_time: one row per successful rtprog task"
+
+total=$(sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks")
+http_code GET /stats >/dev/null
+like "$(body)" "<tr><th>Tasks</th><td>$total</td></tr>" "/stats counts the worker's tasks from stats.db"
+like "$(body)" "<tr><td>rtprog</td><td>$REL</td>" "/stats lists rtprog's package_time"
 
 # X-Task-Est-Time (design 11.10): the mean of rtprog's successful runs on this release
 want=$(sqlite3 "$T/spool/stats.db" "SELECT MAX(1, CAST(AVG(time) + 0.999 AS INTEGER)) FROM package_time WHERE package = 'rtprog' AND release = '$REL'")
