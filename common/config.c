@@ -56,6 +56,9 @@ static const struct key_def keys[] = {
 	  "Verify package signatures against the release's keyring." },
 	{ "MaxParallelTasks", KEY_UINT, OFF(max_parallel_tasks), "10", 1, WORKER_MAX_PARALLEL_TASKS,
 	  "Tasks the worker runs at once." },
+	{ "ProcessCommunicateTimeout", KEY_UINT, OFF(process_timeout), "300", 1, 86400,
+	  "Seconds gdb (and crash) may run in the sandbox before the whole sandbox is "
+	  "killed and the task fails." },
 	{ "MaxQueuedTasks", KEY_UINT, OFF(max_queued_tasks), "50", 0, 100000,
 	  "Tasks that may wait for a free slot; /create answers 503 only when "
 	  "this queue is full." },
@@ -129,7 +132,7 @@ static const char *const obsolete_keys[] = {
 	"CaseNumberURL", "BugzillaURL", "BugzillaStatus", "BugzillaCredentials",
 	"BugzillaProduct", "BugzillaComponent", "BugzillaTriggerWords", "BugzillaRegExes",
 	"Crashi386", "TaskIdLength", "TaskPassLength", "RetraceEnvironment",
-	"ProcessCommunicateTimeout", "AllowApiDelete_",
+	"AllowApiDelete_",
 };
 
 static void *field(struct config *c, const struct key_def *k)

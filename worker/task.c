@@ -282,6 +282,7 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 		return error_set(ret_error, -errno, "memfd_create: %m");
 
 	sandbox_opts_default(&o);
+	o.timeout_ms = w->cfg->process_timeout * 1000;
 	o.root = root;
 	o.stacks = stacks;
 	o.nstacks = ELEMENTSOF(stacks);
@@ -594,7 +595,8 @@ static int coredump_task(struct task *t)
 		}
 	}
 	if (g.res.timed_out) {
-		ret = fail(t, "gdb ran past the timeout and was killed");
+		ret = fail(t, "gdb ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
+			   (unsigned long long)w->cfg->process_timeout);
 		goto out;
 	}
 	if (!g.res.exited) {

@@ -434,6 +434,25 @@ cp "$P"/rtprog-1.0-1.x86_64.rpm "$P"/rtsys-1-1.x86_64.rpm "$REPO/$NOGDB/Packages
 createrepo_c --quiet "$REPO/$NOGDB" >/dev/null 2>&1
 $BIN/retrace-resolve --repodir "$REPO" --release $NOGDB --reindex >/dev/null 2>&1
 toolroot_fails $NOGDB "gdb cannot be installed from ToolRoot $NOGDB"
+
+# --- a gdb that hangs, a gdb that crashes --------------------------------------------------
+# fake_gdb MODE RELEASE: a release whose gdb is tests/fixtures/rpm/rtfakegdb.c built with MODE
+fake_gdb() {
+	mkdir -p "$T/fake/SOURCES" "$REPO/$2/Packages"
+	cp "$F/rtfakegdb.c" "$T/fake/SOURCES/"
+	rpmbuild -bb --nodeps --quiet -D "_topdir $T/fake" -D 'rt_version 1' -D 'rt_release 1' \
+		-D "rt_mode $1" "$F/rtfakegdb.spec" >"$T/fake/build.log" 2>&1 || cat "$T/fake/build.log"
+	mv "$T"/fake/RPMS/*/gdb-1-1.*.rpm "$REPO/$2/Packages/"
+	createrepo_c --quiet "$REPO/$2" >/dev/null 2>&1
+	$BIN/retrace-resolve --repodir "$REPO" --release "$2" --reindex >/dev/null 2>&1
+}
+fake_gdb HANG fedora-37-x86_64
+fake_gdb CRASH fedora-36-x86_64
+echo "ProcessCommunicateTimeout = 2" >>"$T/conf"
+toolroot_fails fedora-37-x86_64 "gdb ran past the timeout (ProcessCommunicateTimeout = 2 s) and was killed"
+pgrep -u nobody -f /usr/bin/gdb >/dev/null
+ok $((!$?)) "the hung gdb is gone with its sandbox"
+toolroot_fails fedora-36-x86_64 "gdb was killed by signal 11"
 grep -q "Sanitizer\|runtime error" "$T/worker.out"
 ok $((!$?)) "the worker logged no sanitizer report"
 [ "$tap_failed" = 0 ] || sed 's/^/# worker: /' "$T/worker.out" | tail -40
