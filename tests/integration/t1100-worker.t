@@ -29,6 +29,7 @@ ok $? "the release indexed"
 mkdir -p "$T/cache"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache"
 write_config "RootfsCacheDir = $T/cache
+AllowInteractive = 1
 RequireGPGCheck = 0
 MaxParallelTasks = 1"
 $BIN/retrace-reposync -c "$T/conf" --publish-only >/dev/null 2>&1
@@ -170,14 +171,16 @@ ok $? "segv: started_time and finished_time written"
 test ! -e "$T/spool/$ID_segv/.root"
 ok $? "segv: the sandbox's root directory is gone"
 
-# a debug task (type 1) keeps the crash data and says what its root was
-send "$T/segv.d" 1
-is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "debug task (type 1): FINISHED_SUCCESS"
-cmp -s "$T/segv.core" "$T/spool/$ID/crash/coredump"
-ok $? "debug task: the coredump is kept"
-grep -q "^rtprog-libs-debuginfo-1.0-1.x86_64 $T/cache/trees/[^ ]*/root$" "$T/spool/$ID/rootfs"
-ok $? "debug task: rootfs lists each package and its cached tree"
-like "$(get "$ID" "$PW" log)" "the crash data and the root description (rootfs) are kept" "debug task: the log says so"
+# debug (1) and interactive (3) tasks keep the crash data and say what their root was
+for type in 1 3; do
+	send "$T/segv.d" $type
+	is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "type $type task: FINISHED_SUCCESS"
+	cmp -s "$T/segv.core" "$T/spool/$ID/crash/coredump"
+	ok $? "type $type task: the coredump is kept"
+	grep -q "^rtprog-libs-debuginfo-1.0-1.x86_64 $T/cache/trees/[^ ]*/root$" "$T/spool/$ID/rootfs"
+	ok $? "type $type task: rootfs lists each package and its cached tree"
+	like "$(get "$ID" "$PW" log)" "the crash data and the root description (rootfs) are kept" "type $type task: the log says so"
+done
 
 retrace abort /usr/bin/rtprog "$REFPROG"
 like "$(cat "$T/abort.bt")" "rtlib_check (value=value@entry=-3) at rtlib.c:" "abort: the asserting frame"
