@@ -403,7 +403,6 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	/* Wait until the supervisor has written our uid and gid maps. */
 	if (read(go_r, &c, 1) != 1)
 		die("waiting for the supervisor");
-	close(go_r);
 
 	setup_mounts(o);
 	if (sethostname("retrace-sandbox", 15) < 0)
@@ -412,6 +411,14 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		die("PR_SET_DUMPABLE");
 	scrub_cmdline_environ();
+	/*
+	 * Meanwhile the supervisor moved us into the sandbox's cgroups (a v1
+	 * migration waits for an RCU grace period: done while we mounted). The
+	 * program is forked only once we are in them, so it starts inside.
+	 */
+	if (read(go_r, &c, 1) != 1)
+		die("waiting for the supervisor's cgroups");
+	close(go_r);
 
 	child = fork();
 	if (child < 0)
@@ -652,12 +659,15 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	close(out[1]);
 	close(err[1]);
 
-	cgroups_join(&cg, pid);
 	/* Without its maps the child never gets the go: it must not run half set up. */
 	map_r = userns_map_ids(pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid());
 	if (map_r < 0)
 		kill(pid, SIGKILL);
 	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	/* the second go: pid 1 is in the cgroups, it may start the program */
+	cgroups_join(&cg, pid);
+	if (write(go[1], "c", 1) != 1)
 		kill(pid, SIGKILL);
 	close(go[1]);
 

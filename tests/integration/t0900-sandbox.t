@@ -221,4 +221,16 @@ if command -v gdb >/dev/null; then
 else
 	diag "gdb is not installed"
 fi
+# The program starts inside the sandbox's cgroups when the host has them
+# (the supervisor moves pid 1 while it mounts; pid 1 forks the program after)
+mkdir -p "$T/cgroot/proc" "$T/cgroot/dev" "$T/cgroot/tmp" "$T/cgroot/usr"
+for l in bin lib lib64; do ln -sf "usr/$l" "$T/cgroot/$l"; done
+"$SB" -v --root "$T/cgroot" --no-seccomp --ro-bind /usr /usr -- /usr/bin/cat /proc/self/cgroup >"$T/cg.out" 2>"$T/cg.err"
+if grep -q "cgroup v1 memory" "$T/cg.err"; then
+	grep -q "^[0-9]*:memory:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out" &&
+		grep -q "^[0-9]*:pids:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out"
+	ok $? "the program runs in the sandbox's memory and pids cgroups"
+else
+	diag "no cgroup here ($(head -c 80 "$T/cg.err")): membership not checked"
+fi
 done_testing
