@@ -26,9 +26,10 @@ endif
 BIN := $(O)/bin
 OBJ := $(O)/obj
 
-PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm libcurl
+PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm libcurl \
+	lzo2 libzstd
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy
 
 WARN := -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough
@@ -52,6 +53,7 @@ COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
 WORKER_SRC := worker/analyze.c worker/stats.c worker/task.c
+VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBSANDBOX := $(OBJ)/libsandbox.a
@@ -60,12 +62,13 @@ LIBCOREDUMP := $(OBJ)/libcoredump.a
 LIBSOLVER := $(OBJ)/libsolver.a
 LIBROOTFS := $(OBJ)/librootfs.a
 LIBWORKER := $(OBJ)/libworker.a
+LIBVMCORE := $(OBJ)/libvmcore.a
 
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
 	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-worker \
-	$(BIN)/retrace-client
+	$(BIN)/retrace-client $(BIN)/retrace-vmcore
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -93,6 +96,8 @@ $(LIBROOTFS): $(call obj,$(ROOTFS_SRC))
 	$(AR) rcs $@ $^
 $(LIBWORKER): $(call obj,$(WORKER_SRC))
 	$(AR) rcs $@ $^
+$(LIBVMCORE): $(call obj,$(VMCORE_SRC))
+	$(AR) rcs $@ $^
 
 $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBWORKER) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
@@ -107,6 +112,9 @@ $(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIB
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-rootfs: $(call obj,tools/retrace-rootfs.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BIN)/retrace-vmcore: $(call obj,tools/retrace-vmcore.c) $(LIBVMCORE) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMMON)
@@ -125,10 +133,10 @@ $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
-$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBWORKER) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBWORKER) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
 $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
