@@ -4,7 +4,8 @@
 # ../shared/testdata/vmcores/ (kdump ELF and its kdump-compressed zlib, LZO
 # and flattened conversions; qemu ELF with 5- and 4-level paging, the
 # latter with the ring in the direct map), from conversions made here and
-# now by makedumpfile, and hostile dumps: clear errors, never a crash.
+# now by makedumpfile, synthetic dumps of the older log layouts, and
+# hostile dumps: clear errors, never a crash.
 . "$(dirname "$0")/../lib/common.sh"
 
 V=$SHARED/testdata/vmcores
@@ -68,6 +69,21 @@ if command -v makedumpfile >/dev/null; then
 else
 	diag "makedumpfile is not installed: no conversions made here"
 fi
+
+# synthetic dumps of every log layout (fuzz/make-vmcore-corpus.py: the
+# lockless ring, printk_log records with a wrap, a plain ring that wrapped)
+# in every container (ELF, kdump zlib and uncompressed, flattened)
+python3 "$RETRACE_SRC/fuzz/make-vmcore-corpus.py" "$T/syn"
+ok $? "synthetic dumps made"
+for d in "$T"/syn/*.elf "$T"/syn/*.kdump-* "$T"/syn/*.flat; do
+	layout=$(basename "$d" | cut -d. -f1)
+	"$RV" dmesg "$d" >"$T/out" 2>"$T/err"
+	ok $? "synthetic $(basename "$d"): read" || sed 's/^/#   /' "$T/err"
+	cmp -s "$T/out" "$T/syn/$layout.dmesg"
+	ok $? "synthetic $(basename "$d"): the log as makedumpfile would print it"
+done
+like "$(cat "$T/syn/printk_log.dmesg")" "               with a continuation" "continuation lines are indented under the text"
+like "$(cat "$T/syn/lockless.dmesg")" '\x01\x7f' "control bytes are escaped"
 
 # --- hostile dumps -------------------------------------------------------------------
 # refused DUMP WHAT MESSAGE: dmesg fails with exit 1 and the message, quickly
