@@ -73,7 +73,8 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
-TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch
+TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch \
+	$(O)/tests/kdump-recompress
 
 all: $(PROGRAMS)
 
@@ -148,6 +149,9 @@ $(O)/tests/policy-probe: $(call obj,tests/tools/policy-probe.c) $(LIBSANDBOX) $(
 $(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
+$(O)/tests/kdump-recompress: $(call obj,tests/tools/kdump-recompress.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(O)/tests/mkarchive: $(call obj,tests/tools/mkarchive.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

@@ -70,6 +70,19 @@ else
 	diag "makedumpfile is not installed: no conversions made here"
 fi
 
+# snappy and zstd pages: Debian's makedumpfile writes neither, so the real
+# zlib dump and a synthetic one are recompressed here (tests/tools/kdump-recompress)
+for c in snappy zstd; do
+	for src in "$W/min-kdump-6.1-l5-kaslr.kdump-c"; do
+		"$TOOLS/kdump-recompress" $c "$src" "$W/min-kdump-6.1-l5-kaslr.re-$c" >/dev/null
+		ok $? "$c: recompressed"
+		like "$("$RV" info "$W/min-kdump-6.1-l5-kaslr.re-$c")" "format: kdump-compressed v6, $c" "$c: info names it"
+		"$RV" dmesg "$W/min-kdump-6.1-l5-kaslr.re-$c" >"$T/out" 2>"$T/err"
+		cmp -s "$T/out" "$V/min-kdump-6.1-l5-kaslr.elf.dmesg.txt"
+		ok $? "$c pages: the same log" || sed 's/^/#   /' "$T/err"
+	done
+done
+
 # synthetic dumps of every log layout (fuzz/make-vmcore-corpus.py: the
 # lockless ring, printk_log records with a wrap, a plain ring that wrapped)
 # in every container (ELF, kdump zlib and uncompressed, flattened)
@@ -143,6 +156,16 @@ bs = 4096; sub = struct.unpack_from('<i', d, 432)[0]; bmb = struct.unpack_from('
 first = struct.unpack_from('<q', d, (1 + sub + bmb) * bs)[0]
 for i in range(first, len(d), 7): d[i] ^= 0x5a"
 refused "$T/h10" "kdump with damaged zlib pages" "unreadable page"
+# every zlib page replaced by one that inflates to two pages
+edit "$K" "$T/h9b" "
+import zlib
+bs = 4096; sub = struct.unpack_from('<i', d, 432)[0]; bmb = struct.unpack_from('<I', d, 436)[0]
+o = (1 + sub + bmb) * bs; z = zlib.compress(b'A' * (2 * bs)); end = len(d); d += z
+while o + 24 <= end:
+    off, size, flags = struct.unpack_from('<qII', d, o)
+    if off <= 0 or off >= end or size == 0: break
+    struct.pack_into('<qII', d, o, end, len(z), 1); o += 24"
+refused "$T/h9b" "kdump pages that inflate past the page size" "unreadable page"
 edit "$E" "$T/h11" "struct.pack_into('<Q', d, 32, 1 << 62)"
 refused "$T/h11" "ELF e_phoff far outside" "outside the file"
 edit "$E" "$T/h12" "struct.pack_into('<H', d, 56, 0xffff)"
