@@ -257,9 +257,10 @@ static int dmesg_lockless(struct reader *k, FILE *out, char **ret_error)
 		}
 		count = 1ULL << count_bits;
 		data_size = 1ULL << size_bits;
-		if ((sz_desc + sz_info) * count > VMCORE_MAX_RING) {
-			r = derr(ret_error, "printk descriptors of %llu bytes (limit %u)",
-				 (unsigned long long)((sz_desc + sz_info) * count), VMCORE_MAX_RING);
+		uint64_t desc_bytes = (sz_desc + sz_info) * count;
+		if (desc_bytes > VMCORE_MAX_RING) {
+			r = derr(ret_error, "printk descriptors of %llu bytes (limit %u)", (unsigned long long)desc_bytes,
+				 VMCORE_MAX_RING);
 			goto out;
 		}
 		descs = malloc(sz_desc * count);

@@ -15,6 +15,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+__attribute__((noreturn)) static void die(const char *what)
+{
+	fprintf(stderr, "kdump-recompress: %s\n", what);
+	exit(1);
+}
+
 static unsigned char *slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -22,10 +28,10 @@ static unsigned char *slurp(const char *path, size_t *len)
 	long n;
 
 	if (!f || fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) < 0)
-		exit(1);
+		die("cannot read the input");
 	d = malloc((size_t)n + 1);
 	if (!d || fread(d, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
+		die("cannot read the input");
 	fclose(f);
 	*len = (size_t)n;
 	return d;
@@ -59,7 +65,7 @@ int main(int argc, char **argv)
 	comp = malloc(cap);
 	extra = malloc(npages * cap + 1);
 	if (!page || !comp || !extra)
-		return 1;
+		die("out of memory");
 	for (size_t i = 0; i < npages; i++) {
 		unsigned char *desc = d + desc_off + i * 24;
 		int64_t off;
@@ -72,19 +78,18 @@ int main(int argc, char **argv)
 		if (flags & 0x1) { /* zlib: inflate first */
 			uLongf n = bs;
 			if (uncompress(page, &n, d + off, size) != Z_OK || n != bs)
-				return 1;
+				die("a zlib page does not inflate to a page");
 		} else if (flags == 0 && size == bs) {
 			memcpy(page, d + off, bs);
 		} else {
-			fprintf(stderr, "kdump-recompress: page %zu: flags 0x%x not handled\n", i, flags);
-			return 1;
+			die("a page compressed other than with zlib");
 		}
 		if (zstd) {
 			clen = ZSTD_compress(comp, cap, page, bs, 3);
 			if (ZSTD_isError(clen))
-				return 1;
+				die("ZSTD_compress failed");
 		} else if (snappy_compress((const char *)page, bs, (char *)comp, &clen) != SNAPPY_OK) {
-			return 1;
+			die("snappy_compress failed");
 		}
 		off = (int64_t)(len + extra_len);
 		if (clen < bs) {
@@ -106,7 +111,11 @@ int main(int argc, char **argv)
 	memcpy(d + 424, &status, 4);
 	out = fopen(argv[3], "wb");
 	if (!out || fwrite(d, 1, len, out) != len || fwrite(extra, 1, extra_len, out) != extra_len || fclose(out))
-		return 1;
+		die("cannot write the output");
 	printf("%zu pages recompressed with %s\n", npages, argv[1]);
+	free(d);
+	free(page);
+	free(comp);
+	free(extra);
 	return 0;
 }
