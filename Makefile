@@ -53,7 +53,7 @@ COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
 WORKER_SRC := worker/analyze.c worker/stats.c worker/task.c
-VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c
+VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
 LIBSANDBOX := $(OBJ)/libsandbox.a
@@ -115,7 +115,7 @@ $(BIN)/retrace-reposync: $(call obj,tools/retrace-reposync.c) $(LIBSOLVER) $(LIB
 $(BIN)/retrace-rootfs: $(call obj,tools/retrace-rootfs.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-$(BIN)/retrace-vmcore: $(call obj,tools/retrace-vmcore.c) $(LIBVMCORE) $(LIBCOMMON)
+$(BIN)/retrace-vmcore: $(call obj,tools/retrace-vmcore.c) $(LIBVMCORE) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMMON)

@@ -444,23 +444,15 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 			   const struct coredump_limits *lim, struct coredump **ret,
 			   char **ret_error)
 {
-	struct seccomp_policy *policy = NULL;
 	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(COREDUMP_RESULT_MAX);
 	int pfd[2], status = 0, r;
-	uint64_t deadline;
-	bool killed = false;
+	bool killed;
 	pid_t pid;
 
 	*ret_error = NULL;
 	/* The policy is compiled here: the child cannot open files. */
-	r = seccomp_policy_load_file(policy_path, &policy, ret_error);
-	if (r == 0) {
-		free(*ret_error);
-		*ret_error = NULL;
-		r = seccomp_policy_compile(policy, 0, &filter, ret_error);
-	}
-	seccomp_policy_free(policy);
+	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
 	if (r < 0)
 		return r;
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
@@ -483,38 +475,7 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 	close(pfd[1]);
 	seccomp_release(filter);
 
-	deadline = monotonic_ms() + COREDUMP_CHILD_TIMEOUT_S * 1000ULL;
-	for (;;) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		uint64_t t = monotonic_ms();
-		char chunk[65536];
-		ssize_t n;
-
-		if (t >= deadline) {
-			kill(pid, SIGKILL);
-			killed = true;
-			break;
-		}
-		r = poll(&p, 1, (int)MIN(deadline - t, (uint64_t)1000));
-		if (r < 0 && errno != EINTR)
-			break;
-		if (r <= 0)
-			continue;
-		n = read(pfd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (buf_append(&answer, chunk, (size_t)n) < 0) {
-			kill(pid, SIGKILL);
-			killed = true;
-			break;
-		}
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-
+	killed = child_answer_collect(pid, pfd[0], COREDUMP_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
 	if (killed) {
 		buf_release(&answer);
 		if (asprintf(ret_error, "the core reader was stopped (timeout of %d s or too much output)",
@@ -534,10 +495,7 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 	}
 	if (answer.len > 0 && answer.data[0] == '!') {
 		/* the reader's own one-line reason, printable characters only */
-		char *m = strndup(answer.data + 1, MIN(answer.len - 1, (size_t)1000));
-		for (char *c = m; c && *c; c++)
-			if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
-				*c = '?';
+		char *m = child_reason(answer.data + 1, answer.len - 1);
 		buf_release(&answer);
 		*ret_error = m;
 		return -EINVAL;

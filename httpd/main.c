@@ -113,7 +113,6 @@ int main(int argc, char **argv)
 	struct httpd_listener plain = { &h, false }, tls = { &h, true };
 	struct MHD_Daemon *d_plain = NULL, *d_tls = NULL;
 	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL, *policy_path = NULL;
-	struct seccomp_policy *policy = NULL;
 	scmp_filter_ctx filter = NULL;
 	int fd_plain = -1, fd_tls = -1, c, r;
 	sigset_t sigs;
@@ -195,10 +194,7 @@ int main(int argc, char **argv)
 
 	if (asprintf(&policy_path, "%s/httpd.policy", cfg.seccomp_policy_dir) < 0)
 		return 1;
-	r = seccomp_policy_load_file(policy_path, &policy, &err);
-	if (r == 0)
-		r = seccomp_policy_compile(policy, policy_flags, &filter, &err);
-	seccomp_policy_free(policy);
+	r = seccomp_policy_compile_file(policy_path, policy_flags, &filter, &err);
 	if (r < 0) {
 		log_error("seccomp policy: %s", err ? err : strerror(-r));
 		return 1;

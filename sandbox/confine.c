@@ -16,11 +16,15 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
 #include "common/macro.h"
+#include "common/util.h"
 
 #define NEWROOT_BASE "/tmp"
 #define OLDROOT "oldroot"
@@ -253,4 +257,54 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return fail(ret_error, "PR_SET_DUMPABLE");
 	return 0;
+}
+
+int child_answer_collect(pid_t pid, int fd, unsigned timeout_s, struct buf *answer, int *ret_status)
+{
+	uint64_t deadline = monotonic_ms() + timeout_s * 1000ULL;
+	bool killed = false;
+	int r;
+
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t t = monotonic_ms();
+		char chunk[65536];
+		ssize_t n;
+
+		if (t >= deadline) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+		r = poll(&p, 1, (int)MIN(deadline - t, (uint64_t)1000));
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (buf_append(answer, chunk, (size_t)n) < 0) {
+			kill(pid, SIGKILL);
+			killed = true;
+			break;
+		}
+	}
+	close(fd);
+	*ret_status = 0;
+	while (waitpid(pid, ret_status, 0) < 0 && errno == EINTR)
+		;
+	return killed ? -ETIMEDOUT : 0;
+}
+
+char *child_reason(const char *data, size_t len)
+{
+	char *m = strndup(data, MIN(len, (size_t)1000));
+
+	for (char *c = m; c && *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
+			*c = '?';
+	return m;
 }

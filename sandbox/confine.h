@@ -39,4 +39,17 @@ int userns_map_ids(pid_t pid, uid_t uid_inside, uid_t uid_outside, gid_t gid_ins
 /* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
 int caps_drop_all(void);
 
+struct buf;
+/*
+ * The parent's half of a confined reader (coredump/, vmcore/): read the
+ * child's answer from fd (closed here) into `answer` (its max is the
+ * limit), kill the child at the timeout or when the answer is too long,
+ * reap it. 0, or -ETIMEDOUT when it had to be killed; *ret_status is
+ * waitpid()'s status either way.
+ */
+int child_answer_collect(pid_t pid, int fd, unsigned timeout_s, struct buf *answer, int *ret_status);
+
+/* A child's "!reason" answer as a printable string of at most 1000 bytes. */
+char *child_reason(const char *data, size_t len);
+
 #endif

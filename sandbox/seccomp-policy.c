@@ -724,3 +724,17 @@ bool seccomp_policy_allows(const struct seccomp_policy *p, const char *sysname)
 			return p->rules[i].act.kind == ACT_ALLOW || p->rules[i].act.kind == ACT_LOG;
 	return p->def.kind == ACT_ALLOW || p->def.kind == ACT_LOG;
 }
+
+int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ctx *ret, char **ret_error)
+{
+	struct seccomp_policy *policy = NULL;
+	int r = seccomp_policy_load_file(path, &policy, ret_error);
+
+	if (r == 0) {
+		free(*ret_error); /* warnings of a policy that loaded */
+		*ret_error = NULL;
+		r = seccomp_policy_compile(policy, flags, ret, ret_error);
+	}
+	seccomp_policy_free(policy);
+	return r;
+}

@@ -44,6 +44,9 @@ enum {
 int seccomp_policy_compile(const struct seccomp_policy *p, unsigned flags, scmp_filter_ctx *ret,
 			   char **ret_error);
 
+/* Load and compile in one step (the policy itself is not kept). */
+int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ctx *ret, char **ret_error);
+
 /* Print the resolved rules, one per line, sorted by syscall name. */
 void seccomp_policy_dump(const struct seccomp_policy *p, FILE *out);
 /* True if the policy allows sysname unconditionally or under some condition. */

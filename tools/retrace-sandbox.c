@@ -68,7 +68,6 @@ int main(int argc, char **argv)
 	static const char *layers[MAX_STACKS][ROOTFS_MAX_LAYERS];
 	struct sandbox_opts o;
 	struct sandbox_result res;
-	struct seccomp_policy *policy = NULL;
 	const char *policy_path = NULL;
 	_cleanup_free_ char *err = NULL;
 	bool verbose = false;
@@ -132,13 +131,7 @@ int main(int argc, char **argv)
 	o.stacks = stacks;
 	o.argv = (const char *const *)argv + optind;
 	if (policy_path) {
-		r = seccomp_policy_load_file(policy_path, &policy, &err);
-		if (r == 0) {
-			free(err);
-			err = NULL;
-			r = seccomp_policy_compile(policy, 0, &o.filter, &err);
-		}
-		seccomp_policy_free(policy);
+		r = seccomp_policy_compile_file(policy_path, 0, &o.filter, &err);
 		if (r < 0) {
 			fprintf(stderr, "retrace-sandbox: %s\n", err ? err : strerror(-r));
 			return 125;

@@ -5,6 +5,9 @@
  *                                 size, dump level, CPUs, the crashing CPU's
  *                                 registers where the dump has them
  *   retrace-vmcore dmesg VMCORE   the kernel log, as makedumpfile --dump-dmesg
+ *   retrace-vmcore --policy vmcore.policy dmesg VMCORE
+ *                                 the same, read in a confined child (what the
+ *                                 worker does with uploaded dumps)
  * Reads ELF64, kdump-compressed (zlib, LZO, snappy, zstd) and makedumpfile's
  * flattened format. Exit status: 0; 1 the dump is unreadable (the message
  * says why); 2 usage.
@@ -16,11 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vmcore/confined.h"
 #include "vmcore/vmcore.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: retrace-vmcore info|dmesg VMCORE\n");
+	fprintf(f, "Usage: retrace-vmcore [--policy FILE] info|dmesg VMCORE\n");
 }
 
 static void info(struct vmcore *v)
@@ -51,9 +55,27 @@ static void info(struct vmcore *v)
 	}
 }
 
+static int dmesg_confined(int fd, const char *path, const char *policy)
+{
+	char *rel = NULL, *log = NULL, *err = NULL;
+	size_t len = 0;
+	int r = vmcore_dmesg_confined(fd, policy, &rel, &log, &len, &err);
+
+	if (r < 0) {
+		fprintf(stderr, "retrace-vmcore: %s: %s\n", path, err ? err : strerror(-r));
+		free(err);
+		return 1;
+	}
+	fwrite(log, 1, len, stdout);
+	free(rel);
+	free(log);
+	return fflush(stdout) != 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct vmcore *v = NULL;
+	const char *policy = NULL;
 	char *err = NULL;
 	int fd, r;
 
@@ -61,7 +83,13 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "dmesg") != 0)) {
+	if (argc > 2 && strcmp(argv[1], "--policy") == 0) {
+		policy = argv[2];
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc != 3 || (strcmp(argv[1], "info") != 0 && strcmp(argv[1], "dmesg") != 0) ||
+	    (policy && argv[1][0] == 'i')) {
 		usage(stderr);
 		return 2;
 	}
@@ -69,6 +97,11 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		fprintf(stderr, "retrace-vmcore: %s: %s\n", argv[2], strerror(errno));
 		return 1;
+	}
+	if (policy) {
+		r = dmesg_confined(fd, argv[2], policy);
+		close(fd);
+		return r;
 	}
 	r = vmcore_open(fd, &v, &err);
 	if (r < 0) {

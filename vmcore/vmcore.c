@@ -434,28 +434,33 @@ static int kdump_page(struct vmcore *v, uint64_t pfn)
 
 /* --- flattened: reassembled into an unnamed temporary file ------------------------ */
 
-static int unflatten(struct vmcore *v, char **ret_error)
+static int unflatten(struct vmcore *v, int scratch_fd, char **ret_error)
 {
 	const char *tmp = secure_getenv("TMPDIR");
 	unsigned char rec[16];
 	uint64_t pos = FLAT_HEADER, end = 0;
 	char *buf;
-	int out;
+	int out = scratch_fd;
 
-	out = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out < 0)
+		out = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	else if (ftruncate(out, 0) < 0)
+		return verr(ret_error, "cannot empty the scratch file: %s", strerror(errno));
 	if (out < 0)
 		return verr(ret_error, "cannot create a temporary file to reassemble the flattened dump: %s",
 			    strerror(errno));
 	buf = malloc(1 << 20);
 	if (!buf) {
-		close(out);
+		if (scratch_fd < 0)
+			close(out);
 		return -ENOMEM;
 	}
 	for (;;) {
 		uint64_t off, len;
 		if (pread_all(v->fd, rec, sizeof(rec), pos) < 0) {
 			free(buf);
-			close(out);
+			if (scratch_fd < 0)
+				close(out);
 			return verr(ret_error, "flattened dump: truncated at offset %llu (no end marker)",
 				    (unsigned long long)pos);
 		}
@@ -466,7 +471,8 @@ static int unflatten(struct vmcore *v, char **ret_error)
 			break;
 		if (len > VMCORE_MAX_FLAT_RECORD || off > (uint64_t)INT64_MAX - len || len > v->size - MIN(v->size, pos)) {
 			free(buf);
-			close(out);
+			if (scratch_fd < 0)
+				close(out);
 			return verr(ret_error, "flattened dump: a record of %llu bytes at %llu does not fit",
 				    (unsigned long long)len, (unsigned long long)off);
 		}
@@ -474,7 +480,8 @@ static int unflatten(struct vmcore *v, char **ret_error)
 			size_t n = (size_t)MIN(len - done, (uint64_t)(1 << 20));
 			if (pread_all(v->fd, buf, n, pos + done) < 0 || pwrite(out, buf, n, (off_t)(off + done)) != (ssize_t)n) {
 				free(buf);
-				close(out);
+				if (scratch_fd < 0)
+					close(out);
 				return verr(ret_error, "flattened dump: cannot copy a record: %s", strerror(errno));
 			}
 			done += n;
@@ -483,7 +490,7 @@ static int unflatten(struct vmcore *v, char **ret_error)
 		end = MAX(end, off + len);
 	}
 	free(buf);
-	v->own_fd = out;
+	v->own_fd = scratch_fd < 0 ? out : -1;
 	v->fd = out;
 	v->size = end;
 	v->flattened = true;
@@ -491,6 +498,11 @@ static int unflatten(struct vmcore *v, char **ret_error)
 }
 
 int vmcore_open(int fd, struct vmcore **ret, char **ret_error)
+{
+	return vmcore_open_scratch(fd, -1, ret, ret_error);
+}
+
+int vmcore_open_scratch(int fd, int scratch_fd, struct vmcore **ret, char **ret_error)
 {
 	struct vmcore *v = calloc(1, sizeof(*v));
 	unsigned char magic[16];
@@ -512,7 +524,7 @@ int vmcore_open(int fd, struct vmcore **ret, char **ret_error)
 	v->size = (uint64_t)st.st_size;
 	r = pread_all(fd, magic, sizeof(magic), 0);
 	if (r == 0 && memcmp(magic, FLAT_SIG, strlen(FLAT_SIG) + 1) == 0) {
-		r = unflatten(v, ret_error);
+		r = unflatten(v, scratch_fd, ret_error);
 		if (r == 0)
 			r = pread_all(v->fd, magic, sizeof(magic), 0);
 	}

@@ -31,6 +31,9 @@ struct vmcore;
 
 /* Open the dump on fd (borrowed; must stay open). NULL-terminated error text in *ret_error. */
 int vmcore_open(int fd, struct vmcore **ret, char **ret_error);
+/* The same, reassembling a flattened dump into scratch_fd (emptied first)
+ * instead of a new temporary file: for a reader that may not open files. */
+int vmcore_open_scratch(int fd, int scratch_fd, struct vmcore **ret, char **ret_error);
 void vmcore_free(struct vmcore *v);
 
 enum vmcore_format vmcore_format(const struct vmcore *v);

@@ -212,7 +212,6 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	_cleanup_close_ int outfd = -1, errfd = -1;
 	const char *argv[64];
 	size_t n = 0;
-	struct seccomp_policy *policy = NULL;
 	const char *const skel[] = { w->skeleton };
 	/* ToolRoot = host: the host's /usr over a skeleton; a release: its gdb's packages are the root */
 	struct sandbox_stack stacks[2] = {
@@ -291,13 +290,7 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	o.argv = argv;
 	o.stdout_fd = outfd;
 	o.stderr_fd = errfd;
-	r = seccomp_policy_load_file(w->gdb_policy, &policy, &perr);
-	if (r == 0) {
-		free(perr);
-		perr = NULL;
-		r = seccomp_policy_compile(policy, 0, &o.filter, &perr);
-	}
-	seccomp_policy_free(policy);
+	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o.filter, &perr);
 	if (r < 0)
 		return error_set(ret_error, r, "the gdb policy %s: %s", w->gdb_policy, perr ? perr : strerror(-r));
 	r = sandbox_run(&o, &g->res, ret_error);

@@ -32,6 +32,13 @@ done
 ok $? "six fixtures read"
 like "$(cat "$T/out")" "Call Trace:" "the oops's Call Trace is in the log"
 
+# the same through the confined reader (policy/seccomp/vmcore.policy), as the worker reads
+for d in "$W"/*.elf "$W"/*.kdump-* "$W"/*.flat-*; do
+	"$RV" --policy "$RETRACE_SRC/policy/seccomp/vmcore.policy" dmesg "$d" >"$T/out" 2>"$T/err"
+	cmp -s "$T/out" "$(expected "$d")"
+	ok $? "$(basename "$d"): the confined reader gives the same log" || sed 's/^/#   /' "$T/err"
+done
+
 # info
 "$RV" info "$W/min-kdump-6.1-l5-kaslr.kdump-l" >"$T/info"
 ok $? "info of the LZO dump"
@@ -105,6 +112,8 @@ refused() {
 	rc=$?
 	is "$rc" 1 "$2: exit 1 (not a crash, not a hang)"
 	like "$(cat "$T/err")" "$3" "$2: says why"
+	timeout 20 "$RV" --policy "$RETRACE_SRC/policy/seccomp/vmcore.policy" dmesg "$1" >/dev/null 2>"$T/err"
+	like "$(cat "$T/err")" "$3" "$2: the confined reader says the same"
 }
 edit() { # edit SRC DST PYTHON: DST = SRC changed by the python code on bytearray d
 	python3 - "$1" "$2" "$3" <<'EOP'

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * confined.c - read a hostile kernel dump in a child that can do nothing
+ * but read the dump, write a scratch file we opened for it, and answer on
+ * a pipe (vmcore.policy; rlimits; no capabilities; no_new_privs; killed
+ * at a wall-clock timeout). The answer is "+RELEASE\n" and the log, or
+ * "!" and the reason.
+ */
+#include "vmcore/confined.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/macro.h"
+#include "common/util.h"
+#include "sandbox/confine.h"
+#include "sandbox/seccomp-policy.h"
+#include "vmcore/vmcore.h"
+
+#define CHILD_DUMP_FD 3
+#define CHILD_OUT_FD 4
+#define CHILD_SCRATCH_FD 5
+
+_noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filter_ctx filter)
+{
+	struct rlimit rl;
+	struct vmcore *v = NULL;
+	char *err = NULL, *log = NULL, rel[128] = "";
+	size_t len = 0;
+	FILE *mem;
+	int r;
+
+	/* out of the way of 3-5 first: any of them may be one of the others */
+	dump_fd = fcntl(dump_fd, F_DUPFD_CLOEXEC, 10);
+	out_fd = fcntl(out_fd, F_DUPFD_CLOEXEC, 10);
+	scratch_fd = fcntl(scratch_fd, F_DUPFD_CLOEXEC, 10);
+	if (dump_fd < 0 || out_fd < 0 || scratch_fd < 0 || dup2(dump_fd, CHILD_DUMP_FD) < 0 ||
+	    dup2(out_fd, CHILD_OUT_FD) < 0 || dup2(scratch_fd, CHILD_SCRATCH_FD) < 0)
+		_exit(120);
+	if (syscall(SYS_close_range, CHILD_SCRATCH_FD + 1, ~0U, 0) < 0)
+		_exit(120);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		_exit(121);
+#ifndef __SANITIZE_ADDRESS__
+	rl.rlim_cur = rl.rlim_max = VMCORE_CHILD_MEMORY;
+	if (setrlimit(RLIMIT_AS, &rl) < 0)
+		_exit(122);
+#endif
+	rl.rlim_cur = rl.rlim_max = VMCORE_CHILD_TIMEOUT_S;
+	if (setrlimit(RLIMIT_CPU, &rl) < 0)
+		_exit(122);
+	rl.rlim_cur = rl.rlim_max = 0;
+	if (setrlimit(RLIMIT_CORE, &rl) < 0 || setrlimit(RLIMIT_NPROC, &rl) < 0)
+		_exit(122);
+	rl.rlim_cur = rl.rlim_max = VMCORE_SCRATCH_MAX; /* the reassembled flattened dump */
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		_exit(122);
+	rl.rlim_cur = rl.rlim_max = 8;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(122);
+	caps_drop_all();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(123);
+	/* the log is collected in memory first: a failure half-way sends no half log */
+	mem = open_memstream(&log, &len);
+	if (!mem)
+		_exit(124);
+	if (seccomp_load(filter) < 0)
+		_exit(124);
+
+	r = vmcore_open_scratch(CHILD_DUMP_FD, CHILD_SCRATCH_FD, &v, &err);
+	if (r == 0) {
+		if (vmcoreinfo_string(v, "OSRELEASE", rel, sizeof(rel)) < 0)
+			rel[0] = '\0';
+		r = vmcore_dmesg(v, mem, &err);
+	}
+	if (fflush(mem) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		const char *m = err ? err : "cannot read the dump";
+		if (write_all(CHILD_OUT_FD, "!", 1) < 0 || write_all(CHILD_OUT_FD, m, strnlen(m, 1000)) < 0)
+			_exit(125);
+		_exit(2);
+	}
+	if (write_all(CHILD_OUT_FD, "+", 1) < 0 || write_all(CHILD_OUT_FD, rel, strlen(rel)) < 0 ||
+	    write_all(CHILD_OUT_FD, "\n", 1) < 0 || write_all(CHILD_OUT_FD, log, len) < 0)
+		_exit(125);
+	_exit(0);
+}
+
+int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_release, char **ret_log,
+			  size_t *ret_len, char **ret_error)
+{
+	scmp_filter_ctx filter = NULL;
+	struct buf answer = BUF_INIT(VMCORE_RESULT_MAX);
+	const char *tmp = secure_getenv("TMPDIR");
+	int pfd[2], status = 0, r, scratch;
+	bool killed;
+	pid_t pid;
+
+	*ret_error = NULL;
+	*ret_release = *ret_log = NULL;
+	*ret_len = 0;
+	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
+	if (r < 0)
+		return r;
+	scratch = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (scratch < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
+		r = -errno;
+		if (scratch >= 0)
+			close(scratch);
+		seccomp_release(filter);
+		return error_set(ret_error, r, "cannot prepare the dump reader: %s", strerror(-r));
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		close(scratch);
+		seccomp_release(filter);
+		return r;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child(dump_fd, pfd[1], scratch, filter);
+	}
+	close(pfd[1]);
+	close(scratch); /* unnamed: gone with the child's copy */
+	seccomp_release(filter);
+
+	killed = child_answer_collect(pid, pfd[0], VMCORE_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
+	if (killed) {
+		buf_release(&answer);
+		return error_set(ret_error, -ETIMEDOUT,
+				 "the dump reader was stopped (timeout of %d s or more than %llu bytes of log)",
+				 VMCORE_CHILD_TIMEOUT_S, (unsigned long long)VMCORE_RESULT_MAX);
+	}
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		buf_release(&answer);
+		return error_set(ret_error, -ECHILD, "the dump reader was killed by signal %d%s", sig,
+				 sig == SIGSYS ? ": a syscall its seccomp policy forbids" :
+				 sig == SIGXCPU ? ": CPU time limit" : sig == SIGXFSZ ? ": scratch file limit" : "");
+	}
+	if (answer.len > 0 && answer.data[0] == '!') {
+		char *m = child_reason(answer.data + 1, answer.len - 1);
+		buf_release(&answer);
+		*ret_error = m;
+		return -EINVAL;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || answer.len == 0 || answer.data[0] != '+') {
+		buf_release(&answer);
+		return error_set(ret_error, -ECHILD, "the dump reader failed (exit status %d)",
+				 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	{
+		char *nl = memchr(answer.data, '\n', answer.len);
+		size_t rl = nl ? (size_t)(nl - answer.data) - 1 : 0;
+		if (!nl || rl > 127) {
+			buf_release(&answer);
+			return error_set(ret_error, -EINVAL, "the dump reader's answer is malformed");
+		}
+		*ret_release = strndup(answer.data + 1, rl);
+		for (char *c = *ret_release; c && *c; c++)
+			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+			      strchr("._+-~", *c)))
+				*c = '_'; /* the release names files later: nothing else */
+		*ret_len = answer.len - (size_t)(nl + 1 - answer.data);
+		*ret_log = malloc(*ret_len + 1);
+		if (!*ret_release || !*ret_log) {
+			buf_release(&answer);
+			free(*ret_release);
+			free(*ret_log);
+			*ret_release = *ret_log = NULL;
+			return -ENOMEM;
+		}
+		memcpy(*ret_log, nl + 1, *ret_len);
+		(*ret_log)[*ret_len] = '\0';
+	}
+	buf_release(&answer);
+	return 0;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * confined.h - the kernel log of a hostile dump, read in a confined child
+ * (policy/seccomp/vmcore.policy; see confined.c). Used by the worker and
+ * by retrace-vmcore --policy. Not thread-safe (fork).
+ */
+#ifndef RETRACE_VMCORE_CONFINED_H
+#define RETRACE_VMCORE_CONFINED_H
+
+#include <stddef.h>
+
+#define VMCORE_CHILD_TIMEOUT_S 120
+#define VMCORE_CHILD_MEMORY (1536ULL << 20)      /* RLIMIT_AS: rings up to 256 MiB, twice */
+#define VMCORE_RESULT_MAX (64ULL << 20)          /* bytes of log the child may send */
+#define VMCORE_SCRATCH_MAX (64ULL << 30)         /* a reassembled flattened dump */
+
+/* *ret_release: OSRELEASE ("" when absent); *ret_log: the log, NUL-terminated. */
+int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_release, char **ret_log,
+			  size_t *ret_len, char **ret_error);
+
+#endif
