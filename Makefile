@@ -121,7 +121,7 @@ $(BIN)/retrace-vmcore: $(call obj,tools/retrace-vmcore.c) $(LIBVMCORE) $(LIBSAND
 $(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
-$(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)

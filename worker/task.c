@@ -26,6 +26,7 @@
 #include "sandbox/seccomp-policy.h"
 #include "solver/repo.h"
 #include "solver/resolve.h"
+#include "vmcore/confined.h"
 #include "worker/analyze.h"
 #include "worker/stats.h"
 
@@ -659,6 +660,54 @@ out:
 	return ret;
 }
 
+/* A kernel task: the log from VMCOREINFO alone, read in the confined reader. */
+static int vmcore_task(struct task *t)
+{
+	struct worker *w = t->w;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *release = NULL, *log = NULL, *err = NULL;
+	struct stat st;
+	size_t len = 0;
+	int r;
+
+	t->step = "reading the kernel log";
+	set_status(t, TASK_STATUS_ANALYZE);
+	fd = openat(t->crashfd, "vmcore", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(t, "the task has no vmcore file: %s", fd < 0 ? strerror(errno) : "not a regular file");
+	t->core_size = (uint64_t)st.st_size;
+	tlog(t, "vmcore: %llu bytes", (unsigned long long)st.st_size);
+	r = vmcore_dmesg_confined(fd, w->vmcore_policy, &release, &log, &len, &err);
+	if (r < 0)
+		return fail(t, "%s", err ? err : strerror(-r));
+	tlog(t, "kernel %s: %zu bytes of log", release && *release ? release : "(no OSRELEASE)", len);
+	if (len == 0)
+		return fail(t, "the dump's kernel log is empty");
+	/* the log is the backtrace, written as soon as it is there */
+	r = write_file_at(t->dirfd, "retrace_backtrace", log, len, 0640, false);
+	if (r < 0)
+		return fail(t, "cannot write retrace_backtrace: %s", strerror(-r));
+	step_done(t, "reading the kernel log");
+	/* What a later step will do with kernel-debuginfo: said, not pretended. */
+	tlog(t, "crash is not run: this worker does not yet resolve kernel-debuginfo for %s; the kernel log "
+		"is the result", release && *release ? release : "this kernel");
+	if (w->cfg->vmcore_dump_level)
+		tlog(t, "VmcoreDumpLevel = %llu is not applied yet: the dump is kept as uploaded",
+		     (unsigned long long)w->cfg->vmcore_dump_level);
+
+	t->step = "cleaning up";
+	set_status(t, TASK_STATUS_CLEANUP);
+	if (t->type == TASK_VMCORE) {
+		if (unlinkat(t->crashfd, "vmcore", 0) < 0)
+			tlog(t, "warning: cannot remove the vmcore: %s", strerror(errno));
+		else
+			tlog(t, "the vmcore was removed");
+	} else {
+		tlog(t, "task type %d: the vmcore is kept", (int)t->type);
+	}
+	return finish(t, true);
+}
+
 int worker_run_task(struct worker *w, uint32_t id)
 {
 	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(4 << 20) };
@@ -683,9 +732,10 @@ int worker_run_task(struct worker *w, uint32_t id)
 		r = fail(&t, "the task's type file is unreadable");
 	else if (t.crashfd < 0)
 		r = fail(&t, "the task has no crash directory");
-	else if (task_type_is_vmcore(t.type))
-		r = fail(&t, "vmcore tasks are not handled by this worker yet");
-	else {
+	else if (task_type_is_vmcore(t.type)) {
+		tlog(&t, "type %d: a kernel dump", (int)t.type);
+		r = vmcore_task(&t);
+	} else {
 		t.package = crash_text(&t, "package", true);
 		t.executable = crash_text(&t, "executable", true);
 		t.os_release = crash_text(&t, "os_release", true);
@@ -751,7 +801,8 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 	if (config_rootfs_cache_dir(cfg, &w->cache_dir) < 0 ||
 	    asprintf(&w->skeleton, "%s/host-skeleton", w->cache_dir) < 0 ||
 	    asprintf(&w->gdb_policy, "%s/gdb.policy", cfg->seccomp_policy_dir) < 0 ||
-	    asprintf(&w->reader_policy, "%s/coredump.policy", cfg->seccomp_policy_dir) < 0)
+	    asprintf(&w->reader_policy, "%s/coredump.policy", cfg->seccomp_policy_dir) < 0 ||
+	    asprintf(&w->vmcore_policy, "%s/vmcore.policy", cfg->seccomp_policy_dir) < 0)
 		return -ENOMEM;
 	/* the cache, and the skeleton root the host's gdb runs over */
 	{
@@ -787,6 +838,7 @@ void worker_release(struct worker *w)
 	free(w->skeleton);
 	free(w->gdb_policy);
 	free(w->reader_policy);
+	free(w->vmcore_policy);
 	memset(w, 0, sizeof(*w));
 	w->repodir_fd = -1;
 }

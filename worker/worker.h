@@ -29,6 +29,7 @@ struct worker {
 	char *skeleton;      /* the host-tool root skeleton (usr, etc, lib -> usr/lib, ...) */
 	char *gdb_policy;    /* SeccompPolicyDir/gdb.policy */
 	char *reader_policy; /* SeccompPolicyDir/coredump.policy */
+	char *vmcore_policy; /* SeccompPolicyDir/vmcore.policy */
 	int repodir_fd;
 };
 
