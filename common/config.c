@@ -75,6 +75,9 @@ static const struct key_def keys[] = {
 	  "Delete failed tasks after this many hours; <= 0 never." },
 	{ "ArchiveTaskAfter", KEY_HOURS, OFF(archive_task_after), "0", 0, 0,
 	  "Archive tasks into DropDir after this many hours; <= 0 never." },
+	{ "VmcoreDumpSavePercent", KEY_UINT, OFF(vmcore_dump_save_percent), "10", 0, 100,
+	  "Keep a vmcore stripped by VmcoreDumpLevel only when it is at least this many "
+	  "percent smaller than the original." },
 	{ "VmcoreDumpLevel", KEY_UINT, OFF(vmcore_dump_level), "0", 0, 31,
 	  "makedumpfile dump level for stored vmcores; 0 disables." },
 	{ "SaveDir", KEY_PATH, OFF(save_dir), "/var/spool/retrace-server", 0, 0,

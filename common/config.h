@@ -36,6 +36,7 @@ struct config {
 	int64_t delete_failed_task_after;
 	int64_t archive_task_after;
 	uint64_t vmcore_dump_level;
+	uint64_t vmcore_dump_save_percent;
 	uint64_t rootfs_cache_size; /* bytes */
 
 	char *save_dir;

@@ -660,6 +660,84 @@ out:
 	return ret;
 }
 
+/*
+ * VmcoreDumpLevel: makedumpfile -c -d LEVEL in the sandbox (the host's
+ * makedumpfile, under the gdb policy), the dump bound read-only, the
+ * result written to a private directory and limited to the original's
+ * size; it replaces the original only when it saves VmcoreDumpSavePercent.
+ * Any failure keeps the original: the original server filled disks here.
+ */
+static void strip_vmcore(struct task *t, uint64_t size)
+{
+	struct worker *w = t->w;
+	const struct config *cfg = w->cfg;
+	_cleanup_free_ char *root = NULL, *dump = NULL, *outdir = NULL, *perr = NULL, *level = NULL;
+	const char *const skel[] = { w->skeleton };
+	struct sandbox_stack stack = { .dst = "/", .layers = skel, .nlayers = 1 };
+	struct sandbox_bind binds[4];
+	struct sandbox_opts o;
+	struct sandbox_result res;
+	struct stat st;
+	_cleanup_close_ int nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	int r;
+
+	t->step = "stripping the vmcore";
+	if (asprintf(&root, "%s/%s/.root", w->spool.path, t->idstr) < 0 ||
+	    asprintf(&dump, "%s/%s/crash/vmcore", w->spool.path, t->idstr) < 0 ||
+	    asprintf(&outdir, "%s/%s/crash/.strip", w->spool.path, t->idstr) < 0 ||
+	    asprintf(&level, "%llu", (unsigned long long)cfg->vmcore_dump_level) < 0) {
+		tlog(t, "VmcoreDumpLevel: out of memory; the dump is kept as uploaded");
+		return;
+	}
+	rm_rf_at(t->crashfd, ".strip");
+	if ((mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST) || mkdirat(t->crashfd, ".strip", 0700) < 0) {
+		tlog(t, "VmcoreDumpLevel: cannot make the sandbox's directories: %s; the dump is kept", strerror(errno));
+		return;
+	}
+	binds[0] = (struct sandbox_bind){ .src = dump, .dst = "/vmcore" };
+	binds[1] = (struct sandbox_bind){ .src = outdir, .dst = "/out", .writable = true };
+	binds[2] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
+	binds[3] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
+	const char *argv[] = { "/usr/bin/makedumpfile", "-c", "-d", level, "/vmcore", "/out/vmcore", NULL };
+	sandbox_opts_default(&o);
+	o.root = root;
+	o.stacks = &stack;
+	o.nstacks = 1;
+	o.binds = binds;
+	o.nbinds = file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 4 : 3;
+	o.argv = argv;
+	o.stdout_fd = nullfd;
+	o.stderr_fd = nullfd;
+	o.timeout_ms = cfg->process_timeout * 1000;
+	o.max_file_size = size; /* a result larger than the input is killed, not kept */
+	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o.filter, &perr);
+	if (r == 0) {
+		free(perr);
+		perr = NULL;
+		r = sandbox_run(&o, &res, &perr);
+		seccomp_release(o.filter);
+	}
+	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
+	if (r < 0)
+		tlog(t, "VmcoreDumpLevel: the sandbox: %s; the dump is kept as uploaded", perr ? perr : strerror(-r));
+	else if (res.timed_out || !res.exited || res.exit_status != 0)
+		tlog(t, "VmcoreDumpLevel = %s: makedumpfile failed (%s %d); the dump is kept as uploaded", level,
+		     res.timed_out ? "timeout" : res.exited ? "exit status" : "signal",
+		     res.exited ? res.exit_status : res.signal);
+	else if (fstatat(t->crashfd, ".strip/vmcore", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		tlog(t, "VmcoreDumpLevel = %s: makedumpfile wrote nothing; the dump is kept as uploaded", level);
+	else if ((uint64_t)st.st_size > size / 100 * (100 - cfg->vmcore_dump_save_percent))
+		tlog(t, "VmcoreDumpLevel = %s: %llu bytes of %llu saves less than %llu%%; the dump is kept as uploaded",
+		     level, (unsigned long long)st.st_size, (unsigned long long)size,
+		     (unsigned long long)cfg->vmcore_dump_save_percent);
+	else if (renameat(t->crashfd, ".strip/vmcore", t->crashfd, "vmcore") < 0)
+		tlog(t, "VmcoreDumpLevel: cannot replace the dump: %s; it is kept as uploaded", strerror(errno));
+	else
+		tlog(t, "VmcoreDumpLevel = %s: the dump was stripped from %llu to %llu bytes", level,
+		     (unsigned long long)size, (unsigned long long)st.st_size);
+	rm_rf_at(t->crashfd, ".strip");
+}
+
 /* A kernel task: the log from VMCOREINFO alone, read in the confined reader. */
 static int vmcore_task(struct task *t)
 {
@@ -691,9 +769,11 @@ static int vmcore_task(struct task *t)
 	/* What a later step will do with kernel-debuginfo: said, not pretended. */
 	tlog(t, "crash is not run: this worker does not yet resolve kernel-debuginfo for %s; the kernel log "
 		"is the result", release && *release ? release : "this kernel");
-	if (w->cfg->vmcore_dump_level)
-		tlog(t, "VmcoreDumpLevel = %llu is not applied yet: the dump is kept as uploaded",
+	if (w->cfg->vmcore_dump_level && t->type == TASK_VMCORE)
+		tlog(t, "VmcoreDumpLevel = %llu: not needed, a type 2 task does not keep its dump",
 		     (unsigned long long)w->cfg->vmcore_dump_level);
+	else if (w->cfg->vmcore_dump_level)
+		strip_vmcore(t, (uint64_t)st.st_size);
 
 	t->step = "cleaning up";
 	set_status(t, TASK_STATUS_CLEANUP);

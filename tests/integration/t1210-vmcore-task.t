@@ -55,7 +55,7 @@ for f in min-kdump-6.1-l5-kaslr.kdump-c min-kdump-6.1-l5-kaslr.flat-c; do
 	log=$(get "$ID" "$PW" log)
 	like "$log" "kernel 6.1.0-56-cloud-amd64: " "$f: the log names the kernel"
 	like "$log" "crash is not run" "$f: and says what was not done"
-	like "$log" "VmcoreDumpLevel = 31 is not applied yet" "$f: including the dump level"
+	like "$log" "VmcoreDumpLevel = 31: not needed, a type 2 task does not keep its dump" "$f: no stripping for a dump not kept"
 	test ! -e "$T/spool/$ID/crash/vmcore"
 	ok $? "$f: the vmcore is removed after a type 2 task"
 done
@@ -67,7 +67,11 @@ get "$ID" "$PW" backtrace >"$T/bt2"
 cmp -s "$T/bt2" "$V/min-qemu-6.1-l4-kaslr-logbuf1M.elf.dmesg.txt"
 ok $? "interactive: the log of the qemu dump with its ring in the direct map"
 cmp -s "$T/qemu.elf" "$T/spool/$ID/crash/vmcore"
-ok $? "interactive: the vmcore is kept"
+ok $? "interactive: the vmcore is kept, as uploaded"
+like "$(get "$ID" "$PW" log)" "VmcoreDumpLevel = 31: makedumpfile failed" \
+	"interactive: makedumpfile -d 31 fails on this minimised dump, and the original stays"
+test ! -e "$T/spool/$ID/crash/.strip"
+ok $? "interactive: nothing of the failed attempt is left"
 
 head -c 300000 /dev/urandom >"$T/junk"
 send "$T/junk" 2
@@ -85,6 +89,20 @@ is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "a kdump with absurd bitmaps: FIN
 like "$(get "$ID" "$PW" log)" "the bitmaps" "... with the reason"
 send "$V/min-kdump-6.1-l5-kaslr.kdump-l" 2
 is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "after the failures the next dump still succeeds"
+# VmcoreDumpLevel = 1 (zero pages) does work on it: the stripped dump replaces the original
+kill "$WORKER_PID"
+wait "$WORKER_PID"
+sed -i 's/^VmcoreDumpLevel = .*/VmcoreDumpLevel = 1/' "$T/conf"
+setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
+WORKER_PID=$!
+xz -dc "$V/min-kdump-6.1-l5-kaslr.elf.xz" >"$T/kdump.elf"
+send "$T/kdump.elf" 4
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "interactive, VmcoreDumpLevel = 1: FINISHED_SUCCESS"
+like "$(get "$ID" "$PW" log)" "VmcoreDumpLevel = 1: the dump was stripped from $(stat -c %s "$T/kdump.elf") to " "... stripped, and the log says by how much"
+[ "$(stat -c %s "$T/spool/$ID/crash/vmcore")" -lt "$(stat -c %s "$T/kdump.elf")" ]
+ok $? "... the kept dump is smaller"
+"$BIN/retrace-vmcore" dmesg "$T/spool/$ID/crash/vmcore" | cmp -s - "$EXP"
+ok $? "... and still gives the same log"
 kill "$WORKER_PID"
 wait "$WORKER_PID"
 grep -q "Sanitizer\|runtime error" "$T/worker.out"
