@@ -730,6 +730,8 @@ int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ct
 	struct seccomp_policy *policy = NULL;
 	int r = seccomp_policy_load_file(path, &policy, ret_error);
 
+	if (r == 0 && !policy)
+		r = -EINVAL;
 	if (r == 0) {
 		free(*ret_error); /* warnings of a policy that loaded */
 		*ret_error = NULL;

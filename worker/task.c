@@ -676,7 +676,7 @@ static void strip_vmcore(struct task *t, uint64_t size)
 	struct sandbox_stack stack = { .dst = "/", .layers = skel, .nlayers = 1 };
 	struct sandbox_bind binds[4];
 	struct sandbox_opts o;
-	struct sandbox_result res;
+	struct sandbox_result res = { 0 };
 	struct stat st;
 	_cleanup_close_ int nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	int r;
