@@ -156,8 +156,13 @@ start_httpd() {
 		wait "$HTTPD_PID" 2>/dev/null
 		HTTPD_PID=
 		if grep -q "Address already in use" "$T/httpd.out"; then
+			# either listener may have lost the race for its port: move both
 			sed -i "s/^Listen = 127.0.0.1:$PORT/Listen = 127.0.0.1:$(random_port)/" "$T/conf"
 			PORT=$(sed -n 's/^Listen = 127.0.0.1://p' "$T/conf")
+			if [ -n "${TLSPORT:-}" ] && grep -q "^TLSListen = 127.0.0.1:$TLSPORT" "$T/conf"; then
+				TLSPORT=$(random_port)
+				sed -i "s/^TLSListen = 127.0.0.1:.*/TLSListen = 127.0.0.1:$TLSPORT/" "$T/conf"
+			fi
 			continue
 		fi
 		break
