@@ -10,11 +10,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/macro.h"
+#include "common/util.h"
 
 #define START_KERNEL_MAP 0xffffffff80000000ULL
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
@@ -26,20 +26,6 @@
 #define DESC_STATE(sv) (3ULL & ((sv) >> DESC_FLAGS_SHIFT))
 #define DESC_COMMITTED 1
 #define DESC_FINALIZED 2
-
-_printf_(2, 3) static int derr(char **ret_error, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*ret_error);
-	*ret_error = s;
-	return -EINVAL;
-}
 
 /* --- x86_64 addresses -------------------------------------------------------------- */
 
@@ -58,7 +44,7 @@ static int x86_init(struct vmcore *v, struct x86 *x, char **ret_error)
 	if (x->ready)
 		return 0;
 	if (strcmp(vmcore_arch(v), "x86_64") != 0 && strcmp(vmcore_arch(v), "unknown") != 0)
-		return derr(ret_error, "reading kernel memory of %s dumps is not supported (x86_64 only)",
+		return error_set(ret_error, -EINVAL, "reading kernel memory of %s dumps is not supported (x86_64 only)",
 			    vmcore_arch(v));
 	if (vmcoreinfo_i64(v, "NUMBER(phys_base)", &x->phys_base) < 0)
 		x->phys_base = 0; /* never the kdump sub-header's: qemu writes it wrongly */
@@ -85,7 +71,7 @@ static int x86_translate(struct vmcore *v, struct x86 *x, uint64_t va, uint64_t 
 		return 0;
 	}
 	if (!x->pgd)
-		return derr(ret_error, "0x%llx is outside the kernel map and VMCOREINFO has no SYMBOL(init_top_pgt)",
+		return error_set(ret_error, -EINVAL, "0x%llx is outside the kernel map and VMCOREINFO has no SYMBOL(init_top_pgt)",
 			    (unsigned long long)va);
 	table = x->pgd;
 	for (int level = x->levels; level >= 1; level--) {
@@ -93,10 +79,10 @@ static int x86_translate(struct vmcore *v, struct x86 *x, uint64_t va, uint64_t 
 		uint64_t idx = (va >> shift) & 511;
 		int r = vmcore_read_phys(v, table + idx * 8, &e, sizeof(e));
 		if (r < 0)
-			return derr(ret_error, "page table (level %d) for 0x%llx: %s", level, (unsigned long long)va,
+			return error_set(ret_error, -EINVAL, "page table (level %d) for 0x%llx: %s", level, (unsigned long long)va,
 				    r == -ENOENT ? "not in the dump" : "unreadable");
 		if (!(e & PTE_PRESENT))
-			return derr(ret_error, "0x%llx is not mapped (level %d entry 0x%llx)", (unsigned long long)va,
+			return error_set(ret_error, -EINVAL, "0x%llx is not mapped (level %d entry 0x%llx)", (unsigned long long)va,
 				    level, (unsigned long long)e);
 		if ((level == 3 || level == 2) && (e & PTE_LARGE)) {
 			uint64_t size = 1ULL << shift;
@@ -127,7 +113,7 @@ static int rd(struct reader *k, uint64_t va, void *buf, size_t len, char **ret_e
 			break;
 		r = vmcore_read_phys(k->v, pa, out, n);
 		if (r < 0) {
-			r = derr(ret_error, "kernel address 0x%llx (physical 0x%llx): %s", (unsigned long long)va,
+			r = error_set(ret_error, -EINVAL, "kernel address 0x%llx (physical 0x%llx): %s", (unsigned long long)va,
 				 (unsigned long long)pa, r == -ENOENT ? "not in the dump" : "unreadable page");
 			break;
 		}
@@ -159,9 +145,9 @@ static int need(struct vmcore *v, const char *key, uint64_t max, uint64_t *ret, 
 {
 	int r = vmcoreinfo_u64(v, key, 10, ret);
 	if (r == -ENOENT)
-		return derr(ret_error, "VMCOREINFO has no %s", key);
+		return error_set(ret_error, -EINVAL, "VMCOREINFO has no %s", key);
 	if (r < 0 || *ret > max)
-		return derr(ret_error, "VMCOREINFO's %s is not a number up to %llu", key, (unsigned long long)max);
+		return error_set(ret_error, -EINVAL, "VMCOREINFO's %s is not a number up to %llu", key, (unsigned long long)max);
 	return 0;
 }
 
@@ -169,7 +155,7 @@ static int need_sym(struct vmcore *v, const char *key, uint64_t *ret, char **ret
 {
 	int r = vmcoreinfo_u64(v, key, 16, ret);
 	if (r < 0)
-		return derr(ret_error, "VMCOREINFO has no usable %s", key);
+		return error_set(ret_error, -EINVAL, "VMCOREINFO has no usable %s", key);
 	return 0;
 }
 
@@ -232,7 +218,7 @@ static int dmesg_lockless(struct reader *k, FILE *out, char **ret_error)
 	if (sz_prb < 8 || off_desc_ring + MAX(off_count_bits + 4, MAX(MAX(off_descs, off_infos), MAX(off_head, off_tail) + off_counter) + 8) > sz_prb ||
 	    off_text_ring + MAX(off_size_bits + 4, off_data + 8) > sz_prb || off_state + off_counter + 8 > sz_desc ||
 	    off_lpos + MAX(off_begin, off_next) + 8 > sz_desc || off_seq_ts + 8 > sz_info || off_text_len + 2 > sz_info)
-		return derr(ret_error, "VMCOREINFO's printk_ringbuffer layout does not fit its sizes");
+		return error_set(ret_error, -EINVAL, "VMCOREINFO's printk_ringbuffer layout does not fit its sizes");
 
 	p = malloc(sz_prb);
 	if (!p)
@@ -251,7 +237,7 @@ static int dmesg_lockless(struct reader *k, FILE *out, char **ret_error)
 		uint64_t count, data_size, head, tail, n;
 
 		if (count_bits > VMCORE_MAX_DESC_BITS || size_bits > 28 || (1ULL << size_bits) > VMCORE_MAX_RING) {
-			r = derr(ret_error, "printk ring of 2^%u descriptors and 2^%u bytes (limits 2^%d and %u bytes)",
+			r = error_set(ret_error, -EINVAL, "printk ring of 2^%u descriptors and 2^%u bytes (limits 2^%d and %u bytes)",
 				 count_bits, size_bits, VMCORE_MAX_DESC_BITS, VMCORE_MAX_RING);
 			goto out;
 		}
@@ -259,7 +245,7 @@ static int dmesg_lockless(struct reader *k, FILE *out, char **ret_error)
 		data_size = 1ULL << size_bits;
 		uint64_t desc_bytes = (sz_desc + sz_info) * count;
 		if (desc_bytes > VMCORE_MAX_RING) {
-			r = derr(ret_error, "printk descriptors of %llu bytes (limit %u)", (unsigned long long)desc_bytes,
+			r = error_set(ret_error, -EINVAL, "printk descriptors of %llu bytes (limit %u)", (unsigned long long)desc_bytes,
 				 VMCORE_MAX_RING);
 			goto out;
 		}
@@ -339,12 +325,12 @@ static int dmesg_printk_log(struct reader *k, FILE *out, char **ret_error)
 	if ((r = need(v, key, 4096, &off_text_len, ret_error)) < 0)
 		return r;
 	if (off_ts + 8 > sz || off_len + 2 > sz || off_text_len + 2 > sz)
-		return derr(ret_error, "VMCOREINFO's %s layout does not fit its size", s);
+		return error_set(ret_error, -EINVAL, "VMCOREINFO's %s layout does not fit its size", s);
 	if ((r = rd(k, log_buf, &addr, 8, ret_error)) < 0 || (r = rd(k, log_buf_len, &len32, 4, ret_error)) < 0 ||
 	    (r = rd(k, first_idx, &first, 4, ret_error)) < 0 || (r = rd(k, next_idx, &next, 4, ret_error)) < 0)
 		return r;
 	if (len32 == 0 || len32 > VMCORE_MAX_RING || first >= len32 || next >= len32)
-		return derr(ret_error, "log_buf of %llu bytes (first %llu, next %llu)", (unsigned long long)len32,
+		return error_set(ret_error, -EINVAL, "log_buf of %llu bytes (first %llu, next %llu)", (unsigned long long)len32,
 			    (unsigned long long)first, (unsigned long long)next);
 	buf = malloc(len32);
 	if (!buf)
@@ -389,7 +375,7 @@ static int dmesg_plain(struct reader *k, FILE *out, char **ret_error)
 	    (r = rd(k, log_end, &end, 4, ret_error)) < 0)
 		return r;
 	if (len32 == 0 || len32 > VMCORE_MAX_RING || (len32 & (len32 - 1)))
-		return derr(ret_error, "log_buf_len %llu", (unsigned long long)len32);
+		return error_set(ret_error, -EINVAL, "log_buf_len %llu", (unsigned long long)len32);
 	buf = malloc(len32);
 	if (!buf)
 		return -ENOMEM;
@@ -411,12 +397,12 @@ int vmcore_dmesg(struct vmcore *v, FILE *out, char **ret_error)
 
 	*ret_error = NULL;
 	if (!vmcore_vmcoreinfo(v))
-		return derr(ret_error, "the dump has no VMCOREINFO: the log cannot be found without debuginfo");
+		return error_set(ret_error, -EINVAL, "the dump has no VMCOREINFO: the log cannot be found without debuginfo");
 	if (vmcoreinfo_u64(v, "SYMBOL(prb)", 16, &dummy) == 0)
 		return dmesg_lockless(&k, out, ret_error);
 	if (vmcoreinfo_u64(v, "SYMBOL(log_first_idx)", 16, &dummy) == 0)
 		return dmesg_printk_log(&k, out, ret_error);
 	if (vmcoreinfo_u64(v, "SYMBOL(log_end)", 16, &dummy) == 0)
 		return dmesg_plain(&k, out, ret_error);
-	return derr(ret_error, "VMCOREINFO names no kernel log (neither prb, log_first_idx nor log_end)");
+	return error_set(ret_error, -EINVAL, "VMCOREINFO names no kernel log (neither prb, log_first_idx nor log_end)");
 }

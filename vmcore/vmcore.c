@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <lzo/lzo1x.h>
 #include <snappy-c.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -64,20 +63,6 @@ struct vmcore {
 	uint64_t page_pfn;
 	bool page_valid;
 };
-
-_printf_(2, 3) static int verr(char **ret_error, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	free(*ret_error);
-	*ret_error = s;
-	return -EINVAL;
-}
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
@@ -174,7 +159,7 @@ static int read_notes_at(struct vmcore *v, uint64_t off, uint64_t len, char **re
 	if (len == 0)
 		return 0;
 	if (len > VMCORE_MAX_NOTES || off > v->size || len > v->size - off)
-		return verr(ret_error, "notes at offset %llu size %llu are outside the file (%llu bytes)",
+		return error_set(ret_error, -EINVAL, "notes at offset %llu size %llu are outside the file (%llu bytes)",
 			    (unsigned long long)off, (unsigned long long)len, (unsigned long long)v->size);
 	n = malloc((size_t)len);
 	if (!n)
@@ -183,7 +168,7 @@ static int read_notes_at(struct vmcore *v, uint64_t off, uint64_t len, char **re
 	if (r == 0)
 		parse_notes(v, n, (size_t)len);
 	free(n);
-	return r < 0 ? verr(ret_error, "cannot read the notes: %s", strerror(-r)) : 0;
+	return r < 0 ? error_set(ret_error, -EINVAL, "cannot read the notes: %s", strerror(-r)) : 0;
 }
 
 /* --- ELF64 ------------------------------------------------------------------------ */
@@ -196,25 +181,25 @@ static int open_elf(struct vmcore *v, char **ret_error)
 	int r;
 
 	if (pread_all(v->fd, &eh, sizeof(eh), 0) < 0)
-		return verr(ret_error, "truncated ELF header");
+		return error_set(ret_error, -EINVAL, "truncated ELF header");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
-		return verr(ret_error, "only little-endian ELF64 dumps are read");
+		return error_set(ret_error, -EINVAL, "only little-endian ELF64 dumps are read");
 	if (eh.e_type != ET_CORE)
-		return verr(ret_error, "an ELF file, but not a core (e_type %u)", eh.e_type);
+		return error_set(ret_error, -EINVAL, "an ELF file, but not a core (e_type %u)", eh.e_type);
 	if (eh.e_phentsize != sizeof(Elf64_Phdr))
-		return verr(ret_error, "e_phentsize %u is not %zu", eh.e_phentsize, sizeof(Elf64_Phdr));
+		return error_set(ret_error, -EINVAL, "e_phentsize %u is not %zu", eh.e_phentsize, sizeof(Elf64_Phdr));
 	snprintf(v->arch, sizeof(v->arch), "%s", machine_name(eh.e_machine));
 	phnum = eh.e_phnum;
 	if (phnum == PN_XNUM) {
 		Elf64_Shdr sh;
 		if (eh.e_shoff == 0 || pread_all(v->fd, &sh, sizeof(sh), eh.e_shoff) < 0)
-			return verr(ret_error, "e_phnum is PN_XNUM but section header 0 is unreadable");
+			return error_set(ret_error, -EINVAL, "e_phnum is PN_XNUM but section header 0 is unreadable");
 		phnum = sh.sh_info;
 	}
 	if (phnum == 0 || phnum > VMCORE_MAX_PHDRS)
-		return verr(ret_error, "%llu program headers (limit %d)", (unsigned long long)phnum, VMCORE_MAX_PHDRS);
+		return error_set(ret_error, -EINVAL, "%llu program headers (limit %d)", (unsigned long long)phnum, VMCORE_MAX_PHDRS);
 	if (eh.e_phoff > v->size || phnum * sizeof(Elf64_Phdr) > v->size - eh.e_phoff)
-		return verr(ret_error, "program headers at offset %llu are outside the file",
+		return error_set(ret_error, -EINVAL, "program headers at offset %llu are outside the file",
 			    (unsigned long long)eh.e_phoff);
 	ph = calloc((size_t)phnum, sizeof(*ph));
 	v->loads = calloc((size_t)phnum, sizeof(*v->loads));
@@ -225,14 +210,14 @@ static int open_elf(struct vmcore *v, char **ret_error)
 	r = pread_all(v->fd, ph, (size_t)phnum * sizeof(*ph), eh.e_phoff);
 	if (r < 0) {
 		free(ph);
-		return verr(ret_error, "cannot read the program headers: %s", strerror(-r));
+		return error_set(ret_error, -EINVAL, "cannot read the program headers: %s", strerror(-r));
 	}
 	for (uint64_t i = 0; i < phnum && r == 0; i++) {
 		if (ph[i].p_type == PT_NOTE) {
 			r = read_notes_at(v, ph[i].p_offset, ph[i].p_filesz, ret_error);
 		} else if (ph[i].p_type == PT_LOAD) {
 			if (ph[i].p_offset > v->size || ph[i].p_filesz > v->size - ph[i].p_offset) {
-				r = verr(ret_error, "PT_LOAD %llu (offset %llu, %llu bytes) is past the end of the file",
+				r = error_set(ret_error, -EINVAL, "PT_LOAD %llu (offset %llu, %llu bytes) is past the end of the file",
 					 (unsigned long long)i, (unsigned long long)ph[i].p_offset,
 					 (unsigned long long)ph[i].p_filesz);
 				break;
@@ -271,14 +256,14 @@ static int build_rank(struct vmcore *v, char **ret_error)
 		int r = bitmap_bytes(v, off, chunk, n);
 		v->rank[c] = total;
 		if (r < 0)
-			return verr(ret_error, "the page bitmap is truncated: %s", strerror(-r));
+			return error_set(ret_error, -EINVAL, "the page bitmap is truncated: %s", strerror(-r));
 		for (size_t i = 0; i < n; i++)
 			total += (uint64_t)__builtin_popcount(chunk[i]);
 	}
 	v->rank[v->nrank - 1] = total;
 	/* every present page has a 24-byte descriptor */
 	if (total > (v->size - MIN(v->size, v->desc_off)) / 24)
-		return verr(ret_error, "the bitmap says %llu pages, more descriptors than the file holds",
+		return error_set(ret_error, -EINVAL, "the bitmap says %llu pages, more descriptors than the file holds",
 			    (unsigned long long)total);
 	return 0;
 }
@@ -290,7 +275,7 @@ static int open_kdump(struct vmcore *v, char **ret_error)
 	int r;
 
 	if (pread_all(v->fd, h, sizeof(h), 0) < 0)
-		return verr(ret_error, "truncated kdump header");
+		return error_set(ret_error, -EINVAL, "truncated kdump header");
 	v->header_version = le32(h + 8);
 	v->status = le32(h + 424);
 	v->block_size = le32(h + 428);
@@ -298,13 +283,13 @@ static int open_kdump(struct vmcore *v, char **ret_error)
 	v->max_mapnr = le32(h + 440);
 	v->ncpus = le32(h + 460);
 	if (v->block_size < 1024 || v->block_size > MAX_PAGE_SIZE || (v->block_size & (v->block_size - 1)))
-		return verr(ret_error, "block size %u is not a page size", v->block_size);
+		return error_set(ret_error, -EINVAL, "block size %u is not a page size", v->block_size);
 	if (v->header_version < 1 || v->header_version > 6)
-		return verr(ret_error, "kdump header version %u (1-6 are known)", v->header_version);
+		return error_set(ret_error, -EINVAL, "kdump header version %u (1-6 are known)", v->header_version);
 	if (v->ncpus > 65536)
-		return verr(ret_error, "%u CPUs", v->ncpus);
+		return error_set(ret_error, -EINVAL, "%u CPUs", v->ncpus);
 	if (sub_blocks == 0 || pread_all(v->fd, sub, sizeof(sub), v->block_size) < 0)
-		return verr(ret_error, "no kdump sub-header");
+		return error_set(ret_error, -EINVAL, "no kdump sub-header");
 	v->dump_level = (int)le32(sub + 8);
 	if (v->header_version >= 3) {
 		vmci_off = le64(sub + 32);
@@ -317,25 +302,25 @@ static int open_kdump(struct vmcore *v, char **ret_error)
 	if (v->header_version >= 6 && le64(sub + 96))
 		v->max_mapnr = le64(sub + 96);
 	if (v->max_mapnr == 0 || v->max_mapnr > MAX_MAPNR)
-		return verr(ret_error, "max_mapnr %llu", (unsigned long long)v->max_mapnr);
+		return error_set(ret_error, -EINVAL, "max_mapnr %llu", (unsigned long long)v->max_mapnr);
 	v->bitmap_off = (uint64_t)(1 + sub_blocks) * v->block_size;
 	v->bitmap_len = (uint64_t)bitmap_blocks * v->block_size;
 	v->desc_off = v->bitmap_off + v->bitmap_len;
 	if (v->bitmap_len / 2 < (v->max_mapnr + 7) / 8 || v->desc_off > v->size)
-		return verr(ret_error, "the bitmaps (%u blocks) do not cover %llu pages or are past the end of the file",
+		return error_set(ret_error, -EINVAL, "the bitmaps (%u blocks) do not cover %llu pages or are past the end of the file",
 			    bitmap_blocks, (unsigned long long)v->max_mapnr);
 	r = build_rank(v, ret_error);
 	if (r < 0)
 		return r;
 	if (vmci_len) {
 		if (vmci_len > VMCORE_MAX_VMCOREINFO || vmci_off > v->size || vmci_len > v->size - vmci_off)
-			return verr(ret_error, "VMCOREINFO at offset %llu size %llu is outside the file",
+			return error_set(ret_error, -EINVAL, "VMCOREINFO at offset %llu size %llu is outside the file",
 				    (unsigned long long)vmci_off, (unsigned long long)vmci_len);
 		v->vmcoreinfo = malloc((size_t)vmci_len + 1);
 		if (!v->vmcoreinfo)
 			return -ENOMEM;
 		if (pread_all(v->fd, v->vmcoreinfo, (size_t)vmci_len, vmci_off) < 0)
-			return verr(ret_error, "cannot read VMCOREINFO");
+			return error_set(ret_error, -EINVAL, "cannot read VMCOREINFO");
 		v->vmcoreinfo[vmci_len] = '\0';
 	}
 	{
@@ -445,9 +430,9 @@ static int unflatten(struct vmcore *v, int scratch_fd, char **ret_error)
 	if (out < 0)
 		out = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	else if (ftruncate(out, 0) < 0)
-		return verr(ret_error, "cannot empty the scratch file: %s", strerror(errno));
+		return error_set(ret_error, -EINVAL, "cannot empty the scratch file: %s", strerror(errno));
 	if (out < 0)
-		return verr(ret_error, "cannot create a temporary file to reassemble the flattened dump: %s",
+		return error_set(ret_error, -EINVAL, "cannot create a temporary file to reassemble the flattened dump: %s",
 			    strerror(errno));
 	buf = malloc(1 << 20);
 	if (!buf) {
@@ -461,7 +446,7 @@ static int unflatten(struct vmcore *v, int scratch_fd, char **ret_error)
 			free(buf);
 			if (scratch_fd < 0)
 				close(out);
-			return verr(ret_error, "flattened dump: truncated at offset %llu (no end marker)",
+			return error_set(ret_error, -EINVAL, "flattened dump: truncated at offset %llu (no end marker)",
 				    (unsigned long long)pos);
 		}
 		off = be64(rec);
@@ -473,7 +458,7 @@ static int unflatten(struct vmcore *v, int scratch_fd, char **ret_error)
 			free(buf);
 			if (scratch_fd < 0)
 				close(out);
-			return verr(ret_error, "flattened dump: a record of %llu bytes at %llu does not fit",
+			return error_set(ret_error, -EINVAL, "flattened dump: a record of %llu bytes at %llu does not fit",
 				    (unsigned long long)len, (unsigned long long)off);
 		}
 		for (uint64_t done = 0; done < len;) {
@@ -482,7 +467,7 @@ static int unflatten(struct vmcore *v, int scratch_fd, char **ret_error)
 				free(buf);
 				if (scratch_fd < 0)
 					close(out);
-				return verr(ret_error, "flattened dump: cannot copy a record: %s", strerror(errno));
+				return error_set(ret_error, -EINVAL, "flattened dump: cannot copy a record: %s", strerror(errno));
 			}
 			done += n;
 		}
@@ -519,7 +504,7 @@ int vmcore_open_scratch(int fd, int scratch_fd, struct vmcore **ret, char **ret_
 	snprintf(v->arch, sizeof(v->arch), "unknown");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		free(v);
-		return verr(ret_error, "not a regular file");
+		return error_set(ret_error, -EINVAL, "not a regular file");
 	}
 	v->size = (uint64_t)st.st_size;
 	r = pread_all(fd, magic, sizeof(magic), 0);
@@ -530,7 +515,7 @@ int vmcore_open_scratch(int fd, int scratch_fd, struct vmcore **ret, char **ret_
 	}
 	if (r < 0) {
 		if (!*ret_error)
-			verr(ret_error, "too short to be a dump");
+			error_set(ret_error, -EINVAL, "too short to be a dump");
 	} else if (memcmp(magic, ELFMAG, SELFMAG) == 0) {
 		v->format = VMCORE_ELF;
 		r = open_elf(v, ret_error);
@@ -538,7 +523,7 @@ int vmcore_open_scratch(int fd, int scratch_fd, struct vmcore **ret, char **ret_
 		v->format = VMCORE_KDUMP;
 		r = open_kdump(v, ret_error);
 	} else {
-		r = verr(ret_error, "not a vmcore: neither ELF, kdump-compressed nor flattened");
+		r = error_set(ret_error, -EINVAL, "not a vmcore: neither ELF, kdump-compressed nor flattened");
 	}
 	if (r == 0 && v->flattened) {
 		size_t n = strlen(v->format_text);
