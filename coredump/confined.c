@@ -446,7 +446,7 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 {
 	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(COREDUMP_RESULT_MAX);
-	int pfd[2], status = 0, r;
+	int fd, status = 0, r;
 	bool killed;
 	pid_t pid;
 
@@ -455,27 +455,16 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
 	if (r < 0)
 		return r;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		r = -errno;
+	r = child_fork(&pid, &fd);
+	if (r < 0) {
 		seccomp_release(filter);
 		return r;
 	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		seccomp_release(filter);
-		return r;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child(core_fd, pfd[1], filter, lim);
-	}
-	close(pfd[1]);
+	if (pid == 0)
+		child(core_fd, fd, filter, lim);
 	seccomp_release(filter);
 
-	killed = child_answer_collect(pid, pfd[0], COREDUMP_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
+	killed = child_answer_collect(pid, fd, COREDUMP_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
 	if (killed) {
 		buf_release(&answer);
 		if (asprintf(ret_error, "the core reader was stopped (timeout of %d s or too much output)",

@@ -259,6 +259,26 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 	return 0;
 }
 
+int child_fork(pid_t *ret_pid, int *ret_fd)
+{
+	int pfd[2];
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return r;
+	}
+	close(pfd[pid == 0 ? 0 : 1]);
+	*ret_fd = pfd[pid == 0 ? 1 : 0];
+	*ret_pid = pid;
+	return 0;
+}
+
 int child_answer_collect(pid_t pid, int fd, unsigned timeout_s, struct buf *answer, int *ret_status)
 {
 	uint64_t deadline = monotonic_ms() + timeout_s * 1000ULL;

@@ -39,6 +39,13 @@ int userns_map_ids(pid_t pid, uid_t uid_inside, uid_t uid_outside, gid_t gid_ins
 /* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
 int caps_drop_all(void);
 
+/*
+ * The start of a confined reader (coredump/, vmcore/): a pipe and a fork.
+ * In the child (*ret_pid == 0) *ret_fd is the pipe's write end, in the
+ * parent its read end; the other end is closed in each.
+ */
+int child_fork(pid_t *ret_pid, int *ret_fd);
+
 struct buf;
 /*
  * The parent's half of a confined reader (coredump/, vmcore/): read the

@@ -105,7 +105,7 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_relea
 	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(VMCORE_RESULT_MAX);
 	const char *tmp = secure_getenv("TMPDIR");
-	int pfd[2], status = 0, r, scratch;
+	int fd, status = 0, r, scratch;
 	bool killed;
 	pid_t pid;
 
@@ -116,31 +116,19 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_relea
 	if (r < 0)
 		return r;
 	scratch = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (scratch < 0 || pipe2(pfd, O_CLOEXEC) < 0) {
-		r = -errno;
+	r = scratch < 0 ? -errno : child_fork(&pid, &fd);
+	if (r < 0) {
 		if (scratch >= 0)
 			close(scratch);
 		seccomp_release(filter);
 		return error_set(ret_error, r, "cannot prepare the dump reader: %s", strerror(-r));
 	}
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		close(scratch);
-		seccomp_release(filter);
-		return r;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		child(dump_fd, pfd[1], scratch, filter);
-	}
-	close(pfd[1]);
+	if (pid == 0)
+		child(dump_fd, fd, scratch, filter);
 	close(scratch); /* unnamed: gone with the child's copy */
 	seccomp_release(filter);
 
-	killed = child_answer_collect(pid, pfd[0], VMCORE_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
+	killed = child_answer_collect(pid, fd, VMCORE_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
 	if (killed) {
 		buf_release(&answer);
 		return error_set(ret_error, -ETIMEDOUT,
