@@ -446,9 +446,9 @@ int coredump_read_confined(int core_fd, const char *policy_path,
 {
 	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(COREDUMP_RESULT_MAX);
-	int fd, status = 0, r;
+	int fd = -1, status = 0, r;
 	bool killed;
-	pid_t pid;
+	pid_t pid = -1;
 
 	*ret_error = NULL;
 	/* The policy is compiled here: the child cannot open files. */

@@ -105,9 +105,9 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_relea
 	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(VMCORE_RESULT_MAX);
 	const char *tmp = secure_getenv("TMPDIR");
-	int fd, status = 0, r, scratch;
+	int fd = -1, status = 0, r, scratch;
 	bool killed;
-	pid_t pid;
+	pid_t pid = -1;
 
 	*ret_error = NULL;
 	*ret_release = *ret_log = NULL;
