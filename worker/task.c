@@ -205,32 +205,77 @@ struct gdb_run {
 	struct sandbox_result res;
 };
 
+/*
+ * Run o->argv (the caller set argv, output fds and limits after
+ * sandbox_opts_default()) in the sandbox at the task's .root, under the gdb
+ * policy, for at most ProcessCommunicateTimeout. The root is the stack of
+ * `tools` (ToolRoot = <release-id>) or, with none, the skeleton with the
+ * host's /usr and /etc/ld.so.cache bound read-only; `stacks` and `binds`
+ * come on top.
+ */
+static int run_tool(struct task *t, const char *const *tools, size_t ntools, const struct sandbox_stack *stacks,
+		    size_t nstacks, const struct sandbox_bind *binds, size_t nbinds, struct sandbox_opts *o,
+		    struct sandbox_result *res, char **ret_error)
+{
+	struct worker *w = t->w;
+	_cleanup_free_ char *root = NULL, *perr = NULL;
+	const char *const skel[] = { w->skeleton };
+	struct sandbox_stack all_stacks[4];
+	struct sandbox_bind all_binds[8];
+	size_t ns = 0, nb = 0;
+	int r;
+
+	if (nstacks + 1 > ELEMENTSOF(all_stacks) || nbinds + 2 > ELEMENTSOF(all_binds))
+		return -E2BIG;
+	all_stacks[ns++] = (struct sandbox_stack){ .dst = "/", .layers = ntools ? tools : skel,
+						   .nlayers = ntools ? ntools : 1 };
+	for (size_t i = 0; i < nstacks; i++)
+		all_stacks[ns++] = stacks[i];
+	for (size_t i = 0; i < nbinds; i++)
+		all_binds[nb++] = binds[i];
+	if (!ntools) {
+		all_binds[nb++] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
+		if (file_exists_at(AT_FDCWD, "/etc/ld.so.cache"))
+			all_binds[nb++] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
+	}
+	if (asprintf(&root, "%s/%s/.root", w->spool.path, t->idstr) < 0)
+		return -ENOMEM;
+	if (mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST)
+		return error_set(ret_error, -errno, "cannot create the sandbox's root: %m");
+	o->root = root;
+	o->stacks = all_stacks;
+	o->nstacks = ns;
+	o->binds = all_binds;
+	o->nbinds = nb;
+	o->timeout_ms = w->cfg->process_timeout * 1000;
+	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o->filter, &perr);
+	if (r < 0)
+		r = error_set(ret_error, r, "the gdb policy %s: %s", w->gdb_policy, perr ? perr : strerror(-r));
+	else {
+		r = sandbox_run(o, res, ret_error);
+		seccomp_release(o->filter);
+		o->filter = NULL;
+	}
+	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
+	return r;
+}
+
 static int run_gdb(struct task *t, const char *const *tools, size_t ntools, const char *const *layers,
 		   size_t nlayers, const char *exe, struct gdb_run *g, char **ret_error)
 {
 	struct worker *w = t->w;
-	_cleanup_free_ char *root = NULL, *core = NULL, *file_cmd = NULL, *perr = NULL;
+	_cleanup_free_ char *core = NULL, *file_cmd = NULL;
 	_cleanup_close_ int outfd = -1, errfd = -1;
 	const char *argv[64];
 	size_t n = 0;
-	const char *const skel[] = { w->skeleton };
-	/* ToolRoot = host: the host's /usr over a skeleton; a release: its gdb's packages are the root */
-	struct sandbox_stack stacks[2] = {
-		{ .dst = "/", .layers = ntools ? tools : skel, .nlayers = ntools ? ntools : 1 },
-		{ .dst = "/sysroot", .layers = layers, .nlayers = nlayers },
-	};
-	struct sandbox_bind binds[3];
+	const struct sandbox_stack sysroot = { .dst = "/sysroot", .layers = layers, .nlayers = nlayers };
+	struct sandbox_bind bind;
 	struct sandbox_opts o;
 	int r;
 
-	if (asprintf(&root, "%s/%s/.root", w->spool.path, t->idstr) < 0 ||
-	    asprintf(&core, "%s/%s/crash/coredump", w->spool.path, t->idstr) < 0)
+	if (asprintf(&core, "%s/%s/crash/coredump", w->spool.path, t->idstr) < 0)
 		return -ENOMEM;
-	if (mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST)
-		return error_set(ret_error, -errno, "cannot create the sandbox's root: %m");
-	binds[0] = (struct sandbox_bind){ .src = core, .dst = "/core" };
-	binds[1] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
-	binds[2] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
+	bind = (struct sandbox_bind){ .src = core, .dst = "/core" };
 
 	argv[n++] = "/usr/bin/gdb";
 	argv[n++] = "-nx";
@@ -282,21 +327,10 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 		return error_set(ret_error, -errno, "memfd_create: %m");
 
 	sandbox_opts_default(&o);
-	o.timeout_ms = w->cfg->process_timeout * 1000;
-	o.root = root;
-	o.stacks = stacks;
-	o.nstacks = ELEMENTSOF(stacks);
-	o.binds = binds;
-	o.nbinds = ntools ? 1 : file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 3 : 2;
 	o.argv = argv;
 	o.stdout_fd = outfd;
 	o.stderr_fd = errfd;
-	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o.filter, &perr);
-	if (r < 0)
-		return error_set(ret_error, r, "the gdb policy %s: %s", w->gdb_policy, perr ? perr : strerror(-r));
-	r = sandbox_run(&o, &g->res, ret_error);
-	seccomp_release(o.filter);
-	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
+	r = run_tool(t, tools, ntools, &sysroot, 1, &bind, 1, &o, &g->res, ret_error);
 	if (r < 0)
 		return r;
 	r = memfd_text(outfd, &g->out);
@@ -385,6 +419,15 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 		}
 	rcache_free(cache);
 	return 0;
+}
+
+/* What a normal task keeps of its crash data: nothing. */
+static void drop_crash_file(struct task *t, const char *name)
+{
+	if (unlinkat(t->crashfd, name, 0) < 0)
+		tlog(t, "warning: cannot remove the %s: %s", name, strerror(errno));
+	else
+		tlog(t, "the %s was removed", name);
 }
 
 /* ToolRoot = <release>: gdb and its closure from that release, as cached trees. */
@@ -628,10 +671,7 @@ static int coredump_task(struct task *t)
 	t->step = "cleaning up";
 	set_status(t, TASK_STATUS_CLEANUP);
 	if (t->type == TASK_RETRACE) {
-		if (unlinkat(t->crashfd, "coredump", 0) < 0)
-			tlog(t, "warning: cannot remove the coredump: %s", strerror(errno));
-		else
-			tlog(t, "the coredump was removed");
+		drop_crash_file(t, "coredump");
 	} else {
 		/* what retrace-interact needs to rebuild this root: the packages and their trees */
 		struct buf d = BUF_INIT(2 * ROOTFS_MAX_FILE_LIST + 4096);
@@ -671,10 +711,8 @@ static void strip_vmcore(struct task *t, uint64_t size)
 {
 	struct worker *w = t->w;
 	const struct config *cfg = w->cfg;
-	_cleanup_free_ char *root = NULL, *dump = NULL, *outdir = NULL, *perr = NULL, *level = NULL;
-	const char *const skel[] = { w->skeleton };
-	struct sandbox_stack stack = { .dst = "/", .layers = skel, .nlayers = 1 };
-	struct sandbox_bind binds[4];
+	_cleanup_free_ char *dump = NULL, *outdir = NULL, *perr = NULL, *level = NULL;
+	struct sandbox_bind binds[2];
 	struct sandbox_opts o;
 	struct sandbox_result res = { 0 };
 	struct stat st;
@@ -682,42 +720,27 @@ static void strip_vmcore(struct task *t, uint64_t size)
 	int r;
 
 	t->step = "stripping the vmcore";
-	if (asprintf(&root, "%s/%s/.root", w->spool.path, t->idstr) < 0 ||
-	    asprintf(&dump, "%s/%s/crash/vmcore", w->spool.path, t->idstr) < 0 ||
+	if (asprintf(&dump, "%s/%s/crash/vmcore", w->spool.path, t->idstr) < 0 ||
 	    asprintf(&outdir, "%s/%s/crash/.strip", w->spool.path, t->idstr) < 0 ||
 	    asprintf(&level, "%llu", (unsigned long long)cfg->vmcore_dump_level) < 0) {
 		tlog(t, "VmcoreDumpLevel: out of memory; the dump is kept as uploaded");
 		return;
 	}
 	rm_rf_at(t->crashfd, ".strip");
-	if ((mkdirat(t->dirfd, ".root", 0700) < 0 && errno != EEXIST) || mkdirat(t->crashfd, ".strip", 0700) < 0) {
-		tlog(t, "VmcoreDumpLevel: cannot make the sandbox's directories: %s; the dump is kept", strerror(errno));
+	if (mkdirat(t->crashfd, ".strip", 0700) < 0) {
+		tlog(t, "VmcoreDumpLevel: cannot make the output directory: %s; the dump is kept", strerror(errno));
 		return;
 	}
 	binds[0] = (struct sandbox_bind){ .src = dump, .dst = "/vmcore" };
 	binds[1] = (struct sandbox_bind){ .src = outdir, .dst = "/out", .writable = true };
-	binds[2] = (struct sandbox_bind){ .src = "/usr", .dst = "/usr" };
-	binds[3] = (struct sandbox_bind){ .src = "/etc/ld.so.cache", .dst = "/etc/ld.so.cache" };
 	const char *argv[] = { "/usr/bin/makedumpfile", "-c", "-d", level, "/vmcore", "/out/vmcore", NULL };
 	sandbox_opts_default(&o);
-	o.root = root;
-	o.stacks = &stack;
-	o.nstacks = 1;
-	o.binds = binds;
-	o.nbinds = file_exists_at(AT_FDCWD, "/etc/ld.so.cache") ? 4 : 3;
 	o.argv = argv;
 	o.stdout_fd = nullfd;
 	o.stderr_fd = nullfd;
-	o.timeout_ms = cfg->process_timeout * 1000;
 	o.max_file_size = size; /* a result larger than the input is killed, not kept */
-	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o.filter, &perr);
-	if (r == 0) {
-		free(perr);
-		perr = NULL;
-		r = sandbox_run(&o, &res, &perr);
-		seccomp_release(o.filter);
-	}
-	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
+	/* the host's makedumpfile whatever ToolRoot says: no release packages it for us */
+	r = run_tool(t, NULL, 0, NULL, 0, binds, ELEMENTSOF(binds), &o, &res, &perr);
 	if (r < 0)
 		tlog(t, "VmcoreDumpLevel: the sandbox: %s; the dump is kept as uploaded", perr ? perr : strerror(-r));
 	else if (res.timed_out || !res.exited || res.exit_status != 0)
@@ -778,10 +801,7 @@ static int vmcore_task(struct task *t)
 	t->step = "cleaning up";
 	set_status(t, TASK_STATUS_CLEANUP);
 	if (t->type == TASK_VMCORE) {
-		if (unlinkat(t->crashfd, "vmcore", 0) < 0)
-			tlog(t, "warning: cannot remove the vmcore: %s", strerror(errno));
-		else
-			tlog(t, "the vmcore was removed");
+		drop_crash_file(t, "vmcore");
 	} else {
 		tlog(t, "task type %d: the vmcore is kept", (int)t->type);
 	}
