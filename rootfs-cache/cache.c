@@ -140,7 +140,7 @@ static void info_value(const char *text, const char *name, char *out, size_t out
 /* 0 when trees/KEY is there and complete, -ENOENT when not */
 static int read_info(struct rcache *c, const char *key, struct tree_info *ti)
 {
-	char path[PKG_KEY_MAX + 16], text[INFO_MAX], disk[32];
+	char path[RCACHE_KEY_MAX + 16], text[INFO_MAX], disk[32];
 	size_t len;
 	int r;
 
@@ -249,7 +249,7 @@ static int extract_tree(struct rcache *c, const struct rcache_request *rq, const
 	_cleanup_close_ int pkgfd = -1, tdfd = -1, rootfd = -1;
 	struct lines files = { 0 };
 	struct pkg *p = NULL;
-	char name[PKG_KEY_MAX + 32], rnd[8], hex[17];
+	char name[RCACHE_KEY_MAX + 32], rnd[8], hex[17];
 	int r;
 
 	remove_stale_tmp(c, key);
@@ -270,7 +270,8 @@ static int extract_tree(struct rcache *c, const struct rcache_request *rq, const
 	r = pkg_open(pkgfd, rq->keyring, rq->checksum, &p, ret_error);
 	if (r < 0)
 		goto fail;
-	r = pkg_extract(p, rootfd, rq->limits, &files, &t->stats, ret_error);
+	r = pkg_extract_only(p, rootfd, rq->variant ? rq->only : NULL, rq->limits, &files, &t->stats,
+			     ret_error);
 	if (r < 0)
 		goto fail;
 	lines_sort_unique(&files);
@@ -322,7 +323,7 @@ static int check_signature(struct rcache *c, const struct rcache_request *rq, co
 	if (r < 0)
 		return r;
 	pkg_checksum_key(&pkg_get_info(p)->checksum, want);
-	if (strcmp(want, key) != 0) {
+	if (strncmp(want, key, strlen(want)) != 0 || (key[strlen(want)] && key[strlen(want)] != '+')) {
 		pkg_free(p);
 		return error_set(ret_error, -EBADMSG, "%s is not the package of tree %s", rq->file, key);
 	}
@@ -373,6 +374,14 @@ int rcache_get(struct rcache *c, const struct rcache_request *rq, struct rcache_
 		sum = &computed;
 	}
 	pkg_checksum_key(sum, t->key);
+	if (rq->variant) {
+		size_t n = strlen(rq->variant);
+		if (n == 0 || n > RCACHE_VARIANT_MAX ||
+		    strspn(rq->variant, "abcdefghijklmnopqrstuvwxyz0123456789-") != n || !rq->only ||
+		    !rq->only[0])
+			return error_set(ret_error, -EINVAL, "a partial tree needs a name of [a-z0-9-] and its paths");
+		snprintf(t->key + strlen(t->key), sizeof(t->key) - strlen(t->key), "+%s", rq->variant);
+	}
 
 	for (int attempt = 0; attempt < GET_RETRIES; attempt++) {
 		struct tree_info ti = { 0 };
@@ -447,7 +456,7 @@ void rcache_tree_release(struct rcache_tree *t)
 /* --- garbage collection ------------------------------------------------------------ */
 
 struct gc_entry {
-	char key[PKG_KEY_MAX];
+	char key[RCACHE_KEY_MAX];
 	uint64_t disk;
 	struct timespec used;
 };
@@ -471,7 +480,7 @@ static void gc_tmp(struct rcache *c, struct rcache_gc_stats *st)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char key[PKG_KEY_MAX];
+		char key[RCACHE_KEY_MAX];
 		const char *dot = strrchr(de->d_name, '.');
 		int lfd = -1;
 
@@ -528,7 +537,7 @@ int rcache_gc(struct rcache *c, uint64_t max_bytes, struct rcache_gc_stats *st, 
 		struct tree_info ti;
 		struct stat lst;
 
-		if (de->d_name[0] == '.' || strlen(de->d_name) >= PKG_KEY_MAX)
+		if (de->d_name[0] == '.' || strlen(de->d_name) >= RCACHE_KEY_MAX)
 			continue;
 		if (read_info(c, de->d_name, &ti) < 0)
 			continue;
@@ -559,7 +568,7 @@ int rcache_gc(struct rcache *c, uint64_t max_bytes, struct rcache_gc_stats *st, 
 		qsort(v, n, sizeof(*v), gc_cmp);
 
 	for (size_t i = 0; i < n && total > max_bytes; i++) {
-		char tmpname[PKG_KEY_MAX + 32], rnd[8], hex[17];
+		char tmpname[RCACHE_KEY_MAX + 32], rnd[8], hex[17];
 		int lfd = -1;
 		int r = lock_key(c, v[i].key, LOCK_EX | LOCK_NB, true, &lfd);
 

@@ -11,6 +11,10 @@
  *                      while it is extracted or removed; mtime = last use
  *   tmp/               extractions in progress, removals in progress
  *
+ * A partial tree holds some files of a package only (the vmlinux of a
+ * kernel-debuginfo package, some of its modules): trees/KEY+VARIANT/, with
+ * the same life as a whole one.
+ *
  * A tree appears by rename() of a finished, synced extraction; one that is
  * in trees/ is complete. Concurrent users of one package wait on a single
  * extraction. rcache_gc() removes the least recently used trees above a
@@ -24,6 +28,9 @@
 
 #include "rootfs-cache/package.h"
 
+#define RCACHE_VARIANT_MAX 40
+#define RCACHE_KEY_MAX (PKG_KEY_MAX + 1 + RCACHE_VARIANT_MAX)
+
 struct rcache;
 
 struct rcache_request {
@@ -32,10 +39,12 @@ struct rcache_request {
 	const struct pkg_checksum *checksum; /* from the repository metadata; NULL: computed */
 	const struct pkg_keyring *keyring; /* NULL: digests only (RequireGPGCheck=0) */
 	const struct pkg_limits *limits;
+	const char *variant;               /* NULL: the whole package; else a partial tree's name, [a-z0-9-] */
+	const char *const *only;           /* with variant: its paths (NULL-terminated), all required */
 };
 
 struct rcache_tree {
-	char key[PKG_KEY_MAX];
+	char key[RCACHE_KEY_MAX];
 	char *root;     /* absolute path of the tree's root directory */
 	char *files;    /* absolute path of its file list */
 	char nevra[256];

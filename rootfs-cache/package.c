@@ -698,6 +698,9 @@ struct extract_ctx {
 	const struct pkg_limits *limits;
 	struct lines *list;
 	struct pkg_extract_stats st;
+	const char *const *only; /* NULL: every entry; else these paths (sorted copy below) */
+	size_t n_only;
+	uint8_t *found;          /* per path in only: extracted */
 };
 
 static uint64_t blocks(uint64_t bytes)
@@ -823,6 +826,47 @@ static int extract_symlink(struct extract_ctx *x, int pfd, const char *base, con
 	return list_add(x, path, 'l', target);
 }
 
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Index of path in x->only, or -1. */
+static ssize_t only_index(const struct extract_ctx *x, const char *path)
+{
+	const char *const *hit = bsearch(&path, x->only, x->n_only, sizeof(*x->only), path_cmp);
+	return hit ? hit - x->only : -1;
+}
+
+/*
+ * With a list of paths: is this entry one of them? A hard link set's
+ * content comes with its first entry (RPMFI_ITER_READ_ARCHIVE_CONTENT_FIRST),
+ * so that entry is wanted when any of its links is.
+ */
+static bool entry_wanted(struct extract_ctx *x, const char *path)
+{
+	const int *links = NULL;
+	uint32_t n;
+	ssize_t i;
+
+	if (!x->only)
+		return true;
+	i = only_index(x, path);
+	if (i >= 0) {
+		x->found[i] = 1;
+		return true;
+	}
+	if (!rpmfiArchiveHasContent(x->fi))
+		return false;
+	n = rpmfiFLinks(x->fi, &links); /* 1 and no list for a file without hard links */
+	for (uint32_t k = 0; links && n > 1 && k < n; k++) {
+		_cleanup_free_ char *other = rpmfilesFN(x->files, links[k]);
+		if (other && only_index(x, other) >= 0)
+			return true;
+	}
+	return false;
+}
+
 static int extract_entry(struct extract_ctx *x, char **ret_error)
 {
 	const char *path = rpmfiFN(x->fi);
@@ -834,6 +878,8 @@ static int extract_entry(struct extract_ctx *x, char **ret_error)
 		return -ENOMEM;
 	if (strcmp(path, "/") == 0)
 		return 0; /* the tree's root is ours */
+	if (!entry_wanted(x, path))
+		return 0; /* its content, if any, is skipped by the next rpmfiNext() */
 	if (check_path(path, &rel) < 0)
 		return error_set(ret_error, -EBADMSG, "refusing the path \"%.200s\"", path);
 	if (!S_ISREG(mode) && !S_ISDIR(mode) && !S_ISLNK(mode)) {
@@ -856,7 +902,14 @@ static int extract_entry(struct extract_ctx *x, char **ret_error)
 int pkg_extract(struct pkg *p, int dirfd, const struct pkg_limits *limits, struct lines *files,
 		struct pkg_extract_stats *stats, char **ret_error)
 {
+	return pkg_extract_only(p, dirfd, NULL, limits, files, stats, ret_error);
+}
+
+int pkg_extract_only(struct pkg *p, int dirfd, const char *const *only, const struct pkg_limits *limits,
+		     struct lines *files, struct pkg_extract_stats *stats, char **ret_error)
+{
 	struct extract_ctx x = { .w = { .rootfd = dirfd, .curfd = -1 }, .limits = limits, .list = files };
+	_cleanup_free_ const char **sorted = NULL;
 	_cleanup_free_ char *mode = NULL;
 	const char *compr;
 	FD_t pfd = NULL;
@@ -867,22 +920,44 @@ int pkg_extract(struct pkg *p, int dirfd, const struct pkg_limits *limits, struc
 	if (p->extracted)
 		return error_set(ret_error, -EALREADY, "the package was extracted already");
 	p->extracted = true;
+	if (only) {
+		while (only[x.n_only])
+			x.n_only++;
+		if (x.n_only == 0)
+			return error_set(ret_error, -EINVAL, "no path to extract");
+		sorted = calloc(x.n_only, sizeof(*sorted));
+		x.found = calloc(x.n_only, 1);
+		if (!sorted || !x.found) {
+			free(x.found);
+			return -ENOMEM;
+		}
+		memcpy(sorted, only, x.n_only * sizeof(*sorted));
+		qsort(sorted, x.n_only, sizeof(*sorted), path_cmp);
+		x.only = sorted;
+	}
 	compr = headerGetString(p->h, RPMTAG_PAYLOADCOMPRESSOR);
 	if (asprintf(&mode, "r.%s", compr ? compr : "gzip") < 0) {
 		mode = NULL;
-		return -ENOMEM;
+		r = -ENOMEM;
+		goto out;
 	}
-	if (lseek(p->fd, (off_t)p->info.payload_offset, SEEK_SET) < 0)
-		return error_set(ret_error, -errno, "cannot seek to the payload: %m");
+	if (lseek(p->fd, (off_t)p->info.payload_offset, SEEK_SET) < 0) {
+		r = error_set(ret_error, -errno, "cannot seek to the payload: %m");
+		goto out;
+	}
 	pfd = Fdopen(p->rfd, mode);
-	if (!pfd)
-		return error_set(ret_error, -EBADMSG, "%s: unsupported payload compressor %s",
-				 p->info.nevra, compr ? compr : "gzip");
+	if (!pfd) {
+		r = error_set(ret_error, -EBADMSG, "%s: unsupported payload compressor %s", p->info.nevra,
+			      compr ? compr : "gzip");
+		goto out;
+	}
 	p->rfd = pfd; /* the same FD_t, now decompressing */
 
 	x.files = rpmfilesNew(NULL, p->h, 0, RPMFI_KEEPHEADER);
-	if (!x.files)
-		return error_set(ret_error, -EBADMSG, "%s: cannot read the file list", p->info.nevra);
+	if (!x.files) {
+		r = error_set(ret_error, -EBADMSG, "%s: cannot read the file list", p->info.nevra);
+		goto out;
+	}
 	fc = rpmfilesFC(x.files);
 	if (fc > limits->max_files) {
 		r = error_set(ret_error, -EFBIG, "%s: %u files, more than the limit of %llu",
@@ -915,6 +990,11 @@ int pkg_extract(struct pkg *p, int dirfd, const struct pkg_limits *limits, struc
 			      p->info.nevra, (unsigned)visited, (unsigned)expected);
 		goto out;
 	}
+	for (size_t i = 0; i < x.n_only; i++)
+		if (!x.found[i]) {
+			r = error_set(ret_error, -ENOENT, "%s: no %s in the package", p->info.nevra, x.only[i]);
+			goto out;
+		}
 	x.st.dirs += x.w.created;
 	x.st.disk_bytes += 4096 * x.w.created;
 	*stats = x.st;
@@ -924,5 +1004,6 @@ out:
 	rpmfiFree(x.fi);
 	rpmfilesFree(x.files);
 	free(x.done);
+	free(x.found);
 	return r;
 }

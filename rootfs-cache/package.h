@@ -113,6 +113,15 @@ const struct pkg_info *pkg_get_info(const struct pkg *p);
  */
 int pkg_extract(struct pkg *p, int dirfd, const struct pkg_limits *limits, struct lines *files,
 		struct pkg_extract_stats *stats, char **ret_error);
+/*
+ * The same for some files only: the entries whose path is in only (a
+ * NULL-terminated list of absolute paths as the header names them), their
+ * directories made as needed. The whole payload is still read (a cpio
+ * stream has no index) but only these are written. -ENOENT when one of
+ * them is not in the package.
+ */
+int pkg_extract_only(struct pkg *p, int dirfd, const char *const *only, const struct pkg_limits *limits,
+		     struct lines *files, struct pkg_extract_stats *stats, char **ret_error);
 
 void pkg_free(struct pkg *p);
 

@@ -814,6 +814,34 @@ bool rrepo_has_file(const struct rrepo *r, Id p, const char *path)
 	return false;
 }
 
+void rrepo_find_file(const struct rrepo *r, const char *path, Queue *ret)
+{
+	Dataiterator di;
+
+	queue_empty(ret);
+	dataiterator_init(&di, r->pool, r->repo, 0, SOLVABLE_FILELIST, path,
+			  SEARCH_STRING | SEARCH_FILES | SEARCH_COMPLETE_FILELIST);
+	while (dataiterator_step(&di)) {
+		queue_pushunique(ret, di.solvid);
+		dataiterator_skip_solvable(&di);
+	}
+	dataiterator_free(&di);
+}
+
+int rrepo_files_under(const struct rrepo *r, Id p, const char *prefix,
+		      int (*fn)(const char *path, void *userdata), void *userdata)
+{
+	Dataiterator di;
+	int ret = 0;
+
+	dataiterator_init(&di, r->pool, r->repo, p, SOLVABLE_FILELIST, prefix,
+			  SEARCH_STRINGSTART | SEARCH_FILES | SEARCH_COMPLETE_FILELIST);
+	while (ret == 0 && dataiterator_step(&di))
+		ret = fn(di.kv.str, userdata);
+	dataiterator_free(&di);
+	return ret;
+}
+
 int rrepo_package_file(const struct rrepo *r, Id p, const char **ret_location,
 		       const char **ret_chktype, const char **ret_checksum)
 {

@@ -113,6 +113,15 @@ const char *rrepo_nevra(const struct rrepo *r, Id p);
 /* Does the package's file list hold path (or its /usr-merged twin)? */
 bool rrepo_has_file(const struct rrepo *r, Id p, const char *path);
 
+/* Every package whose file list holds exactly path, into ret (emptied first). */
+void rrepo_find_file(const struct rrepo *r, const char *path, Queue *ret);
+/*
+ * Call fn for each file of package p whose path starts with prefix, until
+ * fn returns nonzero (which is returned). With SEARCH_FILES, libsolv gives
+ * the whole path in each call.
+ */
+int rrepo_files_under(const struct rrepo *r, Id p, const char *prefix,
+		      int (*fn)(const char *path, void *userdata), void *userdata);
 /*
  * In a repo holding only a parsed repomd.xml: the location and checksum of
  * a data type ("primary", "filelists"); NULL when it is not there.
