@@ -8,7 +8,7 @@ build="gcc make pkg-config libmicrohttpd-dev libarchive-dev libseccomp-dev libca
        libssl-dev libsqlite3-dev liblzma-dev zlib1g-dev libelf-dev libsolv-dev libsolvext-dev
        librpm-dev libcurl4-openssl-dev liblzo2-dev libsnappy-dev libzstd-dev"
 check="$build perl curl xz-utils gzip tar openssl util-linux procps iproute2 sqlite3 gdb elfutils g++ gcc-multilib python3 bzip2 tcpdump cpio makedumpfile
-       qemu-system-x86 busybox-static rpm createrepo-c debugedit dnf zstd gpg"
+       qemu-system-x86 busybox-static rpm createrepo-c debugedit dnf zstd gpg crash binutils"
 demo="$build curl xz-utils tar util-linux gdb iproute2 rpm createrepo-c debugedit cpio"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"

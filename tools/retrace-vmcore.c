@@ -38,6 +38,8 @@ static void info(struct vmcore *v)
 	printf("format: %s\n", vmcore_format_text(v));
 	printf("release: %s\n", vmcoreinfo_string(v, "OSRELEASE", s, sizeof(s)) == 0 ? s : "unknown (no VMCOREINFO)");
 	printf("architecture: %s\n", vmcore_arch(v));
+	if (vmcoreinfo_string(v, "BUILD-ID", s, sizeof(s)) == 0)
+		printf("build-id: %s\n", s);
 	if (vmcoreinfo_u64(v, "PAGESIZE", 10, &u) == 0)
 		printf("page size: %llu\n", (unsigned long long)u);
 	if (vmcore_dump_level(v) >= 0)
@@ -57,9 +59,10 @@ static void info(struct vmcore *v)
 
 static int dmesg_confined(int fd, const char *path, const char *policy)
 {
-	char *rel = NULL, *log = NULL, *err = NULL;
+	struct vmcore_summary sum;
+	char *log = NULL, *err = NULL;
 	size_t len = 0;
-	int r = vmcore_dmesg_confined(fd, policy, &rel, &log, &len, &err);
+	int r = vmcore_dmesg_confined(fd, policy, &sum, &log, &len, &err);
 
 	if (r < 0) {
 		fprintf(stderr, "retrace-vmcore: %s: %s\n", path, err ? err : strerror(-r));
@@ -67,7 +70,6 @@ static int dmesg_confined(int fd, const char *path, const char *policy)
 		return 1;
 	}
 	fwrite(log, 1, len, stdout);
-	free(rel);
 	free(log);
 	return fflush(stdout) != 0;
 }

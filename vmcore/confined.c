@@ -3,8 +3,8 @@
  * confined.c - read a hostile kernel dump in a child that can do nothing
  * but read the dump, write a scratch file we opened for it, and answer on
  * a pipe (vmcore.policy; rlimits; no capabilities; no_new_privs; killed
- * at a wall-clock timeout). The answer is "+RELEASE\n" and the log, or
- * "!" and the reason.
+ * at a wall-clock timeout). The answer is "+RELEASE\tARCH\tBUILD-ID\n" and
+ * the log, or "!" and the reason.
  */
 #include "vmcore/confined.h"
 
@@ -36,7 +36,8 @@ _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filte
 {
 	struct rlimit rl;
 	struct vmcore *v = NULL;
-	char *err = NULL, *log = NULL, rel[128] = "";
+	char *err = NULL, *log = NULL, rel[128] = "", bid[128] = "";
+	const char *arch = "";
 	size_t len = 0;
 	FILE *mem;
 	int r;
@@ -83,6 +84,9 @@ _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filte
 	if (r == 0) {
 		if (vmcoreinfo_string(v, "OSRELEASE", rel, sizeof(rel)) < 0)
 			rel[0] = '\0';
+		if (vmcoreinfo_string(v, "BUILD-ID", bid, sizeof(bid)) < 0)
+			bid[0] = '\0';
+		arch = vmcore_arch(v) ? vmcore_arch(v) : "";
 		r = vmcore_dmesg(v, mem, &err);
 	}
 	if (fflush(mem) != 0 && r == 0)
@@ -93,13 +97,40 @@ _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filte
 			_exit(125);
 		_exit(2);
 	}
-	if (write_all(CHILD_OUT_FD, "+", 1) < 0 || write_all(CHILD_OUT_FD, rel, strlen(rel)) < 0 ||
-	    write_all(CHILD_OUT_FD, "\n", 1) < 0 || write_all(CHILD_OUT_FD, log, len) < 0)
+	if (dprintf(CHILD_OUT_FD, "+%s\t%s\t%s\n", rel, arch, bid) < 0 || write_all(CHILD_OUT_FD, log, len) < 0)
 		_exit(125);
 	_exit(0);
 }
 
-int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_release, char **ret_log,
+/* field i of "A\tB\tC" into out when every character is allowed, else "" */
+static void summary_field(const char *line, size_t len, unsigned i, const char *allowed, size_t min,
+			  char *out, size_t outsz)
+{
+	const char *f = line, *end = line + len;
+	size_t n;
+
+	out[0] = '\0';
+	for (; i > 0; i--) {
+		f = memchr(f, '\t', (size_t)(end - f));
+		if (!f)
+			return;
+		f++;
+	}
+	n = strcspn(f, "\t\n");
+	if (n > (size_t)(end - f))
+		n = (size_t)(end - f);
+	if (n < min || n >= outsz)
+		return;
+	for (size_t k = 0; k < n; k++)
+		if (!f[k] || !strchr(allowed, f[k]))
+			return;
+	memcpy(out, f, n);
+	out[n] = '\0';
+}
+
+#define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+int vmcore_dmesg_confined(int dump_fd, const char *policy_path, struct vmcore_summary *sum, char **ret_log,
 			  size_t *ret_len, char **ret_error)
 {
 	scmp_filter_ctx filter = NULL;
@@ -110,7 +141,8 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_relea
 	pid_t pid = -1;
 
 	*ret_error = NULL;
-	*ret_release = *ret_log = NULL;
+	memset(sum, 0, sizeof(*sum));
+	*ret_log = NULL;
 	*ret_len = 0;
 	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
 	if (r < 0)
@@ -155,23 +187,19 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_relea
 	}
 	{
 		char *nl = memchr(answer.data, '\n', answer.len);
-		size_t rl = nl ? (size_t)(nl - answer.data) - 1 : 0;
-		if (!nl || rl > 127) {
+		size_t hl = nl ? (size_t)(nl - answer.data) - 1 : 0;
+		if (!nl || hl > 400) {
 			buf_release(&answer);
 			return error_set(ret_error, -EINVAL, "the dump reader's answer is malformed");
 		}
-		*ret_release = strndup(answer.data + 1, rl);
-		for (char *c = *ret_release; c && *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-			      strchr("._+-~", *c)))
-				*c = '_'; /* the release names files later: nothing else */
+		summary_field(answer.data + 1, hl, 0, ALNUM "._+~-", 1, sum->release, sizeof(sum->release));
+		summary_field(answer.data + 1, hl, 1, "abcdefghijklmnopqrstuvwxyz0123456789_", 1, sum->arch,
+			      sizeof(sum->arch));
+		summary_field(answer.data + 1, hl, 2, "0123456789abcdef", 2, sum->build_id, sizeof(sum->build_id));
 		*ret_len = answer.len - (size_t)(nl + 1 - answer.data);
 		*ret_log = malloc(*ret_len + 1);
-		if (!*ret_release || !*ret_log) {
+		if (!*ret_log) {
 			buf_release(&answer);
-			free(*ret_release);
-			free(*ret_log);
-			*ret_release = *ret_log = NULL;
 			return -ENOMEM;
 		}
 		memcpy(*ret_log, nl + 1, *ret_len);

@@ -14,8 +14,20 @@
 #define VMCORE_RESULT_MAX (64ULL << 20)          /* bytes of log the child may send */
 #define VMCORE_SCRATCH_MAX (64ULL << 30)         /* a reassembled flattened dump */
 
-/* *ret_release: OSRELEASE ("" when absent); *ret_log: the log, NUL-terminated. */
-int vmcore_dmesg_confined(int dump_fd, const char *policy_path, char **ret_release, char **ret_log,
-			  size_t *ret_len, char **ret_error);
+/*
+ * What the worker needs to know of a dump besides its log, as the child
+ * said it and then filtered here: each field is "" when the dump lacks it
+ * or when it holds anything but the characters allowed (they name files
+ * and cache keys later).
+ */
+struct vmcore_summary {
+	char release[128]; /* OSRELEASE: [A-Za-z0-9._+~-] */
+	char arch[16];     /* vmcore_arch(): [a-z0-9_] */
+	char build_id[81]; /* VMCOREINFO BUILD-ID: lowercase hex, 2-80 digits */
+};
+
+/* *ret_log: the log, NUL-terminated. */
+int vmcore_dmesg_confined(int dump_fd, const char *policy_path, struct vmcore_summary *ret_summary,
+			  char **ret_log, size_t *ret_len, char **ret_error);
 
 #endif

@@ -150,6 +150,97 @@ int release_guess(const char *os_release, const char *package, const char *arch,
 	return 0;
 }
 
+static const char *mem_last(const char *hay, size_t len, const char *needle)
+{
+	size_t n = strlen(needle);
+	const char *last = NULL;
+
+	for (const char *p = hay; len >= n && (p = memmem(p, len - (size_t)(p - hay), needle, n)); p++) {
+		last = p;
+		if ((size_t)(p - hay) + n >= len)
+			break;
+	}
+	return last;
+}
+
+/* names[0..n) += the name w[0..nl) when it is a valid, new one */
+static size_t add_module_name(char (*names)[KERNEL_MODULE_NAME_MAX], size_t n, const char *w, size_t nl)
+{
+	if (nl == 0 || nl >= KERNEL_MODULE_NAME_MAX)
+		return n;
+	for (size_t i = 0; i < nl; i++)
+		if (!isalnum((unsigned char)w[i]) && w[i] != '_' && w[i] != '-')
+			return n;
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == nl && memcmp(names[i], w, nl) == 0)
+			return n;
+	memcpy(names[n], w, nl);
+	names[n][nl] = '\0';
+	return n + 1;
+}
+
+size_t crash_mod_names(const char *text, size_t len, char (*names)[KERNEL_MODULE_NAME_MAX], size_t max)
+{
+	const char *p = text, *end = text + len;
+	size_t n = 0;
+
+	while (p < end && n < max) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *a, *w;
+		size_t al;
+
+		if (!eol)
+			eol = end;
+		while (p < eol && *p == ' ')
+			p++;
+		a = p;
+		while (p < eol && isxdigit((unsigned char)*p))
+			p++;
+		al = (size_t)(p - a);
+		if (al >= 8 && p < eol && *p == ' ') {
+			while (p < eol && *p == ' ')
+				p++;
+			w = p;
+			while (p < eol && *p != ' ')
+				p++;
+			n = add_module_name(names, n, w, (size_t)(p - w));
+		}
+		p = eol + 1;
+	}
+	return n;
+}
+
+size_t kernel_log_modules(const char *log, size_t len, char (*names)[KERNEL_MODULE_NAME_MAX], size_t max)
+{
+	static const char marker[] = "Modules linked in:";
+	const char *p = mem_last(log, len, marker), *end;
+	size_t n = 0;
+
+	if (!p)
+		return 0;
+	p += sizeof(marker) - 1;
+	end = memchr(p, '\n', len - (size_t)(p - log));
+	if (!end)
+		end = log + len;
+	while (p < end && n < max) {
+		const char *w;
+		size_t wl, nl;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p >= end || *p == '[')
+			break; /* "[last unloaded: x]" ends the list */
+		w = p;
+		while (p < end && *p != ' ')
+			p++;
+		wl = (size_t)(p - w);
+		nl = 0;
+		while (nl < wl && w[nl] != '(')
+			nl++;
+		n = add_module_name(names, n, w, nl);
+	}
+	return n;
+}
+
 /* x86 AT&T: "=> 0x...:\tmov    %esi,(%rdi)" -> does the last operand touch memory? */
 static void access_kind(const char *line, bool *reads, bool *writes)
 {

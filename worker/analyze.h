@@ -32,6 +32,21 @@ int release_guess(const char *os_release, const char *package, const char *arch,
 #define ELF_ARCH_HEADER_BYTES 20
 const char *elf_header_arch(const unsigned char *hdr, size_t len);
 
+/*
+ * The modules the kernel named in the last "Modules linked in:" line of
+ * its log (an oops prints it): names of [A-Za-z0-9_-], taint flags such as
+ * "(OE)" removed, duplicates and "[last unloaded: ...]" left out, at most
+ * max of them. Returns how many were written to names.
+ */
+#define KERNEL_MODULE_NAME_MAX 64
+size_t kernel_log_modules(const char *log, size_t len, char (*names)[KERNEL_MODULE_NAME_MAX], size_t max);
+
+/*
+ * The module names in crash's `mod` output (lines "ADDRESS NAME BASE SIZE
+ * OBJECT": the address in hex), with the same rules as above.
+ */
+size_t crash_mod_names(const char *text, size_t len, char (*names)[KERNEL_MODULE_NAME_MAX], size_t max);
+
 struct exploitable {
 	int rating;           /* 0-9, the original's scale */
 	char reason[160];     /* "Likely crash reason:" */

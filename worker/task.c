@@ -29,6 +29,7 @@
 #include "vmcore/confined.h"
 #include "worker/analyze.h"
 #include "worker/stats.h"
+#include "worker/task.h"
 
 #define SMALL_FILE_MAX 4096
 #define PC_MARK "----------RETRACE-PC----------"
@@ -36,26 +37,8 @@
 #define PY_END "----------PYTHON--END---------"
 #define GDB_STDERR_LINES 40
 
-struct task {
-	struct worker *w;
-	uint32_t id;
-	char idstr[SPOOL_TASK_ID_DIGITS + 1];
-	int dirfd, crashfd;
-	enum task_type type;
-	struct buf log;
-	double t0, t_step;
-	int64_t start_time;
-	uint64_t core_size;
-	char release[RELEASE_GUESS_MAX];
-	char *package;    /* the client's package file, or NULL */
-	char *executable; /* the client's executable file, or NULL */
-	char *os_release;
-	const char *arch;
-	const char *step; /* for the failure line */
-};
 
-static void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
-static void tlog(struct task *t, const char *fmt, ...)
+void tlog(struct task *t, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -66,7 +49,7 @@ static void tlog(struct task *t, const char *fmt, ...)
 	buf_appendf(&t->log, "[%7.3f] %s\n", monotonic_seconds() - t->t0, msg);
 }
 
-static void set_status(struct task *t, enum task_status s)
+void task_set_status(struct task *t, enum task_status s)
 {
 	const char *k = task_status_to_string(s);
 	int r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
@@ -75,7 +58,7 @@ static void set_status(struct task *t, enum task_status s)
 }
 
 /* the time of the step that ends now */
-static void step_done(struct task *t, const char *what)
+void task_step_done(struct task *t, const char *what)
 {
 	double now = monotonic_seconds();
 	tlog(t, "%s took %.3f s", what, now - t->t_step);
@@ -92,7 +75,7 @@ static void write_time(struct task *t, const char *name)
 }
 
 /* The end of every task: the log, the statistics, the status, finished_time last. */
-static int finish(struct task *t, bool success)
+int task_finish(struct task *t, bool success)
 {
 	double duration = monotonic_seconds() - t->t0;
 	_cleanup_free_ char *err = NULL;
@@ -104,7 +87,7 @@ static int finish(struct task *t, bool success)
 	};
 	int r;
 
-	set_status(t, TASK_STATUS_STATS);
+	task_set_status(t, TASK_STATUS_STATS);
 	if (t->w->cfg->db_file[0] == '/')
 		r = snprintf(db, sizeof(db), "%s", t->w->cfg->db_file);
 	else
@@ -114,12 +97,12 @@ static int finish(struct task *t, bool success)
 		tlog(t, "warning: statistics not saved: %s", err ? err : strerror(-r));
 		log_warn("task %s: statistics not saved: %s", t->idstr, err ? err : strerror(-r));
 	}
-	set_status(t, TASK_STATUS_FINISHING);
+	task_set_status(t, TASK_STATUS_FINISHING);
 	tlog(t, "task %s %s after %.3f s", t->idstr, success ? "succeeded" : "failed", duration);
 	r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
 	if (r < 0)
 		log_error("task %s: cannot write retrace_log: %s", t->idstr, strerror(-r));
-	set_status(t, success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
+	task_set_status(t, success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
 	write_time(t, "finished_time");
 	r = spool_task_done(&t->w->spool, t->id);
 	if (r < 0)
@@ -128,8 +111,7 @@ static int finish(struct task *t, bool success)
 	return 0;
 }
 
-static int fail(struct task *t, const char *fmt, ...) _printf_(2, 3);
-static int fail(struct task *t, const char *fmt, ...)
+int task_fail(struct task *t, const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
@@ -139,7 +121,7 @@ static int fail(struct task *t, const char *fmt, ...)
 	va_end(ap);
 	tlog(t, "error: %s failed: %s", t->step, msg);
 	log_warn("task %s: %s failed: %s", t->idstr, t->step, msg);
-	return finish(t, false);
+	return task_finish(t, false);
 }
 
 /* A small text file the client sent (crash/NAME), its first line; NULL when absent. */
@@ -161,7 +143,7 @@ static char *crash_text(struct task *t, const char *name, bool first_line)
 
 /* --- gdb ----------------------------------------------------------------------------- */
 
-static int memfd_text(int fd, char **ret)
+int memfd_text(int fd, char **ret)
 {
 	struct stat st;
 	char *p;
@@ -207,15 +189,15 @@ struct gdb_run {
 
 /*
  * Run o->argv (the caller set argv, output fds and limits after
- * sandbox_opts_default()) in the sandbox at the task's .root, under the gdb
- * policy, for at most ProcessCommunicateTimeout. The root is the stack of
+ * sandbox_opts_default()) in the sandbox at the task's .root, under the
+ * seccomp policy in the file `policy`, for at most ProcessCommunicateTimeout. The root is the stack of
  * `tools` (ToolRoot = <release-id>) or, with none, the skeleton with the
  * host's /usr and /etc/ld.so.cache bound read-only; `stacks` and `binds`
  * come on top.
  */
-static int run_tool(struct task *t, const char *const *tools, size_t ntools, const struct sandbox_stack *stacks,
-		    size_t nstacks, const struct sandbox_bind *binds, size_t nbinds, struct sandbox_opts *o,
-		    struct sandbox_result *res, char **ret_error)
+int task_run_tool(struct task *t, const char *policy, const char *const *tools, size_t ntools,
+		  const struct sandbox_stack *stacks, size_t nstacks, const struct sandbox_bind *binds,
+		  size_t nbinds, struct sandbox_opts *o, struct sandbox_result *res, char **ret_error)
 {
 	struct worker *w = t->w;
 	_cleanup_free_ char *root = NULL, *perr = NULL;
@@ -248,9 +230,9 @@ static int run_tool(struct task *t, const char *const *tools, size_t ntools, con
 	o->binds = all_binds;
 	o->nbinds = nb;
 	o->timeout_ms = w->cfg->process_timeout * 1000;
-	r = seccomp_policy_compile_file(w->gdb_policy, 0, &o->filter, &perr);
+	r = seccomp_policy_compile_file(policy, 0, &o->filter, &perr);
 	if (r < 0)
-		r = error_set(ret_error, r, "the gdb policy %s: %s", w->gdb_policy, perr ? perr : strerror(-r));
+		r = error_set(ret_error, r, "the policy %s: %s", policy, perr ? perr : strerror(-r));
 	else {
 		r = sandbox_run(o, res, ret_error);
 		seccomp_release(o->filter);
@@ -330,7 +312,7 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	o.argv = argv;
 	o.stdout_fd = outfd;
 	o.stderr_fd = errfd;
-	r = run_tool(t, tools, ntools, &sysroot, 1, &bind, 1, &o, &g->res, ret_error);
+	r = task_run_tool(t, w->gdb_policy, tools, ntools, &sysroot, 1, &bind, 1, &o, &g->res, ret_error);
 	if (r < 0)
 		return r;
 	r = memfd_text(outfd, &g->out);
@@ -341,14 +323,8 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 
 /* --- the task ---------------------------------------------------------------------- */
 
-struct layers {
-	struct rcache_tree *trees;
-	const char **paths;
-	size_t n;
-	struct buf desc; /* "NEVRA TREE" lines: the root description kept by debug tasks */
-};
 
-static void layers_release(struct layers *l)
+void task_layers_release(struct layers *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		rcache_tree_release(&l->trees[i]);
@@ -359,8 +335,8 @@ static void layers_release(struct layers *l)
 }
 
 /* The cached trees of the packages in qs (extracted when missing), in order. */
-static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
-		      const struct pkg_keyring *keyring, struct layers *l)
+int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
+		    const struct pkg_keyring *keyring, struct layers *l, char **ret_error)
 {
 	struct rcache *cache = NULL;
 	_cleanup_free_ char *err = NULL;
@@ -372,15 +348,16 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 	if (total == 0)
 		return 0;
 	if (total > ROOTFS_MAX_LAYERS)
-		return fail(t, "%zu packages, more than a stack holds (%d)", total, ROOTFS_MAX_LAYERS), -E2BIG;
-	r = rcache_open(t->w->cache_dir, &cache, &err);
+		return error_set(ret_error, -E2BIG, "%zu packages, more than a stack holds (%d)", total,
+				 ROOTFS_MAX_LAYERS);
+	r = rcache_open(t->w->cache_dir, &cache, ret_error);
 	if (r < 0)
-		return fail(t, "%s", err ? err : strerror(-r)), r;
+		return r;
 	l->trees = calloc(total, sizeof(*l->trees));
 	l->paths = calloc(total, sizeof(*l->paths));
 	if (!l->trees || !l->paths) {
 		rcache_free(cache);
-		return fail(t, "out of memory"), -ENOMEM;
+		return error_set(ret_error, -ENOMEM, "out of memory");
 	}
 	for (size_t q = 0; q < nq; q++)
 		for (int i = 0; i < qs[q]->count; i++) {
@@ -393,8 +370,9 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 			if (rrepo_package_file(repo, p, &loc, &type, &hex) < 0 ||
 			    pkg_checksum_set(&sum, type, hex) < 0) {
 				rcache_free(cache);
-				return fail(t, "%s: the repository metadata has no usable location or checksum",
-					    rrepo_nevra(repo, p)), -ENOENT;
+				return error_set(ret_error, -ENOENT,
+						 "%s: the repository metadata has no usable location or checksum",
+						 rrepo_nevra(repo, p));
 			}
 			rq = (struct rcache_request){ .dirfd = repo->dirfd, .file = loc, .checksum = &sum,
 						      .keyring = keyring,
@@ -405,7 +383,8 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 			r = rcache_get(cache, &rq, tree, &err);
 			if (r < 0) {
 				rcache_free(cache);
-				return fail(t, "package %s: %s", rrepo_nevra(repo, p), err ? err : strerror(-r)), r;
+				return error_set(ret_error, r, "package %s: %s", rrepo_nevra(repo, p),
+						 err ? err : strerror(-r));
 			}
 			tlog(t, "package %s: %s (%s)", rrepo_nevra(repo, p),
 			     tree->extracted ? "extracted into the cache" : "from the cache",
@@ -414,7 +393,7 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 			l->n++;
 			if (buf_appendf(&l->desc, "%s %s\n", rrepo_nevra(repo, p), tree->root) < 0) {
 				rcache_free(cache);
-				return fail(t, "out of memory"), -ENOMEM;
+				return error_set(ret_error, -ENOMEM, "out of memory");
 			}
 		}
 	rcache_free(cache);
@@ -422,7 +401,7 @@ static int get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs
 }
 
 /* What a normal task keeps of its crash data: nothing. */
-static void drop_crash_file(struct task *t, const char *name)
+void task_drop_crash_file(struct task *t, const char *name)
 {
 	if (unlinkat(t->crashfd, name, 0) < 0)
 		tlog(t, "warning: cannot remove the %s: %s", name, strerror(errno));
@@ -430,11 +409,27 @@ static void drop_crash_file(struct task *t, const char *name)
 		tlog(t, "the %s was removed", name);
 }
 
-/* ToolRoot = <release>: gdb and its closure from that release, as cached trees. */
-static int get_tool_layers(struct task *t, struct layers *tools)
+int task_keyring(struct task *t, const char *release, struct pkg_keyring **ret, char **ret_error)
 {
 	const struct config *cfg = t->w->cfg;
-	const char *const names[] = { "gdb" };
+	_cleanup_free_ char *warnings = NULL, *err = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!cfg->require_gpg_check)
+		return 0;
+	r = pkg_keyring_load(cfg->gpg_key_dir, release, ret, &warnings, &err);
+	if (warnings)
+		tlog(t, "keyring of %s: %s", release, warnings);
+	if (r < 0)
+		return error_set(ret_error, r, "RequireGPGCheck = 1: %s: %s", release, err ? err : strerror(-r));
+	return 0;
+}
+
+int task_tool_layers(struct task *t, const char *tool, struct layers *tools, char **ret_error)
+{
+	const struct config *cfg = t->w->cfg;
+	const char *const names[] = { tool };
 	_cleanup_free_ char *err = NULL;
 	struct rrepo *trepo = NULL;
 	struct pkg_keyring *keyring = NULL;
@@ -442,36 +437,29 @@ static int get_tool_layers(struct task *t, struct layers *tools)
 	int r;
 
 	if (strcmp(cfg->tool_root, "host") == 0) {
-		tlog(t, "tools: this machine's gdb (ToolRoot = host)");
+		tlog(t, "tools: this machine's %s (ToolRoot = host)", tool);
 		return 0;
 	}
 	r = rrepo_open(t->w->repodir_fd, cfg->tool_root, 0, &trepo, &err);
 	if (r < 0)
-		return fail(t, "ToolRoot %s is not served here: %s", cfg->tool_root, err ? err : strerror(-r)), r;
+		return error_set(ret_error, r, "ToolRoot %s is not served here: %s", cfg->tool_root,
+				 err ? err : strerror(-r));
 	queue_init(&q);
 	free(err);
 	err = NULL;
 	r = resolve_tools(trepo, names, ELEMENTSOF(names), &q, &err);
 	if (r < 0) {
-		fail(t, "gdb cannot be installed from ToolRoot %s: %s", cfg->tool_root, err ? err : strerror(-r));
+		r = error_set(ret_error, r, "%s cannot be installed from ToolRoot %s: %s", tool, cfg->tool_root,
+			      err ? err : strerror(-r));
 		goto out;
 	}
-	if (cfg->require_gpg_check) {
-		_cleanup_free_ char *warnings = NULL;
-		free(err);
-		err = NULL;
-		r = pkg_keyring_load(cfg->gpg_key_dir, cfg->tool_root, &keyring, &warnings, &err);
-		if (warnings)
-			tlog(t, "keyring of %s: %s", cfg->tool_root, warnings);
-		if (r < 0) {
-			fail(t, "RequireGPGCheck = 1: ToolRoot %s: %s", cfg->tool_root, err ? err : strerror(-r));
-			goto out;
-		}
-	}
-	tlog(t, "tools: gdb from %s, %d packages", cfg->tool_root, q.count);
+	r = task_keyring(t, cfg->tool_root, &keyring, ret_error);
+	if (r < 0)
+		goto out;
+	tlog(t, "tools: %s from %s, %d packages", tool, cfg->tool_root, q.count);
 	{
 		const Queue *qs[] = { &q };
-		r = get_layers(t, trepo, qs, 1, keyring, tools);
+		r = task_get_layers(t, trepo, qs, 1, keyring, tools, ret_error);
 	}
 out:
 	pkg_keyring_free(keyring);
@@ -501,14 +489,14 @@ static int coredump_task(struct task *t)
 
 	/* 1. analyze: the core, in the confined reader */
 	t->step = "reading the coredump";
-	set_status(t, TASK_STATUS_ANALYZE);
+	task_set_status(t, TASK_STATUS_ANALYZE);
 	corefd = openat(t->crashfd, "coredump", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (corefd < 0 || fstat(corefd, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(t, "the task has no coredump file");
+		return task_fail(t, "the task has no coredump file");
 	t->core_size = (uint64_t)st.st_size;
 	r = coredump_read_confined(corefd, w->reader_policy, NULL, &cd, &err);
 	if (r < 0)
-		return fail(t, "%s", err ? err : strerror(-r));
+		return task_fail(t, "%s", err ? err : strerror(-r));
 	t->arch = cd->arch;
 	tlog(t, "coredump: %llu bytes, %s, signal %d, %zu modules, %zu threads",
 	     (unsigned long long)t->core_size, cd->arch ? cd->arch : "?", cd->signal, cd->nmodules,
@@ -519,31 +507,31 @@ static int coredump_task(struct task *t)
 	t->step = "determining the release";
 	r = release_guess(t->os_release, t->package, cd->arch, t->release, &source);
 	if (r < 0) {
-		ret = fail(t, "neither os_release (%s) nor the package (%s) names a known release",
+		ret = task_fail(t, "neither os_release (%s) nor the package (%s) names a known release",
 			   t->os_release ? t->os_release : "absent", t->package ? t->package : "absent");
 		goto out;
 	}
 	tlog(t, "release %s (from %s)", t->release, source);
-	step_done(t, "analyzing the crash");
+	task_step_done(t, "analyzing the crash");
 
 	/* 2. init: the packages and their trees */
 	t->step = "finding the packages";
-	set_status(t, TASK_STATUS_INIT);
+	task_set_status(t, TASK_STATUS_INIT);
 	free(err);
 	err = NULL;
 	r = rrepo_open(w->repodir_fd, t->release, 0, &repo, &err);
 	if (r < 0) {
-		ret = fail(t, "release %s is not served here: %s", t->release, err ? err : strerror(-r));
+		ret = task_fail(t, "release %s is not served here: %s", t->release, err ? err : strerror(-r));
 		goto out;
 	}
 	r = resolve_inputs_from_core(cd, &in, &nin);
 	if (r < 0) {
-		ret = fail(t, "%s", strerror(-r));
+		ret = task_fail(t, "%s", strerror(-r));
 		goto out;
 	}
 	r = resolve_modules(repo, in, nin, t->package, &res);
 	if (r < 0) {
-		ret = fail(t, "%s", strerror(-r));
+		ret = task_fail(t, "%s", strerror(-r));
 		goto out;
 	}
 	have_res = true;
@@ -577,46 +565,45 @@ static int coredump_task(struct task *t)
 	}
 
 	t->step = "preparing the packages";
-	if (w->cfg->require_gpg_check) {
-		_cleanup_free_ char *warnings = NULL;
-		free(err);
-		err = NULL;
-		r = pkg_keyring_load(w->cfg->gpg_key_dir, t->release, &keyring, &warnings, &err);
-		if (warnings)
-			tlog(t, "keyring: %s", warnings);
-		if (r < 0) {
-			ret = fail(t, "RequireGPGCheck = 1: %s", err ? err : strerror(-r));
-			goto out;
-		}
+	free(err);
+	err = NULL;
+	r = task_keyring(t, t->release, &keyring, &err);
+	if (r < 0) {
+		ret = task_fail(t, "%s", err);
+		goto out;
 	}
 	{
 		const Queue *qs[] = { &res.binaries, &res.debuginfos, &res.debugsources };
-		r = get_layers(t, repo, qs, ELEMENTSOF(qs), keyring, &layers);
+		free(err);
+		err = NULL;
+		r = task_get_layers(t, repo, qs, ELEMENTSOF(qs), keyring, &layers, &err);
 	}
 	if (r < 0) {
-		ret = 0; /* get_layers failed the task */
+		ret = task_fail(t, "%s", err ? err : strerror(-r));
 		goto out;
 	}
 	if (layers.n == 0) {
-		ret = fail(t, "no package of %s holds anything of this crash", t->release);
+		ret = task_fail(t, "no package of %s holds anything of this crash", t->release);
 		goto out;
 	}
 	t->step = "preparing the tools";
-	r = get_tool_layers(t, &tools);
+	free(err);
+	err = NULL;
+	r = task_tool_layers(t, "gdb", &tools, &err);
 	if (r < 0) {
-		ret = 0; /* it failed the task */
+		ret = task_fail(t, "%s", err ? err : strerror(-r));
 		goto out;
 	}
-	step_done(t, "preparing the environment");
+	task_step_done(t, "preparing the environment");
 
 	/* 3. backtrace: gdb in the sandbox */
 	t->step = "running gdb";
-	set_status(t, TASK_STATUS_BACKTRACE);
+	task_set_status(t, TASK_STATUS_BACKTRACE);
 	free(err);
 	err = NULL;
 	r = run_gdb(t, tools.paths, tools.n, layers.paths, layers.n, exe, &g, &err);
 	if (r < 0) {
-		ret = fail(t, "the sandbox: %s", err ? err : strerror(-r));
+		ret = task_fail(t, "the sandbox: %s", err ? err : strerror(-r));
 		goto out;
 	}
 	tlog(t, "sandbox: %s", g.res.enforced);
@@ -632,25 +619,25 @@ static int coredump_task(struct task *t)
 		}
 	}
 	if (g.res.timed_out) {
-		ret = fail(t, "gdb ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
+		ret = task_fail(t, "gdb ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
 			   (unsigned long long)w->cfg->process_timeout);
 		goto out;
 	}
 	if (!g.res.exited) {
-		ret = fail(t, "gdb was killed by signal %d%s", g.res.signal,
+		ret = task_fail(t, "gdb was killed by signal %d%s", g.res.signal,
 			   g.res.signal == SIGSYS ? " (a system call the gdb policy forbids)" : "");
 		goto out;
 	}
 	postprocess(g.out, &pc_line);
 	if (!strstr(g.out, "\n#0 ") && strncmp(g.out, "#0 ", 3) != 0) {
-		ret = fail(t, "gdb printed no backtrace (exit status %d)", g.res.exit_status);
+		ret = task_fail(t, "gdb printed no backtrace (exit status %d)", g.res.exit_status);
 		goto out;
 	}
 	if (g.res.output_truncated)
 		tlog(t, "warning: gdb's output was cut at the sandbox's output limit");
 	r = write_file_at(t->dirfd, "retrace_backtrace", g.out, strlen(g.out), 0640, false);
 	if (r < 0) {
-		ret = fail(t, "cannot write retrace_backtrace: %s", strerror(-r));
+		ret = task_fail(t, "cannot write retrace_backtrace: %s", strerror(-r));
 		goto out;
 	}
 	{
@@ -665,13 +652,13 @@ static int coredump_task(struct task *t)
 		}
 		tlog(t, "exploitable: rating %d: %s", e.rating, e.reason);
 	}
-	step_done(t, "generating the backtrace");
+	task_step_done(t, "generating the backtrace");
 
 	/* 4. cleanup: a normal task keeps no crash data */
 	t->step = "cleaning up";
-	set_status(t, TASK_STATUS_CLEANUP);
+	task_set_status(t, TASK_STATUS_CLEANUP);
 	if (t->type == TASK_RETRACE) {
-		drop_crash_file(t, "coredump");
+		task_drop_crash_file(t, "coredump");
 	} else {
 		/* what retrace-interact needs to rebuild this root: the packages and their trees */
 		struct buf d = BUF_INIT(2 * ROOTFS_MAX_FILE_LIST + 4096);
@@ -685,12 +672,12 @@ static int coredump_task(struct task *t)
 		buf_release(&d);
 		tlog(t, "task type %d: the crash data and the root description (rootfs) are kept", (int)t->type);
 	}
-	ret = finish(t, true);
+	ret = task_finish(t, true);
 out:
 	free(g.out);
 	free(g.err);
-	layers_release(&layers);
-	layers_release(&tools);
+	task_layers_release(&layers);
+	task_layers_release(&tools);
 	pkg_keyring_free(keyring);
 	if (have_res)
 		resolve_result_release(&res);
@@ -698,114 +685,6 @@ out:
 	rrepo_free(repo);
 	coredump_free(cd);
 	return ret;
-}
-
-/*
- * VmcoreDumpLevel: makedumpfile -c -d LEVEL in the sandbox (the host's
- * makedumpfile, under the gdb policy), the dump bound read-only, the
- * result written to a private directory and limited to the original's
- * size; it replaces the original only when it saves VmcoreDumpSavePercent.
- * Any failure keeps the original: the original server filled disks here.
- */
-static void strip_vmcore(struct task *t, uint64_t size)
-{
-	struct worker *w = t->w;
-	const struct config *cfg = w->cfg;
-	_cleanup_free_ char *dump = NULL, *outdir = NULL, *perr = NULL, *level = NULL;
-	struct sandbox_bind binds[2];
-	struct sandbox_opts o;
-	struct sandbox_result res = { 0 };
-	struct stat st;
-	_cleanup_close_ int nullfd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	int r;
-
-	t->step = "stripping the vmcore";
-	if (asprintf(&dump, "%s/%s/crash/vmcore", w->spool.path, t->idstr) < 0 ||
-	    asprintf(&outdir, "%s/%s/crash/.strip", w->spool.path, t->idstr) < 0 ||
-	    asprintf(&level, "%llu", (unsigned long long)cfg->vmcore_dump_level) < 0) {
-		tlog(t, "VmcoreDumpLevel: out of memory; the dump is kept as uploaded");
-		return;
-	}
-	rm_rf_at(t->crashfd, ".strip");
-	if (mkdirat(t->crashfd, ".strip", 0700) < 0) {
-		tlog(t, "VmcoreDumpLevel: cannot make the output directory: %s; the dump is kept", strerror(errno));
-		return;
-	}
-	binds[0] = (struct sandbox_bind){ .src = dump, .dst = "/vmcore" };
-	binds[1] = (struct sandbox_bind){ .src = outdir, .dst = "/out", .writable = true };
-	const char *argv[] = { "/usr/bin/makedumpfile", "-c", "-d", level, "/vmcore", "/out/vmcore", NULL };
-	sandbox_opts_default(&o);
-	o.argv = argv;
-	o.stdout_fd = nullfd;
-	o.stderr_fd = nullfd;
-	o.max_file_size = size; /* a result larger than the input is killed, not kept */
-	/* the host's makedumpfile whatever ToolRoot says: no release packages it for us */
-	r = run_tool(t, NULL, 0, NULL, 0, binds, ELEMENTSOF(binds), &o, &res, &perr);
-	if (r < 0)
-		tlog(t, "VmcoreDumpLevel: the sandbox: %s; the dump is kept as uploaded", perr ? perr : strerror(-r));
-	else if (res.timed_out || !res.exited || res.exit_status != 0)
-		tlog(t, "VmcoreDumpLevel = %s: makedumpfile failed (%s %d); the dump is kept as uploaded", level,
-		     res.timed_out ? "timeout" : res.exited ? "exit status" : "signal",
-		     res.exited ? res.exit_status : res.signal);
-	else if (fstatat(t->crashfd, ".strip/vmcore", &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-		tlog(t, "VmcoreDumpLevel = %s: makedumpfile wrote nothing; the dump is kept as uploaded", level);
-	else if ((uint64_t)st.st_size > size / 100 * (100 - cfg->vmcore_dump_save_percent))
-		tlog(t, "VmcoreDumpLevel = %s: %llu bytes of %llu saves less than %llu%%; the dump is kept as uploaded",
-		     level, (unsigned long long)st.st_size, (unsigned long long)size,
-		     (unsigned long long)cfg->vmcore_dump_save_percent);
-	else if (renameat(t->crashfd, ".strip/vmcore", t->crashfd, "vmcore") < 0)
-		tlog(t, "VmcoreDumpLevel: cannot replace the dump: %s; it is kept as uploaded", strerror(errno));
-	else
-		tlog(t, "VmcoreDumpLevel = %s: the dump was stripped from %llu to %llu bytes", level,
-		     (unsigned long long)size, (unsigned long long)st.st_size);
-	rm_rf_at(t->crashfd, ".strip");
-}
-
-/* A kernel task: the log from VMCOREINFO alone, read in the confined reader. */
-static int vmcore_task(struct task *t)
-{
-	struct worker *w = t->w;
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *release = NULL, *log = NULL, *err = NULL;
-	struct stat st;
-	size_t len = 0;
-	int r;
-
-	t->step = "reading the kernel log";
-	set_status(t, TASK_STATUS_ANALYZE);
-	fd = openat(t->crashfd, "vmcore", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return fail(t, "the task has no vmcore file: %s", fd < 0 ? strerror(errno) : "not a regular file");
-	t->core_size = (uint64_t)st.st_size;
-	tlog(t, "vmcore: %llu bytes", (unsigned long long)st.st_size);
-	r = vmcore_dmesg_confined(fd, w->vmcore_policy, &release, &log, &len, &err);
-	if (r < 0)
-		return fail(t, "%s", err ? err : strerror(-r));
-	tlog(t, "kernel %s: %zu bytes of log", release && *release ? release : "(no OSRELEASE)", len);
-	if (len == 0)
-		return fail(t, "the dump's kernel log is empty");
-	/* the log is the backtrace, written as soon as it is there */
-	r = write_file_at(t->dirfd, "retrace_backtrace", log, len, 0640, false);
-	if (r < 0)
-		return fail(t, "cannot write retrace_backtrace: %s", strerror(-r));
-	step_done(t, "reading the kernel log");
-	/* What a later step will do with kernel-debuginfo: said, not pretended. */
-	tlog(t, "crash is not run: this worker does not yet resolve kernel-debuginfo for %s; the kernel log "
-		"is the result", release && *release ? release : "this kernel");
-	if (w->cfg->vmcore_dump_level && t->type == TASK_VMCORE)
-		tlog(t, "VmcoreDumpLevel = %llu: not needed, a type 2 task does not keep its dump",
-		     (unsigned long long)w->cfg->vmcore_dump_level);
-	else if (w->cfg->vmcore_dump_level)
-		strip_vmcore(t, (uint64_t)st.st_size);
-
-	t->step = "cleaning up";
-	set_status(t, TASK_STATUS_CLEANUP);
-	if (t->type == TASK_VMCORE) {
-		drop_crash_file(t, "vmcore");
-	} else {
-		tlog(t, "task type %d: the vmcore is kept", (int)t->type);
-	}
-	return finish(t, true);
 }
 
 int worker_run_task(struct worker *w, uint32_t id)
@@ -829,9 +708,9 @@ int worker_run_task(struct worker *w, uint32_t id)
 	r = spool_task_read_type(t.dirfd, &t.type);
 	t.crashfd = openat_dir(t.dirfd, "crash");
 	if (r < 0)
-		r = fail(&t, "the task's type file is unreadable");
+		r = task_fail(&t, "the task's type file is unreadable");
 	else if (t.crashfd < 0)
-		r = fail(&t, "the task has no crash directory");
+		r = task_fail(&t, "the task has no crash directory");
 	else if (task_type_is_vmcore(t.type)) {
 		tlog(&t, "type %d: a kernel dump", (int)t.type);
 		r = vmcore_task(&t);
@@ -875,7 +754,7 @@ int worker_fail_task(struct worker *w, uint32_t id, const char *why)
 	/* a backtrace the dead run wrote would make the task FINISHED_SUCCESS */
 	if (unlinkat(t.dirfd, "retrace_backtrace", 0) == 0)
 		tlog(&t, "the backtrace of the interrupted run was removed");
-	r = fail(&t, "%s", why);
+	r = task_fail(&t, "%s", why);
 	buf_release(&t.log);
 	closep(&t.dirfd);
 	return r;
@@ -902,7 +781,8 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 	    asprintf(&w->skeleton, "%s/host-skeleton", w->cache_dir) < 0 ||
 	    asprintf(&w->gdb_policy, "%s/gdb.policy", cfg->seccomp_policy_dir) < 0 ||
 	    asprintf(&w->reader_policy, "%s/coredump.policy", cfg->seccomp_policy_dir) < 0 ||
-	    asprintf(&w->vmcore_policy, "%s/vmcore.policy", cfg->seccomp_policy_dir) < 0)
+	    asprintf(&w->vmcore_policy, "%s/vmcore.policy", cfg->seccomp_policy_dir) < 0 ||
+	    asprintf(&w->crash_policy, "%s/crash.policy", cfg->seccomp_policy_dir) < 0)
 		return -ENOMEM;
 	/* the cache, and the skeleton root the host's gdb runs over */
 	{
@@ -939,6 +819,7 @@ void worker_release(struct worker *w)
 	free(w->gdb_policy);
 	free(w->reader_policy);
 	free(w->vmcore_policy);
+	free(w->crash_policy);
 	memset(w, 0, sizeof(*w));
 	w->repodir_fd = -1;
 }

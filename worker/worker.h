@@ -30,6 +30,7 @@ struct worker {
 	char *gdb_policy;    /* SeccompPolicyDir/gdb.policy */
 	char *reader_policy; /* SeccompPolicyDir/coredump.policy */
 	char *vmcore_policy; /* SeccompPolicyDir/vmcore.policy */
+	char *crash_policy;  /* SeccompPolicyDir/crash.policy */
 	int repodir_fd;
 };
 

@@ -58,25 +58,6 @@ send() {
 	PW=$(header_value X-Task-Password)
 	[ "$code" = 201 ]
 }
-status_of() { # status_of ID PW: X-Task-Status
-	http_code GET "/$1" -H "X-Task-Password: $2" >/dev/null
-	header_value X-Task-Status
-}
-# wait_done ID PW: poll until FINISHED_*, at most 60 s; prints the status
-wait_done() {
-	for _ in $(seq 1 600); do
-		s=$(status_of "$1" "$2")
-		case "$s" in FINISHED_*) echo "$s"; return 0 ;; esac
-		sleep 0.1
-	done
-	echo "${s:-none}"
-	return 1
-}
-get() { # get ID PW WHAT: the body of /ID/WHAT
-	http_code GET "/$1/$3" -H "X-Task-Password: $2" >/dev/null
-	body
-}
-
 # frames FILE PREFIX: "#N function at file:line" / "from lib" / "Thread N"
 # lines of a gdb backtrace, the library paths without PREFIX
 frames() {

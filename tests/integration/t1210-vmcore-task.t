@@ -31,16 +31,6 @@ send() { # send FILE TYPE: a tar.xz holding FILE as "vmcore"; sets ID PW
 	PW=$(header_value X-Task-Password)
 	[ "$code" = 201 ]
 }
-wait_done() {
-	for _ in $(seq 1 600); do
-		http_code GET "/$1" -H "X-Task-Password: $2" >/dev/null
-		s=$(header_value X-Task-Status)
-		case "$s" in FINISHED_*) echo "$s"; return 0 ;; esac
-		sleep 0.1
-	done
-	echo "${s:-none}"
-}
-get() { http_code GET "/$1/$3" -H "X-Task-Password: $2" >/dev/null; body; }
 
 EXP=$V/min-kdump-6.1-l5-kaslr.elf.dmesg.txt
 for f in min-kdump-6.1-l5-kaslr.kdump-c min-kdump-6.1-l5-kaslr.flat-c; do
@@ -53,7 +43,7 @@ for f in min-kdump-6.1-l5-kaslr.kdump-c min-kdump-6.1-l5-kaslr.flat-c; do
 	ok $? "$f: the backtrace is the kernel log, byte for byte"
 	like "$(cat "$T/bt")" "sysrq_handle_crash+0x16/0x20" "$f: with the oops's Call Trace"
 	log=$(get "$ID" "$PW" log)
-	like "$log" "kernel 6.1.0-56-cloud-amd64: " "$f: the log names the kernel"
+	like "$log" "kernel 6.1.0-56-cloud-amd64, x86_64, build-id 3b43fad5034874490492495d552c0af6a5fab235: " "$f: the log names the kernel, its arch and build-id"
 	like "$log" "crash is not run" "$f: and says what was not done"
 	like "$log" "VmcoreDumpLevel = 31: not needed, a type 2 task does not keep its dump" "$f: no stripping for a dump not kept"
 	test ! -e "$T/spool/$ID/crash/vmcore"

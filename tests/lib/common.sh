@@ -58,6 +58,26 @@ like() { # like GOT SUBSTRING NAME
 	esac
 }
 
+like_re() { # like_re GOT ERE NAME: a line of GOT matches the extended regex
+	if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+		ok 0 "$3"
+	else
+		ok 1 "$3"
+		printf '%s\n' "$1" | tail -n 20 | sed 's/^/#   got: /'
+		echo "#   want a line matching: '$2'"
+	fi
+}
+
+unlike() { # unlike GOT SUBSTRING NAME
+	case "$1" in
+	*"$2"*)
+		ok 1 "$3"
+		echo "#   it contains: '$2'"
+		;;
+	*) ok 0 "$3" ;;
+	esac
+}
+
 diag() { echo "# $*"; }
 
 # build_rtplain VERSION: rpmbuild tests/fixtures/rpm/rtplain.spec at
@@ -111,7 +131,7 @@ cleanup() {
 		kill "$HTTPD_PID" 2>/dev/null
 		wait "$HTTPD_PID" 2>/dev/null
 	fi
-	rm -rf "$T"
+	[ -n "${RETRACE_KEEP_T:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 
@@ -196,6 +216,25 @@ header_value() { # header_value NAME: from the last response
 }
 
 body() { cat "$T/body"; }
+
+status_of() { # status_of ID PW: X-Task-Status
+	http_code GET "/$1" -H "X-Task-Password: $2" >/dev/null
+	header_value X-Task-Status
+}
+# wait_done ID PW [SECONDS]: poll until FINISHED_*, at most SECONDS (60); prints the status
+wait_done() {
+	for _ in $(seq 1 $((${3:-60} * 10))); do
+		s=$(status_of "$1" "$2")
+		case "$s" in FINISHED_*) echo "$s"; return 0 ;; esac
+		sleep 0.1
+	done
+	echo "${s:-none}"
+	return 1
+}
+get() { # get ID PW WHAT: the body of /ID/WHAT
+	http_code GET "/$1/$3" -H "X-Task-Password: $2" >/dev/null
+	body
+}
 
 # The crash directory a client would send.
 make_crash_dir() {

@@ -58,5 +58,44 @@ int main(void)
 		   strstr(text, "Likely crash reason: NULL pointer dereference") &&
 		   strstr(text, "Current instruction: 0x7fd919ec10fb <rtlib_store+2>:\tmov    %esi,(%rdi)\n"),
 	   "results/exploitable has the lines clients parse");
+	/* the modules an oops names */
+	{
+		char m[8][KERNEL_MODULE_NAME_MAX];
+		static const char log1[] =
+			"[    1.0] Modules linked in: early_one\n"
+			"[    2.5] Modules linked in: qemu_fw_cfg(E) nf_tables(OE) xfs qemu_fw_cfg bad/name "
+			"a(b [last unloaded: gone]\n"
+			"[    2.6] CPU: 0 PID: 1\n";
+		size_t n = kernel_log_modules(log1, strlen(log1), m, 8);
+		is_int((long long)n, 4, "Modules linked in: the last line, four distinct names");
+		is_str(n > 0 ? m[0] : "", "qemu_fw_cfg", "taint flags dropped");
+		is_str(n > 1 ? m[1] : "", "nf_tables", "(OE) dropped");
+		is_str(n > 2 ? m[2] : "", "xfs", "a plain name");
+		is_str(n > 3 ? m[3] : "", "a", "\"a(b\": the name before the flags");
+		n = kernel_log_modules(log1, strlen(log1), m, 2);
+		is_int((long long)n, 2, "at most max names");
+		is_int((long long)kernel_log_modules("no oops here\n", 13, m, 8), 0, "no such line: none");
+		static const char log2[] = "x Modules linked in:";
+		is_int((long long)kernel_log_modules(log2, strlen(log2), m, 8), 0, "the marker at the very end: none");
+		static const char log3[] =
+			"Modules linked in: a12345678901234567890123456789012345678901234567890123456789012345 ok";
+		n = kernel_log_modules(log3, strlen(log3), m, 8);
+		is_int((long long)n, 1, "a name of 64+ characters is left out");
+	}
+	/* crash's `mod` listing */
+	{
+		char m[8][KERNEL_MODULE_NAME_MAX];
+		static const char mod[] =
+			"     MODULE       NAME               BASE         SIZE  OBJECT FILE\n"
+			"ffffffffc03342c0  qemu_fw_cfg  ffffffffc0331000  20480  (not loaded)  [CONFIG_KALLSYMS]\n"
+			"ffffffffc0400000  xfs          ffffffffc0390000  1900544  /kernel/modules/x/xfs.ko.debug\n"
+			"mod: cannot find or load object file for ext4 module\n"
+			"ffffffffc0500000  ../etc  ffffffffc0390000  1  -\n"
+			"ffffffffc03342c0  qemu_fw_cfg  ffffffffc0331000  20480  (not loaded)\n";
+		size_t n = crash_mod_names(mod, strlen(mod), m, 8);
+		is_int((long long)n, 2, "mod: two modules, the header, a message, a bad name and a repeat left out");
+		is_str(n > 0 ? m[0] : "", "qemu_fw_cfg", "mod: the first");
+		is_str(n > 1 ? m[1] : "", "xfs", "mod: the second");
+	}
 	return tap_done();
 }

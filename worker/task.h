@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * task.h - what the worker's two pipelines share (internal to worker/):
+ * the task being run, its log, its end, the sandbox runner and the cached
+ * package trees. task.c runs coredump tasks, kernel.c kernel tasks.
+ */
+#ifndef RETRACE_WORKER_TASK_H
+#define RETRACE_WORKER_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/macro.h"
+#include "common/spool.h"
+#include "common/util.h"
+#include "rootfs-cache/cache.h"
+#include "sandbox/sandbox.h"
+#include "solver/repo.h"
+#include "worker/analyze.h"
+#include "worker/worker.h"
+
+struct pkg_keyring;
+
+struct task {
+	struct worker *w;
+	uint32_t id;
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	int dirfd, crashfd;
+	enum task_type type;
+	struct buf log;
+	double t0, t_step;
+	int64_t start_time;
+	uint64_t core_size;
+	char release[RELEASE_GUESS_MAX];
+	char *package;    /* the client's package file, or NULL */
+	char *executable; /* the client's executable file, or NULL */
+	char *os_release;
+	const char *arch;
+	const char *step; /* for the failure line */
+};
+
+/* Cached package trees, in stack order. */
+struct layers {
+	struct rcache_tree *trees;
+	const char **paths;
+	size_t n;
+	struct buf desc; /* "NEVRA TREE" lines: the root description kept by debug tasks */
+};
+
+/* A line of retrace_log, with the time since the task started. */
+void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
+void task_set_status(struct task *t, enum task_status s);
+/* Log the time of the step that ends now. */
+void task_step_done(struct task *t, const char *what);
+/* The end of every task: the log, the statistics, the status, finished_time last. Returns 0. */
+int task_finish(struct task *t, bool success);
+/* Fail the task at t->step with this reason (logged), then task_finish(). Returns 0. */
+int task_fail(struct task *t, const char *fmt, ...) _printf_(2, 3);
+void task_drop_crash_file(struct task *t, const char *name);
+
+/* A memfd's whole contents, NUL-terminated. */
+int memfd_text(int fd, char **ret);
+
+/*
+ * Run o->argv (argv, output fds and limits set after sandbox_opts_default())
+ * in the sandbox at the task's .root under the seccomp policy file `policy`,
+ * for at most ProcessCommunicateTimeout. The root is the stack of `tools`
+ * (ToolRoot = <release-id>) or, with none, the skeleton with the host's /usr
+ * and /etc/ld.so.cache bound read-only; `stacks` and `binds` come on top.
+ */
+int task_run_tool(struct task *t, const char *policy, const char *const *tools, size_t ntools,
+		  const struct sandbox_stack *stacks, size_t nstacks, const struct sandbox_bind *binds,
+		  size_t nbinds, struct sandbox_opts *o, struct sandbox_result *res, char **ret_error);
+
+/* The keyring of a release when RequireGPGCheck = 1 (else *ret = NULL). */
+int task_keyring(struct task *t, const char *release, struct pkg_keyring **ret, char **ret_error);
+/* The cached trees of the packages in qs (extracted when missing), in order. */
+int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
+		    const struct pkg_keyring *keyring, struct layers *l, char **ret_error);
+void task_layers_release(struct layers *l);
+/* ToolRoot = <release>: the tool and its closure from that release; host: nothing to do. */
+int task_tool_layers(struct task *t, const char *tool, struct layers *tools, char **ret_error);
+
+/* A kernel task (types 2 and 4): kernel.c. */
+int vmcore_task(struct task *t);
+
+#endif
