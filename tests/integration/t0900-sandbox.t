@@ -69,11 +69,19 @@ sleep 0.5
 sleep 600 &
 survivor=$!
 # A capture on the host's loopback: no packet of the probes may show up.
-capture=
+capture= capture_far=
+FAR=198.51.100.7
 if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
 	tcpdump -i lo -n -U --immediate-mode -w "$T/capture.pcap" "tcp port $port or (udp and host 127.0.0.2)" \
 		>/dev/null 2>"$T/tcpdump.err" &
 	capture=$!
+	# and one on every interface for an address outside this machine
+	# (TEST-NET-2), when the host has a route to it
+	if ip route get "$FAR" >/dev/null 2>&1; then
+		tcpdump -i any -n -U --immediate-mode -w "$T/far.pcap" "udp and host $FAR" \
+			>/dev/null 2>"$T/tcpdump-far.err" &
+		capture_far=$!
+	fi
 	sleep 1
 fi
 
@@ -94,7 +102,7 @@ run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
 
 args_for() {
 	case $1 in
-	11-network) echo "$port retrace-probe-$$" ;;
+	11-network) echo "$port retrace-probe-$$ $FAR" ;;
 	15-memory-hog) echo 256 ;;
 	16-disk-filler) echo 16 ;;
 	esac
@@ -166,6 +174,16 @@ if [ -n "$capture" ]; then
 	wait "$capture" 2>/dev/null
 	is "$(tcpdump -n -r "$T/capture.pcap" 2>/dev/null | wc -l)" 1 \
 		"a capture on the host's loopback saw only the host's own control packet, none of the probes"
+	if [ -n "$capture_far" ]; then
+		printf control >/dev/udp/$FAR/9
+		sleep 1
+		kill "$capture_far"
+		wait "$capture_far" 2>/dev/null
+		is "$(tcpdump -n -r "$T/far.pcap" 2>/dev/null | wc -l)" 1 \
+			"a capture on every interface saw only the host's own packet to $FAR, none of the probes'"
+	else
+		diag "no route to $FAR here: no capture for an outside address"
+	fi
 else
 	diag "tcpdump is not installed (or not root): no capture"
 fi
