@@ -46,7 +46,7 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 
 # --- sources ---------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
-SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c sandbox/sandbox.c
+SANDBOX_SRC := sandbox/seccomp-policy.c sandbox/confine.c sandbox/daemon.c sandbox/sandbox.c
 HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/routes.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
@@ -73,7 +73,7 @@ UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
-TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch \
+TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/runtime $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch \
 	$(O)/tests/kdump-recompress
 
 all: $(PROGRAMS)
@@ -127,9 +127,12 @@ $(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBVMCO
 $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+# retrace-sandbox is a static PIE where libseccomp.a and libcap.a are there
+# (not in sanitized builds): no dynamic loading in its start-to-exit time.
+SANDBOX_STATIC := $(if $(SAN),,$(and $(filter /%,$(shell $(CC) -print-file-name=libseccomp.a)),$(filter /%,$(shell $(CC) -print-file-name=libcap.a)),yes))
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(if $(SANDBOX_STATIC),$(CC) $(filter-out -pie,$(LDFLAGS_ALL)) -static-pie -o $@ $^ -lseccomp -lcap,$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS))
 $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -146,6 +149,9 @@ $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
 $(O)/tests/policy-probe: $(call obj,tests/tools/policy-probe.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(O)/tests/runtime: $(call obj,tests/tools/runtime.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^
 $(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
@@ -192,7 +198,7 @@ lint: deps-lint
 	tools/lint.sh
 
 bench: deps-bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(O)/tests/runtime
 	RETRACE_BUILD=$(abspath $(O)) bench/run.sh
 
 # libFuzzer builds: clang, ASan+UBSan, one binary per fuzz/fuzz-*.c

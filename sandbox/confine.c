@@ -26,27 +26,8 @@
 #include "common/macro.h"
 #include "common/util.h"
 
-#define NEWROOT_BASE "/tmp"
-#define OLDROOT "oldroot"
-
-static int fail(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int fail(char **ret_error, const char *fmt, ...)
-{
-	int e = errno;
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	free(*ret_error);
-	if (asprintf(ret_error, "%s: %s", msg, strerror(e)) < 0)
-		*ret_error = NULL;
-	return -(e ? e : EINVAL);
-}
-
 /* Empty the bounding set; dropping needs CAP_SETPCAP, an empty set does not. */
-static int bounding_drop_all(void)
+int caps_bounding_drop_all(void)
 {
 	for (int c = 0; c < 64; c++) {
 		int in = prctl(PR_CAPBSET_READ, c, 0, 0, 0);
@@ -88,7 +69,7 @@ int caps_drop_all(void)
 	cap_t empty;
 	int r;
 
-	r = bounding_drop_all();
+	r = caps_bounding_drop_all();
 	if (r < 0)
 		return r;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
@@ -123,140 +104,6 @@ unsigned long mount_locked_flags(const char *path)
 	if (sv.f_flag & ST_NOEXEC)
 		f |= MS_NOEXEC;
 	return f;
-}
-
-static int mkdir_parents(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		/* chmod too: the caller's umask must not make these untraversable */
-		if ((mkdir(tmp, 0755) < 0 && errno != EEXIST) || chmod(tmp, 0755) < 0)
-			return -errno;
-		*p = '/';
-	}
-	if ((mkdir(tmp, 0755) < 0 && errno != EEXIST) || chmod(tmp, 0755) < 0)
-		return -errno;
-	return 0;
-}
-
-int confine_daemon(const char *dir, const char *user, char **ret_error)
-{
-	char real[PATH_MAX], src[PATH_MAX + sizeof(OLDROOT) + 2];
-	uid_t uid = getuid(), target_uid = uid;
-	gid_t gid = getgid(), target_gid = gid;
-	bool root = geteuid() == 0;
-	int r;
-
-	*ret_error = NULL;
-	if (!realpath(dir, real))
-		return fail(ret_error, "cannot resolve %s", dir);
-	if (root) {
-		struct passwd *pw = getpwnam(user);
-		if (!pw) {
-			errno = ENOENT;
-			return fail(ret_error, "RunAsUser '%s' does not exist", user);
-		}
-		if (pw->pw_uid == 0) {
-			errno = EPERM;
-			return fail(ret_error, "RunAsUser '%s' is root; refusing to keep privileges",
-				    user);
-		}
-		target_uid = pw->pw_uid;
-		target_gid = pw->pw_gid;
-
-		if (unshare(CLONE_NEWNS) < 0)
-			return fail(ret_error, "unshare(CLONE_NEWNS)");
-	} else {
-		/*
-		 * Without root we make the mounts in a user namespace of our
-		 * own, mapping only our own ids: nothing gains a privilege
-		 * outside of it.
-		 */
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0)
-			return fail(ret_error,
-				    "unshare(CLONE_NEWUSER|CLONE_NEWNS) (are unprivileged user "
-				    "namespaces disabled, e.g. by kernel.unprivileged_userns_clone=0 "
-				    "or an LSM?)");
-		r = userns_map_ids(0, uid, uid, gid, gid);
-		if (r < 0) {
-			errno = -r;
-			return fail(ret_error, "writing our user namespace's setgroups, uid_map, gid_map");
-		}
-	}
-
-	/* Nothing we mount from here on may leak back to the host. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return fail(ret_error, "making / private");
-	/* The new root: an empty tmpfs, shadowing /tmp only in our namespace. */
-	if (mount("tmpfs", NEWROOT_BASE, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "mode=0755,size=256k,nr_inodes=64") < 0)
-		return fail(ret_error, "mounting a tmpfs on %s", NEWROOT_BASE);
-	if (chdir(NEWROOT_BASE) < 0)
-		return fail(ret_error, "chdir %s", NEWROOT_BASE);
-	if (mkdir(OLDROOT, 0700) < 0)
-		return fail(ret_error, "mkdir %s", OLDROOT);
-	if (syscall(SYS_pivot_root, ".", OLDROOT) < 0)
-		return fail(ret_error, "pivot_root");
-	if (chdir("/") < 0)
-		return fail(ret_error, "chdir /");
-
-	/* The one directory we keep, at its own path, without exec or devices. */
-	r = mkdir_parents(real);
-	if (r < 0) {
-		errno = -r;
-		return fail(ret_error, "creating %s in the new root", real);
-	}
-	snprintf(src, sizeof(src), "/" OLDROOT "%s", real);
-	if (mount(src, real, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return fail(ret_error, "binding %s", real);
-	if (mount(NULL, real, NULL,
-		  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | mount_locked_flags(real),
-		  NULL) < 0)
-		return fail(ret_error, "remounting %s nosuid,nodev,noexec", real);
-	if (umount2("/" OLDROOT, MNT_DETACH) < 0)
-		return fail(ret_error, "detaching the old root");
-	if (rmdir("/" OLDROOT) < 0)
-		return fail(ret_error, "removing /%s", OLDROOT);
-	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
-		return fail(ret_error, "remounting / read-only");
-	if (chdir(real) < 0)
-		return fail(ret_error, "chdir %s", real);
-
-	if (root) {
-		/* Bounding set before the uid change, while CAP_SETPCAP is held. */
-		r = bounding_drop_all();
-		if (r < 0) {
-			errno = -r;
-			return fail(ret_error, "emptying the capability bounding set");
-		}
-		if (setgroups(0, NULL) < 0)
-			return fail(ret_error, "setgroups");
-		if (setresgid(target_gid, target_gid, target_gid) < 0)
-			return fail(ret_error, "setresgid %u", (unsigned)target_gid);
-		/* Leaving uid 0 without PR_SET_KEEPCAPS clears every capability. */
-		if (setresuid(target_uid, target_uid, target_uid) < 0)
-			return fail(ret_error, "setresuid %u", (unsigned)target_uid);
-	}
-	r = caps_drop_all();
-	if (r < 0) {
-		errno = -r;
-		return fail(ret_error, "dropping capabilities");
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return fail(ret_error, "PR_SET_NO_NEW_PRIVS");
-	/* Keeps the TLS key out of reach of other processes of the same user. */
-	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
-		return fail(ret_error, "PR_SET_DUMPABLE");
-	return 0;
 }
 
 int child_fork(pid_t *ret_pid, int *ret_fd)

@@ -38,6 +38,8 @@ int userns_map_ids(pid_t pid, uid_t uid_inside, uid_t uid_outside, gid_t gid_ins
 
 /* Drop all capabilities (effective, permitted, inheritable, ambient, bounding). */
 int caps_drop_all(void);
+/* Empty the bounding set only (needs CAP_SETPCAP unless it is empty already). */
+int caps_bounding_drop_all(void);
 
 /*
  * The start of a confined reader (coredump/, vmcore/): a pipe and a fork.
