@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "sandbox/sandbox.h"
+#include "sandbox/seccomp-policy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +383,36 @@ static void scrub_cmdline_environ(void)
 }
 
 /* pid 1 of the sandbox: set up, start the program as pid 2, reap, exit with its status. */
+/* The policy is compiled after the clone and comes over the go pipe. */
+static bool late_filter(const struct sandbox_opts *o)
+{
+	return !o->filter && o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP);
+}
+
+/* In the child: "length, then the instructions" from the supervisor. */
+static void read_filter(int fd)
+{
+	uint16_t len;
+	struct sock_fprog *prog;
+	size_t got = 0, size;
+
+	if (read(fd, &len, sizeof(len)) != (ssize_t)sizeof(len) || len == 0 || len > BPF_MAXINSNS)
+		die("reading the seccomp filter");
+	size = (size_t)len * sizeof(struct sock_filter);
+	prog = calloc(1, sizeof(*prog) + size);
+	if (!prog)
+		die("out of memory");
+	prog->len = len;
+	prog->filter = (struct sock_filter *)(prog + 1);
+	while (got < size) {
+		ssize_t n = read(fd, (char *)prog->filter + got, size - got);
+		if (n <= 0)
+			die("reading the seccomp filter");
+		got += (size_t)n;
+	}
+	bpf_prog = prog;
+}
+
 _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int status_w,
 				    int out_w, int err_w)
 {
@@ -418,6 +449,8 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	 */
 	if (read(go_r, &c, 1) != 1)
 		die("waiting for the supervisor's cgroups");
+	if (late_filter(o))
+		read_filter(go_r);
 	close(go_r);
 
 	child = fork();
@@ -617,14 +650,14 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		*ret_error = strdup("the root and the program must be absolute paths");
 		return -EINVAL;
 	}
-	if (!o->filter && !(o->flags & SANDBOX_NO_SECCOMP)) {
+	if (!o->filter && !o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP)) {
 		*ret_error = strdup("no seccomp filter");
 		return -EINVAL;
 	}
 	if (!(o->flags & SANDBOX_NO_NET_NS))
 		flags |= CLONE_NEWNET; /* only a loopback, and it is down */
 	bpf_prog = NULL;
-	if (!(o->flags & SANDBOX_NO_SECCOMP)) {
+	if (!(o->flags & SANDBOX_NO_SECCOMP) && o->filter) {
 		int r = export_bpf(o->filter, &bpf_prog);
 		if (r < 0) {
 			*ret_error = strdup("cannot compile the seccomp filter to BPF");
@@ -665,10 +698,41 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		kill(pid, SIGKILL);
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
+	/* while the child mounts: the policy, when it comes as a file */
+	if (late_filter(o) && map_r == 0) {
+		scmp_filter_ctx ctx = NULL;
+		char *perr = NULL;
+		int r = seccomp_policy_compile_file(o->policy_file, 0, &ctx, &perr);
+		if (r == 0)
+			r = export_bpf(ctx, &bpf_prog);
+		if (ctx)
+			seccomp_release(ctx);
+		if (r < 0) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			close(go[1]);
+			close(out[0]);
+			close(err[0]);
+			close(status[0]);
+			cgroups_remove(&cg);
+			if (asprintf(ret_error, "the seccomp policy %s: %s", o->policy_file,
+				     perr ? perr : "cannot compile it to BPF") < 0)
+				*ret_error = NULL;
+			free(perr);
+			return r;
+		}
+	}
 	/* the second go: pid 1 is in the cgroups, it may start the program */
 	cgroups_join(&cg, pid);
 	if (write(go[1], "c", 1) != 1)
 		kill(pid, SIGKILL);
+	if (late_filter(o) && bpf_prog) {
+		uint16_t len = bpf_prog->len;
+		if (write_all(go[1], &len, sizeof(len)) < 0 ||
+		    write_all(go[1], bpf_prog->filter, (size_t)len * sizeof(struct sock_filter)) < 0)
+			kill(pid, SIGKILL);
+	}
 	close(go[1]);
 
 	deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;

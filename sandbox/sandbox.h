@@ -70,6 +70,14 @@ struct sandbox_opts {
 	const char *const *argv; /* argv[0]: absolute path inside the sandbox */
 	const char *const *envp; /* the whole environment (NULL: a minimal one) */
 	scmp_filter_ctx filter;  /* loaded just before execve; NULL only with SANDBOX_NO_SECCOMP */
+	/*
+	 * Or the policy file (policy/seccomp/README.md), compiled by
+	 * sandbox_run() while the sandbox's child sets up its mounts (on a
+	 * second core that is the compile's time off start-to-exit), and sent
+	 * to it before it starts the program. A policy that does not compile
+	 * fails the run before the program exists.
+	 */
+	const char *policy_file;
 	unsigned flags;
 
 	uint64_t timeout_ms;    /* wall clock, 0 = none */

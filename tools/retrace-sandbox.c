@@ -130,16 +130,8 @@ int main(int argc, char **argv)
 	o.binds = binds;
 	o.stacks = stacks;
 	o.argv = (const char *const *)argv + optind;
-	if (policy_path) {
-		r = seccomp_policy_compile_file(policy_path, 0, &o.filter, &err);
-		if (r < 0) {
-			fprintf(stderr, "retrace-sandbox: %s\n", err ? err : strerror(-r));
-			return 125;
-		}
-	}
+	o.policy_file = policy_path; /* compiled while the sandbox is set up */
 	r = sandbox_run(&o, &res, &err);
-	if (o.filter)
-		seccomp_release(o.filter);
 	if (verbose)
 		fprintf(stderr, "retrace-sandbox: enforced: %s\n", res.enforced);
 	if (r < 0) {

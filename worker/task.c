@@ -200,7 +200,7 @@ int task_run_tool(struct task *t, const char *policy, const char *const *tools, 
 		  size_t nbinds, struct sandbox_opts *o, struct sandbox_result *res, char **ret_error)
 {
 	struct worker *w = t->w;
-	_cleanup_free_ char *root = NULL, *perr = NULL;
+	_cleanup_free_ char *root = NULL;
 	const char *const skel[] = { w->skeleton };
 	struct sandbox_stack all_stacks[4];
 	struct sandbox_bind all_binds[8];
@@ -230,14 +230,8 @@ int task_run_tool(struct task *t, const char *policy, const char *const *tools, 
 	o->binds = all_binds;
 	o->nbinds = nb;
 	o->timeout_ms = w->cfg->process_timeout * 1000;
-	r = seccomp_policy_compile_file(policy, 0, &o->filter, &perr);
-	if (r < 0)
-		r = error_set(ret_error, r, "the policy %s: %s", policy, perr ? perr : strerror(-r));
-	else {
-		r = sandbox_run(o, res, ret_error);
-		seccomp_release(o->filter);
-		o->filter = NULL;
-	}
+	o->policy_file = policy; /* compiled while the sandbox's child mounts */
+	r = sandbox_run(o, res, ret_error);
 	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
 	return r;
 }

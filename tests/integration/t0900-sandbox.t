@@ -193,6 +193,14 @@ is "$(find "$R" "$T/crashdir" -name 'core*' -newer "$T/ipc.c" | wc -l)" 0 "the c
 kill "$other" 2>/dev/null
 wait "$other" 2>/dev/null
 
+# The policy is compiled while the sandbox is being set up: one that does
+# not compile stops the run before the program exists, with the reason.
+printf 'default kill\nallow read write\nallow no_such_syscall\n' >"$T/bad.policy"
+$SB --root "$R" --policy "$T/bad.policy" -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
+is "$?" 125 "a policy that does not compile: exit 125"
+like "$(cat "$T/err")" "bad.policy:3: unknown syscall 'no_such_syscall'" "with the file, line and reason"
+is "$(wc -c <"$T/out")" 0 "and the program never ran"
+
 # Output is passed on up to the limit.
 $SB --root "$R" --policy "$GDBPOL" --max-output 100 -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
 is "$(wc -c <"$T/out")" 100 "output cut at --max-output"
