@@ -43,8 +43,10 @@ int main(int argc, char **argv)
 		int status;
 		double s = now_ms();
 		pid_t pid = fork();
-		if (pid < 0)
+		if (pid < 0) {
+			free(t);
 			return 2;
+		}
 		if (pid == 0) {
 			int fd = open("/dev/null", O_WRONLY);
 			if (fd >= 0) {
@@ -54,11 +56,14 @@ int main(int argc, char **argv)
 			execvp(argv[2], argv + 2);
 			_exit(127);
 		}
-		if (waitpid(pid, &status, 0) < 0)
+		if (waitpid(pid, &status, 0) < 0) {
+			free(t);
 			return 2;
+		}
 		t[i] = now_ms() - s;
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			fprintf(stderr, "runtime: %s: run %ld ended with status %d\n", argv[2], i + 1, status);
+			free(t);
 			return 1;
 		}
 	}
