@@ -116,7 +116,8 @@ int pkg_extract(struct pkg *p, int dirfd, const struct pkg_limits *limits, struc
 /*
  * The same for some files only: the entries whose path is in only (a
  * NULL-terminated list of absolute paths as the header names them), their
- * directories made as needed. The whole payload is still read (a cpio
+ * directories made as needed; for a wanted hard link, also the link of its
+ * set that carries the content in the payload. The whole payload is still read (a cpio
  * stream has no index) but only these are written. -ENOENT when one of
  * them is not in the package.
  */
