@@ -67,7 +67,7 @@ BODY=$(curl -s -H "X-Task-Password: $PW" "http://127.0.0.1:$P/$ID")
 mkdir -p "$W/big"
 set +o pipefail # head ends the generator with SIGPIPE
 {
-	libs=$(ls /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | head -n 200)
+	libs=$(ls /usr/lib/x86_64-linux-gnu/*.so* 2>/dev/null | awk 'NR <= 200')
 	total=0
 	while [ $total -lt 200 ]; do
 		head -c 8M /dev/zero
@@ -462,7 +462,7 @@ mkdir -p "$W/big-core"
 gcc -O1 -o "$W/bigcore" tests/fixtures/bigcore.c -ldl
 libs=$(find /usr/lib/x86_64-linux-gnu -maxdepth 1 -name 'lib*.so.*' -type f 2>/dev/null |
 	grep -v -E 'libc\.so|libpthread|libdl|libGL|libvulkan|libasan|libtsan|liblsan|libubsan|libhwasan|libmvec|libSegFault|libmemusage|libpcprofile' |
-	sort | head -n 160)
+	sort | awk 'NR <= 160') # awk reads to the end: head would SIGPIPE sort, and pipefail stop the bench
 (cd "$W/big-core" && ulimit -c unlimited && echo 0x33 >/proc/self/coredump_filter &&
 	exec "$W/bigcore" 1024 $libs) 2>&1 | grep bigcore || true
 core=$(ls "$W"/big-core/core* 2>/dev/null | head -n 1)
