@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -385,7 +384,6 @@ int coredump_deserialize(const char *data, size_t len, const struct coredump_lim
 _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 			     const struct coredump_limits *lim)
 {
-	struct rlimit rl;
 	struct coredump *cd = NULL;
 	char *err = NULL, *out = NULL;
 	size_t len = 0;
@@ -398,28 +396,10 @@ _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 		for (int fd = CHILD_OUT_FD + 1; fd < 65536; fd++)
 			close(fd);
 	}
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		_exit(121);
-#ifndef __SANITIZE_ADDRESS__
-	/* (AddressSanitizer reserves terabytes of address space: not there) */
-	rl.rlim_cur = rl.rlim_max = COREDUMP_CHILD_MEMORY;
-	if (setrlimit(RLIMIT_AS, &rl) < 0)
-		_exit(122);
-#endif
-	rl.rlim_cur = rl.rlim_max = COREDUMP_CHILD_TIMEOUT_S;
-	if (setrlimit(RLIMIT_CPU, &rl) < 0)
-		_exit(122);
-	rl.rlim_cur = rl.rlim_max = 0;
-	if (setrlimit(RLIMIT_FSIZE, &rl) < 0 || setrlimit(RLIMIT_CORE, &rl) < 0 ||
-	    setrlimit(RLIMIT_NPROC, &rl) < 0)
-		_exit(122);
-	rl.rlim_cur = rl.rlim_max = 8;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		_exit(122);
-	/* No capabilities (a root caller keeps none), no way to regain any. */
-	caps_drop_all();
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(123);
+	/* nothing to write but the pipe: files of 0 bytes */
+	r = child_confine(COREDUMP_CHILD_MEMORY, COREDUMP_CHILD_TIMEOUT_S, 0);
+	if (r)
+		_exit(r);
 	if (seccomp_load(filter) < 0)
 		_exit(124);
 

@@ -3,17 +3,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
-#include <pwd.h>
-#include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <poll.h>
@@ -123,6 +120,32 @@ int child_fork(pid_t *ret_pid, int *ret_fd)
 	close(pfd[pid == 0 ? 0 : 1]);
 	*ret_fd = pfd[pid == 0 ? 1 : 0];
 	*ret_pid = pid;
+	return 0;
+}
+
+static int set_limit(int resource, uint64_t v)
+{
+	struct rlimit rl = { .rlim_cur = v, .rlim_max = v };
+	return setrlimit(resource, &rl);
+}
+
+int child_confine(uint64_t memory, uint64_t cpu_s, uint64_t fsize)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return 121;
+#ifndef __SANITIZE_ADDRESS__
+	if (set_limit(RLIMIT_AS, memory) < 0)
+		return 122;
+#else
+	(void)memory;
+#endif
+	if (set_limit(RLIMIT_CPU, cpu_s) < 0 || set_limit(RLIMIT_CORE, 0) < 0 || set_limit(RLIMIT_NPROC, 0) < 0 ||
+	    set_limit(RLIMIT_FSIZE, fsize) < 0 || set_limit(RLIMIT_NOFILE, 8) < 0)
+		return 122;
+	/* No capabilities (a root caller keeps none), no way to regain any. */
+	caps_drop_all();
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return 123;
 	return 0;
 }
 

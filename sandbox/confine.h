@@ -18,6 +18,7 @@
 #ifndef RETRACE_CONFINE_H
 #define RETRACE_CONFINE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 int confine_daemon(const char *dir, const char *user, char **ret_error);
@@ -47,6 +48,17 @@ int caps_bounding_drop_all(void);
  * parent its read end; the other end is closed in each.
  */
 int child_fork(pid_t *ret_pid, int *ret_fd);
+
+/*
+ * The limits and privileges of a confined reader's child, before it loads
+ * its seccomp filter: SIGKILL when its parent dies; RLIMIT_AS `memory` (not
+ * under AddressSanitizer, which reserves terabytes of address space),
+ * RLIMIT_CPU `cpu_s`, no core, no new process, files of at most `fsize`
+ * bytes, 8 descriptors; no capability, no_new_privs. 0, or the status the
+ * child exits with: 121 (parent-death signal), 122 (a limit), 123
+ * (no_new_privs).
+ */
+int child_confine(uint64_t memory, uint64_t cpu_s, uint64_t fsize);
 
 struct buf;
 /*

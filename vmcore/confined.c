@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +33,6 @@
 
 _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filter_ctx filter)
 {
-	struct rlimit rl;
 	struct vmcore *v = NULL;
 	char *err = NULL, *log = NULL, rel[128] = "", bid[128] = "";
 	const char *arch = "";
@@ -51,28 +49,10 @@ _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filte
 		_exit(120);
 	if (syscall(SYS_close_range, CHILD_SCRATCH_FD + 1, ~0U, 0) < 0)
 		_exit(120);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
-		_exit(121);
-#ifndef __SANITIZE_ADDRESS__
-	rl.rlim_cur = rl.rlim_max = VMCORE_CHILD_MEMORY;
-	if (setrlimit(RLIMIT_AS, &rl) < 0)
-		_exit(122);
-#endif
-	rl.rlim_cur = rl.rlim_max = VMCORE_CHILD_TIMEOUT_S;
-	if (setrlimit(RLIMIT_CPU, &rl) < 0)
-		_exit(122);
-	rl.rlim_cur = rl.rlim_max = 0;
-	if (setrlimit(RLIMIT_CORE, &rl) < 0 || setrlimit(RLIMIT_NPROC, &rl) < 0)
-		_exit(122);
-	rl.rlim_cur = rl.rlim_max = VMCORE_SCRATCH_MAX; /* the reassembled flattened dump */
-	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
-		_exit(122);
-	rl.rlim_cur = rl.rlim_max = 8;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-		_exit(122);
-	caps_drop_all();
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(123);
+	/* the scratch file takes the reassembled flattened dump */
+	r = child_confine(VMCORE_CHILD_MEMORY, VMCORE_CHILD_TIMEOUT_S, VMCORE_SCRATCH_MAX);
+	if (r)
+		_exit(r);
 	/* the log is collected in memory first: a failure half-way sends no half log */
 	mem = open_memstream(&log, &len);
 	if (!mem)
