@@ -266,17 +266,12 @@ int lines_addf(struct lines *l, const char *fmt, ...)
 	return 0;
 }
 
-static int cmp_lines(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 void lines_sort_unique(struct lines *l)
 {
 	size_t n = 0;
 
 	if (l->n > 1)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_lines);
+		qsort(l->v, l->n, sizeof(*l->v), str_ptr_cmp);
 	for (size_t i = 0; i < l->n; i++) {
 		if (n > 0 && strcmp(l->v[i], l->v[n - 1]) == 0)
 			free(l->v[i]);

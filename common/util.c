@@ -308,6 +308,11 @@ int error_set(char **ret_error, int r, const char *fmt, ...)
 	return r;
 }
 
+int str_ptr_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void hex_encode(const void *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";

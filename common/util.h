@@ -67,6 +67,8 @@ int error_set(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
 
 /* Lowercase hex of in[0..n) into out, which holds 2*n+1 bytes (NUL-terminated). */
 void hex_encode(const void *in, size_t n, char *out);
+/* qsort()/bsearch() comparator of an array of strings (char * elements), strcmp() order. */
+int str_ptr_cmp(const void *a, const void *b);
 
 /* CLOCK_MONOTONIC in milliseconds and in seconds, for deadlines and timings. */
 uint64_t monotonic_ms(void);

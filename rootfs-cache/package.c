@@ -114,11 +114,6 @@ static int keyring_add_file(struct pkg_keyring *k, int dirfd, const char *name,
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int pkg_keyring_load(const char *keydir, const char *release, struct pkg_keyring **ret,
 		     char **ret_warnings, char **ret_error)
 {
@@ -167,7 +162,7 @@ int pkg_keyring_load(const char *keydir, const char *release, struct pkg_keyring
 		while ((de = readdir(d)) && n < ELEMENTSOF(names))
 			if (de->d_name[0] != '.')
 				names[n++] = strdup(de->d_name);
-		qsort(names, n, sizeof(*names), name_cmp);
+		qsort(names, n, sizeof(*names), str_ptr_cmp);
 		r = 0;
 		for (size_t i = 0; i < n; i++) {
 			_cleanup_free_ char *fshown = NULL;
@@ -826,15 +821,10 @@ static int extract_symlink(struct extract_ctx *x, int pfd, const char *base, con
 	return list_add(x, path, 'l', target);
 }
 
-static int path_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Index of path in x->only, or -1. */
 static ssize_t only_index(const struct extract_ctx *x, const char *path)
 {
-	const char *const *hit = bsearch(&path, x->only, x->n_only, sizeof(*x->only), path_cmp);
+	const char *const *hit = bsearch(&path, x->only, x->n_only, sizeof(*x->only), str_ptr_cmp);
 	return hit ? hit - x->only : -1;
 }
 
@@ -932,7 +922,7 @@ int pkg_extract_only(struct pkg *p, int dirfd, const char *const *only, const st
 			return -ENOMEM;
 		}
 		memcpy(sorted, only, x.n_only * sizeof(*sorted));
-		qsort(sorted, x.n_only, sizeof(*sorted), path_cmp);
+		qsort(sorted, x.n_only, sizeof(*sorted), str_ptr_cmp);
 		x.only = sorted;
 	}
 	compr = headerGetString(p->h, RPMTAG_PAYLOADCOMPRESSOR);
