@@ -83,11 +83,6 @@ static bool path_plain(const char *s)
 	       !strstr(s, "/../") && !strstr(s, "/./");
 }
 
-static int release_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The releases served for arch, sorted, `first` (when served) at the front. */
 static size_t releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max)
 {
@@ -112,7 +107,7 @@ static size_t releases_of_arch(struct task *t, const char *arch, const char *fir
 			n++;
 	}
 	closedir(d);
-	qsort(out, n, sizeof(*out), release_cmp);
+	qsort(out, n, sizeof(*out), str_ptr_cmp);
 	for (size_t i = 0; first && i < n; i++)
 		if (strcmp(out[i], first) == 0) {
 			char *f = out[i];
@@ -123,61 +118,63 @@ static size_t releases_of_arch(struct task *t, const char *arch, const char *fir
 	return n;
 }
 
-/* Where the vmlinux of release rel is in package p, or false. */
-static bool vmlinux_path(struct rrepo *r, Id p, const char *rel, char out[PATH_MAX])
+/* The i-th place packages put the vmlinux of release rel (Fedora's, Debian's); false past the last. */
+static bool vmlinux_candidate(unsigned i, const char *rel, char out[PATH_MAX])
 {
-	snprintf(out, PATH_MAX, "/usr/lib/debug/lib/modules/%s/vmlinux", rel);
-	if (rrepo_has_file(r, p, out))
+	switch (i) {
+	case 0:
+		snprintf(out, PATH_MAX, "/usr/lib/debug/lib/modules/%s/vmlinux", rel);
 		return true;
-	snprintf(out, PATH_MAX, "/usr/lib/debug/boot/vmlinux-%s", rel);
-	return rrepo_has_file(r, p, out);
+	case 1:
+		snprintf(out, PATH_MAX, "/usr/lib/debug/boot/vmlinux-%s", rel);
+		return true;
+	default:
+		return false;
+	}
 }
 
-/* In one release: the package by the dump's build-id, else by the vmlinux path. */
-static Id find_in_release(struct task *t, struct rrepo *r, const struct vmcore_summary *sum, const char **via)
+/*
+ * In one release: the package by the dump's build-id, else by the vmlinux
+ * path of its release; *vmlinux gets where the vmlinux is in it.
+ */
+static Id find_in_release(struct task *t, struct rrepo *r, const struct vmcore_summary *sum, const char **via,
+			  char vmlinux[PATH_MAX])
 {
+	Queue q;
+	Id p = 0;
+
 	if (sum->build_id[0]) {
 		struct repo_hit hits[16];
 		size_t n = rrepo_lookup(r, sum->build_id, hits, ELEMENTSOF(hits));
 		for (size_t i = 0; i < n && i < ELEMENTSOF(hits); i++)
 			if (hits[i].kind == REPO_INDEX_DEBUGINFO) {
 				*via = "the dump's BUILD-ID";
-				return hits[i].p;
+				for (unsigned c = 0; vmlinux_candidate(c, sum->release, vmlinux); c++)
+					if (rrepo_has_file(r, hits[i].p, vmlinux))
+						return hits[i].p;
+				tlog(t, "kernel debuginfo: %s of %s has the kernel's build-id but no vmlinux for %s",
+				     rrepo_nevra(r, hits[i].p), r->release, sum->release);
+				return 0;
 			}
 	}
-	{
-		char path[PATH_MAX];
-		Queue q;
-		Id p = 0;
-
-		queue_init(&q);
-		snprintf(path, sizeof(path), "/usr/lib/debug/lib/modules/%s/vmlinux", sum->release);
-		rrepo_find_file(r, path, &q);
-		if (q.count == 0) {
-			snprintf(path, sizeof(path), "/usr/lib/debug/boot/vmlinux-%s", sum->release);
-			rrepo_find_file(r, path, &q);
-		}
-		if (q.count > 1)
-			tlog(t, "%d packages of %s hold %s: the first, %s, is used", q.count, r->release, path,
-			     rrepo_nevra(r, q.elements[0]));
-		if (q.count > 0) {
-			p = q.elements[0];
-			*via = "the vmlinux path of OSRELEASE (no build-id match)";
-		}
-		queue_free(&q);
-		return p;
+	queue_init(&q);
+	for (unsigned c = 0; q.count == 0 && vmlinux_candidate(c, sum->release, vmlinux); c++)
+		rrepo_find_file(r, vmlinux, &q);
+	if (q.count > 1)
+		tlog(t, "%d packages of %s hold %s: the first, %s, is used", q.count, r->release, vmlinux,
+		     rrepo_nevra(r, q.elements[0]));
+	if (q.count > 0) {
+		p = q.elements[0];
+		*via = "the vmlinux path of OSRELEASE (no build-id match)";
 	}
+	queue_free(&q);
+	return p;
 }
-
-struct module_match {
-	struct kdebug *kd;
-	const char *prefix;
-};
 
 /* A file of the debuginfo package under the kernel's module tree: one the oops names? */
 static int module_file(const char *path, void *userdata)
 {
-	struct module_match *m = userdata;
+	struct kdebug *kd = userdata;
 	const char *base = strrchr(path, '/');
 	char name[KERNEL_MODULE_NAME_MAX];
 	size_t n;
@@ -193,9 +190,9 @@ static int module_file(const char *path, void *userdata)
 	for (char *c = name; *c; c++)
 		if (*c == '-')
 			*c = '_'; /* the kernel names modules with underscores */
-	for (size_t i = 0; i < m->kd->n_mods; i++)
-		if (!m->kd->mod_paths[i] && strcmp(m->kd->mods[i], name) == 0 && path_plain(path)) {
-			m->kd->mod_paths[i] = strdup(path);
+	for (size_t i = 0; i < kd->n_mods; i++)
+		if (!kd->mod_paths[i] && strcmp(kd->mods[i], name) == 0 && path_plain(path)) {
+			kd->mod_paths[i] = strdup(path);
 			break;
 		}
 	return 0;
@@ -229,12 +226,7 @@ static int find_debuginfo(struct task *t, const struct vmcore_summary *sum, stru
 			tlog(t, "kernel debuginfo: release %s: %s", rels[i], err ? err : strerror(-rc));
 			continue;
 		}
-		p = find_in_release(t, r, sum, &kd->via);
-		if (p && !vmlinux_path(r, p, sum->release, kd->vmlinux)) {
-			tlog(t, "kernel debuginfo: %s of %s has the kernel's build-id but no vmlinux for %s", rrepo_nevra(r, p),
-			     rels[i], sum->release);
-			p = 0;
-		}
+		p = find_in_release(t, r, sum, &kd->via, kd->vmlinux);
 		if (!p) {
 			rrepo_free(r);
 			continue;
@@ -260,12 +252,11 @@ static int find_debuginfo(struct task *t, const struct vmcore_summary *sum, stru
 static size_t match_modules(struct task *t, struct kdebug *kd, const char *release, const char *whence)
 {
 	char prefix[PATH_MAX];
-	struct module_match m = { .kd = kd, .prefix = prefix };
 	struct buf missing = BUF_INIT(16384);
 	size_t found = 0;
 
 	snprintf(prefix, sizeof(prefix), "/usr/lib/debug/lib/modules/%s/", release);
-	rrepo_files_under(kd->repo, kd->p, prefix, module_file, &m);
+	rrepo_files_under(kd->repo, kd->p, prefix, module_file, kd);
 	for (size_t i = 0; i < kd->n_mods; i++) {
 		if (kd->mod_paths[i])
 			found++;
@@ -307,18 +298,8 @@ static int file_build_id(const char *path, char hex[2 * ELF_BUILD_ID_MAX + 1])
 static int get_partial(struct task *t, struct rcache *cache, struct kdebug *kd, const struct pkg_keyring *keyring,
 		       const char *variant, const char *const *only, struct rcache_tree *tree, char **ret_error)
 {
-	const char *loc, *type, *hex;
-	struct pkg_checksum sum;
-	struct pkg_limits limits = { ROOTFS_MAX_PACKAGE_BYTES, ROOTFS_MAX_PACKAGE_FILES };
-	struct rcache_request rq;
-	int r;
+	int r = task_cache_get(cache, kd->repo, kd->p, keyring, variant, only, tree, ret_error);
 
-	if (rrepo_package_file(kd->repo, kd->p, &loc, &type, &hex) < 0 || pkg_checksum_set(&sum, type, hex) < 0)
-		return error_set(ret_error, -ENOENT, "%s: the repository metadata has no usable location or checksum",
-				 rrepo_nevra(kd->repo, kd->p));
-	rq = (struct rcache_request){ .dirfd = kd->repo->dirfd, .file = loc, .checksum = &sum, .keyring = keyring,
-				      .limits = &limits, .variant = variant, .only = only };
-	r = rcache_get(cache, &rq, tree, ret_error);
 	if (r == 0)
 		tlog(t, "kernel debuginfo: %s of %s: %s in %.3f s (%s)", variant, rrepo_nevra(kd->repo, kd->p),
 		     tree->extracted ? "extracted into the cache" : "from the cache", tree->seconds,
@@ -346,11 +327,6 @@ static int modules_variant(const char *const *paths, size_t n, char out[RCACHE_V
 	return 0;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The partial tree of the matched modules' debuginfo; its root, or NULL (logged). */
 static const char *module_tree(struct task *t, struct rcache *cache, struct kdebug *kd,
 			       const struct pkg_keyring *keyring, struct rcache_tree *tree)
@@ -367,7 +343,7 @@ static const char *module_tree(struct task *t, struct rcache *cache, struct kdeb
 		if (kd->mod_paths[i])
 			paths[n++] = kd->mod_paths[i];
 	paths[n] = NULL;
-	qsort(paths, n, sizeof(*paths), str_cmp);
+	qsort(paths, n, sizeof(*paths), str_ptr_cmp);
 	if (n == 0 || modules_variant(paths, n, variant) < 0)
 		return NULL;
 	r = get_partial(t, cache, kd, keyring, variant, paths, tree, &err);

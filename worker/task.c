@@ -328,12 +328,32 @@ void task_layers_release(struct layers *l)
 	memset(l, 0, sizeof(*l));
 }
 
+int task_cache_get(struct rcache *cache, const struct rrepo *repo, Id p, const struct pkg_keyring *keyring,
+		   const char *variant, const char *const *only, struct rcache_tree *tree, char **ret_error)
+{
+	struct pkg_limits limits = { ROOTFS_MAX_PACKAGE_BYTES, ROOTFS_MAX_PACKAGE_FILES };
+	_cleanup_free_ char *err = NULL;
+	const char *loc, *type, *hex;
+	struct pkg_checksum sum;
+	struct rcache_request rq;
+	int r;
+
+	if (rrepo_package_file(repo, p, &loc, &type, &hex) < 0 || pkg_checksum_set(&sum, type, hex) < 0)
+		return error_set(ret_error, -ENOENT, "%s: the repository metadata has no usable location or checksum",
+				 rrepo_nevra(repo, p));
+	rq = (struct rcache_request){ .dirfd = repo->dirfd, .file = loc, .checksum = &sum, .keyring = keyring,
+				      .limits = &limits, .variant = variant, .only = only };
+	r = rcache_get(cache, &rq, tree, &err);
+	if (r < 0)
+		return error_set(ret_error, r, "package %s: %s", rrepo_nevra(repo, p), err ? err : strerror(-r));
+	return 0;
+}
+
 /* The cached trees of the packages in qs (extracted when missing), in order. */
 int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
 		    const struct pkg_keyring *keyring, struct layers *l, char **ret_error)
 {
 	struct rcache *cache = NULL;
-	_cleanup_free_ char *err = NULL;
 	size_t total = 0;
 	int r;
 
@@ -356,29 +376,12 @@ int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, 
 	for (size_t q = 0; q < nq; q++)
 		for (int i = 0; i < qs[q]->count; i++) {
 			Id p = qs[q]->elements[i];
-			const char *loc, *type, *hex;
-			struct pkg_checksum sum;
-			struct rcache_request rq;
 			struct rcache_tree *tree = &l->trees[l->n];
 
-			if (rrepo_package_file(repo, p, &loc, &type, &hex) < 0 ||
-			    pkg_checksum_set(&sum, type, hex) < 0) {
-				rcache_free(cache);
-				return error_set(ret_error, -ENOENT,
-						 "%s: the repository metadata has no usable location or checksum",
-						 rrepo_nevra(repo, p));
-			}
-			rq = (struct rcache_request){ .dirfd = repo->dirfd, .file = loc, .checksum = &sum,
-						      .keyring = keyring,
-						      .limits = &(struct pkg_limits){ ROOTFS_MAX_PACKAGE_BYTES,
-										      ROOTFS_MAX_PACKAGE_FILES } };
-			free(err);
-			err = NULL;
-			r = rcache_get(cache, &rq, tree, &err);
+			r = task_cache_get(cache, repo, p, keyring, NULL, NULL, tree, ret_error);
 			if (r < 0) {
 				rcache_free(cache);
-				return error_set(ret_error, r, "package %s: %s", rrepo_nevra(repo, p),
-						 err ? err : strerror(-r));
+				return r;
 			}
 			tlog(t, "package %s: %s (%s)", rrepo_nevra(repo, p),
 			     tree->extracted ? "extracted into the cache" : "from the cache",

@@ -75,6 +75,13 @@ int task_run_tool(struct task *t, const char *policy, const char *const *tools, 
 
 /* The keyring of a release when RequireGPGCheck = 1 (else *ret = NULL). */
 int task_keyring(struct task *t, const char *release, struct pkg_keyring **ret, char **ret_error);
+/*
+ * The tree of package p of repo from the rootfs cache (verified and
+ * extracted when missing); with variant, the partial tree of the paths in
+ * only (rcache_request). Errors name the package.
+ */
+int task_cache_get(struct rcache *cache, const struct rrepo *repo, Id p, const struct pkg_keyring *keyring,
+		   const char *variant, const char *const *only, struct rcache_tree *tree, char **ret_error);
 /* The cached trees of the packages in qs (extracted when missing), in order. */
 int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
 		    const struct pkg_keyring *keyring, struct layers *l, char **ret_error);
