@@ -337,8 +337,7 @@ static const char *module_tree(struct task *t, struct rcache *cache, struct kdeb
 	size_t n = 0;
 	int r;
 
-	if (tree->root)
-		rcache_tree_release(tree);
+	rcache_tree_release(tree); /* a tree of an earlier call, if any */
 	for (size_t i = 0; i < kd->n_mods; i++)
 		if (kd->mod_paths[i])
 			paths[n++] = kd->mod_paths[i];
@@ -352,19 +351,6 @@ static const char *module_tree(struct task *t, struct rcache *cache, struct kdeb
 		return NULL;
 	}
 	return tree->root;
-}
-
-/* Lines of a tool's stderr into the task log, at most max of them. */
-static void log_lines(struct task *t, const char *who, const char *text, unsigned max)
-{
-	unsigned lines = 0;
-
-	for (const char *s = text, *e; s && *s && lines < max; s = *e ? e + 1 : NULL, lines++) {
-		e = strchr(s, '\n');
-		if (!e)
-			e = s + strlen(s);
-		tlog(t, "%s: %.*s", who, (int)(e - s), s);
-	}
 }
 
 /*
@@ -389,8 +375,9 @@ static int run_crash(struct task *t, const char *vmlinux, const char *modroot, s
 	rm_rf_at(t->dirfd, ".crash");
 	if (mkdirat(t->dirfd, ".crash", 0700) < 0 || (cfd = openat_dir(t->dirfd, ".crash")) < 0 ||
 	    mkdirat(cfd, "out", 0700) < 0) {
-		tlog(t, "crash is not run: cannot make its directory: %s", strerror(errno));
-		return -errno;
+		r = -errno;
+		tlog(t, "crash is not run: cannot make its directory: %s", strerror(-r));
+		goto out;
 	}
 	/* the commands: no pager, each result written by crash itself */
 	buf_appendf(&cmds, "set scroll off\n%s", full ? "sys > /out/sys\n" : "");
@@ -440,9 +427,9 @@ static int run_crash(struct task *t, const char *vmlinux, const char *modroot, s
 	}
 	tlog(t, "sandbox: %s", res.enforced);
 	if (memfd_text(outfd, &out) == 0)
-		log_lines(t, "crash", out, CRASH_STDERR_LINES);
+		task_log_lines(t, "crash", out, CRASH_STDERR_LINES);
 	if (memfd_text(errfd, &errtext) == 0)
-		log_lines(t, "crash (stderr)", errtext, CRASH_STDERR_LINES);
+		task_log_lines(t, "crash (stderr)", errtext, CRASH_STDERR_LINES);
 	if (res.timed_out)
 		tlog(t, "crash ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
 		     (unsigned long long)w->cfg->process_timeout);
@@ -580,10 +567,8 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 	}
 out:
 	task_layers_release(&tools);
-	if (modt.lockfd >= 0 || modt.root)
-		rcache_tree_release(&modt);
-	if (vmt.lockfd >= 0 || vmt.root)
-		rcache_tree_release(&vmt);
+	rcache_tree_release(&modt); /* (both start with lockfd -1: safe unused) */
+	rcache_tree_release(&vmt);
 	rcache_free(cache);
 	pkg_keyring_free(keyring);
 	kdebug_release(&kd);

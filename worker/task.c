@@ -49,6 +49,18 @@ void tlog(struct task *t, const char *fmt, ...)
 	buf_appendf(&t->log, "[%7.3f] %s\n", monotonic_seconds() - t->t0, msg);
 }
 
+void task_log_lines(struct task *t, const char *who, const char *text, unsigned max)
+{
+	unsigned lines = 0;
+
+	for (const char *s = text, *e; s && *s && lines < max; s = *e ? e + 1 : NULL, lines++) {
+		e = strchr(s, '\n');
+		if (!e)
+			e = s + strlen(s);
+		tlog(t, "%s: %.*s", who, (int)(e - s), s);
+	}
+}
+
 void task_set_status(struct task *t, enum task_status s)
 {
 	const char *k = task_status_to_string(s);
@@ -604,17 +616,7 @@ static int coredump_task(struct task *t)
 		goto out;
 	}
 	tlog(t, "sandbox: %s", g.res.enforced);
-	if (g.err && *g.err) {
-		unsigned lines = 0;
-		for (char *s = g.err, *e; *s && lines < GDB_STDERR_LINES; s = e + 1, lines++) {
-			e = strchr(s, '\n');
-			if (!e)
-				e = s + strlen(s);
-			tlog(t, "gdb: %.*s", (int)(e - s), s);
-			if (!*e)
-				break;
-		}
-	}
+	task_log_lines(t, "gdb", g.err, GDB_STDERR_LINES);
 	if (g.res.timed_out) {
 		ret = task_fail(t, "gdb ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
 			   (unsigned long long)w->cfg->process_timeout);

@@ -50,6 +50,8 @@ struct layers {
 
 /* A line of retrace_log, with the time since the task started. */
 void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
+/* The first max lines of a tool's output, each a log line "WHO: line" (text may be NULL). */
+void task_log_lines(struct task *t, const char *who, const char *text, unsigned max);
 void task_set_status(struct task *t, enum task_status s);
 /* Log the time of the step that ends now. */
 void task_step_done(struct task *t, const char *what);
