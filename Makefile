@@ -149,9 +149,9 @@ $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
 $(O)/tests/policy-probe: $(call obj,tests/tools/policy-probe.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
-$(O)/tests/runtime: $(call obj,tests/tools/runtime.c)
+$(O)/tests/runtime: $(call obj,tests/tools/runtime.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^

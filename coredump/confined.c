@@ -381,7 +381,7 @@ int coredump_deserialize(const char *data, size_t len, const struct coredump_lim
 
 /* --- the child ----------------------------------------------------------- */
 
-_noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
+_noreturn_ static void child(int core_fd, int out_fd, const struct sock_fprog *policy,
 			     const struct coredump_limits *lim)
 {
 	struct coredump *cd = NULL;
@@ -400,7 +400,7 @@ _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 	r = child_confine(COREDUMP_CHILD_MEMORY, COREDUMP_CHILD_TIMEOUT_S, 0);
 	if (r)
 		_exit(r);
-	if (seccomp_load(filter) < 0)
+	if (seccomp_bpf_load(policy) < 0)
 		_exit(124);
 
 	r = coredump_read(CHILD_CORE_FD, lim, &cd, &err);
@@ -420,29 +420,21 @@ _noreturn_ static void child(int core_fd, int out_fd, scmp_filter_ctx filter,
 
 /* --- the parent ---------------------------------------------------------- */
 
-int coredump_read_confined(int core_fd, const char *policy_path,
+int coredump_read_confined(int core_fd, const struct sock_fprog *policy,
 			   const struct coredump_limits *lim, struct coredump **ret,
 			   char **ret_error)
 {
-	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(COREDUMP_RESULT_MAX);
 	int fd = -1, status = 0, r;
 	bool killed;
 	pid_t pid = -1;
 
 	*ret_error = NULL;
-	/* The policy is compiled here: the child cannot open files. */
-	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
+	r = child_fork(&pid, &fd);
 	if (r < 0)
 		return r;
-	r = child_fork(&pid, &fd);
-	if (r < 0) {
-		seccomp_release(filter);
-		return r;
-	}
 	if (pid == 0)
-		child(core_fd, fd, filter, lim);
-	seccomp_release(filter);
+		child(core_fd, fd, policy, lim);
 
 	killed = child_answer_collect(pid, fd, COREDUMP_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
 	if (killed) {

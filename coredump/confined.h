@@ -22,7 +22,9 @@
 #define COREDUMP_CHILD_MEMORY (1024ULL << 20) /* RLIMIT_AS of the reader */
 #define COREDUMP_RESULT_MAX (64ULL << 20)      /* bytes the child may send back */
 
-int coredump_read_confined(int core_fd, const char *policy_path,
+struct sock_fprog;
+/* policy: coredump.policy compiled (seccomp_policy_bpf_file()) */
+int coredump_read_confined(int core_fd, const struct sock_fprog *policy,
 			   const struct coredump_limits *lim, struct coredump **ret,
 			   char **ret_error);
 

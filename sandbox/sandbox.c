@@ -292,9 +292,10 @@ static void set_limit(int res, uint64_t v, const char *name)
 		die("setting %s", name);
 }
 
-/* The compiled filter as BPF, made in the supervisor: the program's side
- * then loads it with one syscall and no allocation. */
-static struct sock_fprog *bpf_prog;
+/* The compiled filter as BPF, made in the supervisor (or given): the
+ * program's side then loads it with one syscall and no allocation. */
+static const struct sock_fprog *bpf_prog;
+static struct sock_fprog *bpf_owned; /* compiled here from policy_file */
 
 _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int err_w)
 {
@@ -332,7 +333,7 @@ _noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int 
 	if (o->memory_bytes)
 		set_limit(RLIMIT_AS, o->memory_bytes, "RLIMIT_AS");
 	/* Last: after this, only the policy's syscalls, and execve must be one. */
-	if (bpf_prog && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, bpf_prog) < 0)
+	if (bpf_prog && seccomp_bpf_load(bpf_prog) < 0)
 		die("loading the seccomp filter");
 	execve(o->argv[0], (char *const *)o->argv,
 	       (char *const *)(o->envp ? o->envp : default_env));
@@ -386,7 +387,7 @@ static void scrub_cmdline_environ(void)
 /* The policy is compiled after the clone and comes over the go pipe. */
 static bool late_filter(const struct sandbox_opts *o)
 {
-	return !o->filter && o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP);
+	return !o->bpf && o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP);
 }
 
 /* In the child: "length, then the instructions" from the supervisor. */
@@ -552,30 +553,6 @@ static void cgroups_remove(struct cgroups *cg)
 	}
 }
 
-static int export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)
-{
-	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
-	struct sock_fprog *prog;
-	struct stat st;
-
-	if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0)
-		return -EIO;
-	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
-	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return -E2BIG;
-	prog = calloc(1, sizeof(*prog) + (size_t)st.st_size);
-	if (!prog)
-		return -ENOMEM;
-	prog->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
-	prog->filter = (struct sock_filter *)(prog + 1);
-	if (pread(fd, prog->filter, (size_t)st.st_size, 0) != st.st_size) {
-		free(prog);
-		return -EIO;
-	}
-	*ret = prog;
-	return 0;
-}
-
 static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
 			    char **ret_error);
 
@@ -650,20 +627,14 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		*ret_error = strdup("the root and the program must be absolute paths");
 		return -EINVAL;
 	}
-	if (!o->filter && !o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP)) {
+	if (!o->bpf && !o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP)) {
 		*ret_error = strdup("no seccomp filter");
 		return -EINVAL;
 	}
 	if (!(o->flags & SANDBOX_NO_NET_NS))
 		flags |= CLONE_NEWNET; /* only a loopback, and it is down */
-	bpf_prog = NULL;
-	if (!(o->flags & SANDBOX_NO_SECCOMP) && o->filter) {
-		int r = export_bpf(o->filter, &bpf_prog);
-		if (r < 0) {
-			*ret_error = strdup("cannot compile the seccomp filter to BPF");
-			return r;
-		}
-	}
+	bpf_prog = (o->flags & SANDBOX_NO_SECCOMP) ? NULL : o->bpf;
+	bpf_owned = NULL;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
 	    pipe2(err, O_CLOEXEC) < 0)
 		return -errno;
@@ -676,8 +647,6 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 					"disabled?)", strerror(e)) < 0)
 			*ret_error = NULL;
 		cgroups_remove(&cg);
-		free(bpf_prog);
-		bpf_prog = NULL;
 		return -e;
 	}
 	if (pid == 0) {
@@ -700,13 +669,9 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		kill(pid, SIGKILL);
 	/* while the child mounts: the policy, when it comes as a file */
 	if (late_filter(o) && map_r == 0) {
-		scmp_filter_ctx ctx = NULL;
 		char *perr = NULL;
-		int r = seccomp_policy_compile_file(o->policy_file, 0, &ctx, &perr);
-		if (r == 0)
-			r = export_bpf(ctx, &bpf_prog);
-		if (ctx)
-			seccomp_release(ctx);
+		int r = seccomp_policy_bpf_file(o->policy_file, 0, &bpf_owned, &perr);
+		bpf_prog = bpf_owned;
 		if (r < 0) {
 			kill(pid, SIGKILL);
 			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -717,7 +682,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			close(status[0]);
 			cgroups_remove(&cg);
 			if (asprintf(ret_error, "the seccomp policy %s: %s", o->policy_file,
-				     perr ? perr : "cannot compile it to BPF") < 0)
+				     perr ? perr : strerror(-r)) < 0)
 				*ret_error = NULL;
 			free(perr);
 			return r;
@@ -819,7 +784,8 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			close(pidfd);
 	}
 	cgroups_remove(&cg);
-	free(bpf_prog);
+	free(bpf_owned);
+	bpf_owned = NULL;
 	bpf_prog = NULL;
 	{
 		size_t n = strlen(ret->enforced);

@@ -28,10 +28,11 @@
 #ifndef RETRACE_SANDBOX_H
 #define RETRACE_SANDBOX_H
 
-#include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct sock_fprog;
 
 #define SANDBOX_UID 1000
 #define SANDBOX_GID 1000
@@ -69,13 +70,19 @@ struct sandbox_opts {
 	size_t nstacks;
 	const char *const *argv; /* argv[0]: absolute path inside the sandbox */
 	const char *const *envp; /* the whole environment (NULL: a minimal one) */
-	scmp_filter_ctx filter;  /* loaded just before execve; NULL only with SANDBOX_NO_SECCOMP */
 	/*
-	 * Or the policy file (policy/seccomp/README.md), compiled by
+	 * The seccomp filter loaded just before execve: a policy compiled once
+	 * by the caller (seccomp_policy_bpf_file(); a worker compiles its
+	 * policies when it starts, not for every run)...
+	 */
+	const struct sock_fprog *bpf;
+	/*
+	 * ...or the policy file (policy/seccomp/README.md), compiled by
 	 * sandbox_run() while the sandbox's child sets up its mounts (on a
 	 * second core that is the compile's time off start-to-exit), and sent
 	 * to it before it starts the program. A policy that does not compile
-	 * fails the run before the program exists.
+	 * fails the run before the program exists. One of the two is needed
+	 * unless SANDBOX_NO_SECCOMP.
 	 */
 	const char *policy_file;
 	unsigned flags;

@@ -3,13 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <termios.h>
 
@@ -739,4 +743,49 @@ int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ct
 	}
 	seccomp_policy_free(policy);
 	return r;
+}
+
+int seccomp_policy_export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)
+{
+	_cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+	struct sock_fprog *prog;
+	struct stat st;
+
+	if (fd < 0 || seccomp_export_bpf(ctx, fd) < 0 || fstat(fd, &st) < 0)
+		return -EIO;
+	if (st.st_size <= 0 || st.st_size % (off_t)sizeof(struct sock_filter) ||
+	    st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return -E2BIG;
+	prog = calloc(1, sizeof(*prog) + (size_t)st.st_size);
+	if (!prog)
+		return -ENOMEM;
+	prog->len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+	prog->filter = (struct sock_filter *)(prog + 1);
+	if (pread(fd, prog->filter, (size_t)st.st_size, 0) != st.st_size) {
+		free(prog);
+		return -EIO;
+	}
+	*ret = prog;
+	return 0;
+}
+
+int seccomp_policy_bpf_file(const char *path, unsigned flags, struct sock_fprog **ret, char **ret_error)
+{
+	scmp_filter_ctx ctx = NULL;
+	int r = seccomp_policy_compile_file(path, flags, &ctx, ret_error);
+
+	if (r == 0) {
+		r = seccomp_policy_export_bpf(ctx, ret);
+		if (r < 0 && asprintf(ret_error, "%s: cannot export the filter as BPF: %s", path,
+				      strerror(-r)) < 0)
+			*ret_error = NULL;
+	}
+	if (ctx)
+		seccomp_release(ctx);
+	return r;
+}
+
+int seccomp_bpf_load(const struct sock_fprog *prog)
+{
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, prog) < 0 ? -errno : 0;
 }

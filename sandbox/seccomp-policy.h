@@ -47,6 +47,17 @@ int seccomp_policy_compile(const struct seccomp_policy *p, unsigned flags, scmp_
 /* Load and compile in one step (the policy itself is not kept). */
 int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ctx *ret, char **ret_error);
 
+struct sock_fprog;
+/*
+ * The filter as classic BPF, one allocation (free() it): what
+ * seccomp(SECCOMP_SET_MODE_FILTER) loads with no library call and no
+ * allocation, and what a caller that starts many sandboxes compiles once.
+ */
+int seccomp_policy_export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret);
+int seccomp_policy_bpf_file(const char *path, unsigned flags, struct sock_fprog **ret, char **ret_error);
+/* Load it on the calling thread (no_new_privs must be set): one syscall. */
+int seccomp_bpf_load(const struct sock_fprog *prog);
+
 /* Print the resolved rules, one per line, sorted by syscall name. */
 void seccomp_policy_dump(const struct seccomp_policy *p, FILE *out);
 /* True if the policy allows sysname unconditionally or under some condition. */

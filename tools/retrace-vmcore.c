@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sandbox/seccomp-policy.h"
 #include "vmcore/confined.h"
 #include "vmcore/vmcore.h"
 
@@ -62,7 +63,12 @@ static int dmesg_confined(int fd, const char *path, const char *policy)
 	struct vmcore_summary sum;
 	char *log = NULL, *err = NULL;
 	size_t len = 0;
-	int r = vmcore_dmesg_confined(fd, policy, &sum, &log, &len, &err);
+	struct sock_fprog *bpf = NULL;
+	int r = seccomp_policy_bpf_file(policy, 0, &bpf, &err);
+
+	if (r == 0)
+		r = vmcore_dmesg_confined(fd, bpf, &sum, &log, &len, &err);
+	free(bpf);
 
 	if (r < 0) {
 		fprintf(stderr, "retrace-vmcore: %s: %s\n", path, err ? err : strerror(-r));

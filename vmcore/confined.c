@@ -31,7 +31,7 @@
 #define CHILD_OUT_FD 4
 #define CHILD_SCRATCH_FD 5
 
-_noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filter_ctx filter)
+_noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, const struct sock_fprog *policy)
 {
 	struct vmcore *v = NULL;
 	char *err = NULL, *log = NULL, rel[128] = "", bid[128] = "";
@@ -57,7 +57,7 @@ _noreturn_ static void child(int dump_fd, int out_fd, int scratch_fd, scmp_filte
 	mem = open_memstream(&log, &len);
 	if (!mem)
 		_exit(124);
-	if (seccomp_load(filter) < 0)
+	if (seccomp_bpf_load(policy) < 0)
 		_exit(124);
 
 	r = vmcore_open_scratch(CHILD_DUMP_FD, CHILD_SCRATCH_FD, &v, &err);
@@ -110,10 +110,9 @@ static void summary_field(const char *line, size_t len, unsigned i, const char *
 
 #define ALNUM "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-int vmcore_dmesg_confined(int dump_fd, const char *policy_path, struct vmcore_summary *sum, char **ret_log,
-			  size_t *ret_len, char **ret_error)
+int vmcore_dmesg_confined(int dump_fd, const struct sock_fprog *policy, struct vmcore_summary *sum,
+			  char **ret_log, size_t *ret_len, char **ret_error)
 {
-	scmp_filter_ctx filter = NULL;
 	struct buf answer = BUF_INIT(VMCORE_RESULT_MAX);
 	const char *tmp = secure_getenv("TMPDIR");
 	int fd = -1, status = 0, r, scratch;
@@ -124,21 +123,16 @@ int vmcore_dmesg_confined(int dump_fd, const char *policy_path, struct vmcore_su
 	memset(sum, 0, sizeof(*sum));
 	*ret_log = NULL;
 	*ret_len = 0;
-	r = seccomp_policy_compile_file(policy_path, 0, &filter, ret_error);
-	if (r < 0)
-		return r;
 	scratch = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	r = scratch < 0 ? -errno : child_fork(&pid, &fd);
 	if (r < 0) {
 		if (scratch >= 0)
 			close(scratch);
-		seccomp_release(filter);
 		return error_set(ret_error, r, "cannot prepare the dump reader: %s", strerror(-r));
 	}
 	if (pid == 0)
-		child(dump_fd, fd, scratch, filter);
+		child(dump_fd, fd, scratch, policy);
 	close(scratch); /* unnamed: gone with the child's copy */
-	seccomp_release(filter);
 
 	killed = child_answer_collect(pid, fd, VMCORE_CHILD_TIMEOUT_S, &answer, &status) == -ETIMEDOUT;
 	if (killed) {

@@ -27,7 +27,9 @@ struct vmcore_summary {
 };
 
 /* *ret_log: the log, NUL-terminated. */
-int vmcore_dmesg_confined(int dump_fd, const char *policy_path, struct vmcore_summary *ret_summary,
+struct sock_fprog;
+/* policy: vmcore.policy compiled (seccomp_policy_bpf_file()) */
+int vmcore_dmesg_confined(int dump_fd, const struct sock_fprog *policy, struct vmcore_summary *ret_summary,
 			  char **ret_log, size_t *ret_len, char **ret_error);
 
 #endif

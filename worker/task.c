@@ -202,12 +202,12 @@ struct gdb_run {
 /*
  * Run o->argv (the caller set argv, output fds and limits after
  * sandbox_opts_default()) in the sandbox at the task's .root, under the
- * seccomp policy in the file `policy`, for at most ProcessCommunicateTimeout. The root is the stack of
+ * compiled seccomp policy `policy`, for at most ProcessCommunicateTimeout. The root is the stack of
  * `tools` (ToolRoot = <release-id>) or, with none, the skeleton with the
  * host's /usr and /etc/ld.so.cache bound read-only; `stacks` and `binds`
  * come on top.
  */
-int task_run_tool(struct task *t, const char *policy, const char *const *tools, size_t ntools,
+int task_run_tool(struct task *t, const struct sock_fprog *policy, const char *const *tools, size_t ntools,
 		  const struct sandbox_stack *stacks, size_t nstacks, const struct sandbox_bind *binds,
 		  size_t nbinds, struct sandbox_opts *o, struct sandbox_result *res, char **ret_error)
 {
@@ -242,7 +242,7 @@ int task_run_tool(struct task *t, const char *policy, const char *const *tools, 
 	o->binds = all_binds;
 	o->nbinds = nb;
 	o->timeout_ms = w->cfg->process_timeout * 1000;
-	o->policy_file = policy; /* compiled while the sandbox's child mounts */
+	o->bpf = policy; /* compiled when the worker started */
 	r = sandbox_run(o, res, ret_error);
 	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
 	return r;
@@ -777,12 +777,24 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 	if (w->repodir_fd < 0)
 		return error_set(ret_error, -errno, "cannot open RepoDir %s: %m", cfg->repo_dir);
 	if (config_rootfs_cache_dir(cfg, &w->cache_dir) < 0 ||
-	    asprintf(&w->skeleton, "%s/host-skeleton", w->cache_dir) < 0 ||
-	    asprintf(&w->gdb_policy, "%s/gdb.policy", cfg->seccomp_policy_dir) < 0 ||
-	    asprintf(&w->reader_policy, "%s/coredump.policy", cfg->seccomp_policy_dir) < 0 ||
-	    asprintf(&w->vmcore_policy, "%s/vmcore.policy", cfg->seccomp_policy_dir) < 0 ||
-	    asprintf(&w->crash_policy, "%s/crash.policy", cfg->seccomp_policy_dir) < 0)
+	    asprintf(&w->skeleton, "%s/host-skeleton", w->cache_dir) < 0)
 		return -ENOMEM;
+	{
+		struct {
+			const char *name;
+			struct sock_fprog **bpf;
+		} policies[] = { { "gdb", &w->gdb_policy }, { "coredump", &w->reader_policy },
+				 { "vmcore", &w->vmcore_policy }, { "crash", &w->crash_policy } };
+		for (size_t i = 0; i < ELEMENTSOF(policies); i++) {
+			_cleanup_free_ char *path = NULL, *err = NULL;
+			if (asprintf(&path, "%s/%s.policy", cfg->seccomp_policy_dir, policies[i].name) < 0)
+				return -ENOMEM;
+			r = seccomp_policy_bpf_file(path, 0, policies[i].bpf, &err);
+			if (r < 0)
+				return error_set(ret_error, r, "SeccompPolicyDir: %s",
+						 err ? err : strerror(-r));
+		}
+	}
 	/* the cache, and the skeleton root the host's gdb runs over */
 	{
 		struct rcache *c = NULL;

@@ -66,12 +66,12 @@ int memfd_text(int fd, char **ret);
 
 /*
  * Run o->argv (argv, output fds and limits set after sandbox_opts_default())
- * in the sandbox at the task's .root under the seccomp policy file `policy`,
+ * in the sandbox at the task's .root under the compiled seccomp policy `policy`,
  * for at most ProcessCommunicateTimeout. The root is the stack of `tools`
  * (ToolRoot = <release-id>) or, with none, the skeleton with the host's /usr
  * and /etc/ld.so.cache bound read-only; `stacks` and `binds` come on top.
  */
-int task_run_tool(struct task *t, const char *policy, const char *const *tools, size_t ntools,
+int task_run_tool(struct task *t, const struct sock_fprog *policy, const char *const *tools, size_t ntools,
 		  const struct sandbox_stack *stacks, size_t nstacks, const struct sandbox_bind *binds,
 		  size_t nbinds, struct sandbox_opts *o, struct sandbox_result *res, char **ret_error);
 

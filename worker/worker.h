@@ -22,15 +22,22 @@
 #include "common/config.h"
 #include "common/spool.h"
 
+struct sock_fprog;
+
 struct worker {
 	const struct config *cfg;
 	struct spool spool;
 	char *cache_dir;     /* the rootfs cache */
 	char *skeleton;      /* the host-tool root skeleton (usr, etc, lib -> usr/lib, ...) */
-	char *gdb_policy;    /* SeccompPolicyDir/gdb.policy */
-	char *reader_policy; /* SeccompPolicyDir/coredump.policy */
-	char *vmcore_policy; /* SeccompPolicyDir/vmcore.policy */
-	char *crash_policy;  /* SeccompPolicyDir/crash.policy */
+	/*
+	 * SeccompPolicyDir's policies, compiled when the worker starts (a
+	 * policy that does not compile stops it there, not at a task's gdb;
+	 * an edited policy takes effect at the next start).
+	 */
+	struct sock_fprog *gdb_policy;    /* gdb.policy */
+	struct sock_fprog *reader_policy; /* coredump.policy */
+	struct sock_fprog *vmcore_policy; /* vmcore.policy */
+	struct sock_fprog *crash_policy;  /* crash.policy */
 	int repodir_fd;
 };
 

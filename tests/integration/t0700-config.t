@@ -21,6 +21,16 @@ refuse "missing policy" "httpd.policy: cannot read" "SeccompPolicyDir = $T/nowhe
 mkdir -p "$T/pol"
 printf 'default kill\nallow read writ\n' >"$T/pol/httpd.policy"
 refuse "policy with an unknown syscall" "httpd.policy:2: unknown syscall 'writ'" "SeccompPolicyDir = $T/pol"
+# The worker compiles its policies when it starts: a bad one stops it there.
+mkdir -p "$T/wpol" "$T/repo" "$T/spool"
+cp "$RETRACE_SRC"/policy/seccomp/*.policy "$T/wpol/"
+printf 'default kill\nallow read writ\n' >"$T/wpol/crash.policy"
+chmod -R a+rwX "$T/wpol" "$T/repo" "$T/spool"
+write_config "SeccompPolicyDir = $T/wpol"
+"$BIN/retrace-worker" -c "$T/conf" --once 1 >"$T/out" 2>&1
+is "$?" 1 "worker with a bad crash.policy: refuses to start"
+like "$(cat "$T/out")" "SeccompPolicyDir: $T/wpol/crash.policy:2: unknown syscall 'writ'" \
+	"worker with a bad crash.policy: says which policy, where and why"
 "$BIN/retrace-httpd" -c "$T/does-not-exist.conf" >"$T/out" 2>&1
 is "$?" 1 "missing configuration file: refuses to start"
 like "$(cat "$T/out")" "does-not-exist.conf: cannot open" "missing configuration file: says so"
