@@ -178,27 +178,28 @@ fi
 
 # --- 2b. sandbox start-to-exit ------------------------------------------------------
 echo
-echo "== sandbox start-to-exit of /usr/bin/true, median of 200 runs (tests/tools/runtime.c: fork to waitpid of"
-echo "   each launcher; for sandbox_run(), the call's start to its return, the namespace reaped)"
+echo "== sandbox start-to-exit of /usr/bin/true, median of 200 interleaved runs (tests/tools/runtime.c: fork"
+echo "   to waitpid of each launcher; for sandbox_run(), the call's start to its return, the namespace reaped)"
 if command -v bwrap >/dev/null; then
 	SR=$W/sbroot
 	mkdir -p "$SR/proc" "$SR/dev" "$SR/tmp" "$SR/usr" "$SR/etc"
 	for l in bin lib lib32 lib64 sbin; do [ -e "/$l" ] && ln -s "usr/$l" "$SR/$l"; done
 	touch "$SR/etc/ld.so.cache"
-	median_ms() { # median_ms CMD...: median wall time of 200 runs, in ms
-		"$B/tests/runtime" 200 "$@" | awk '{print $1}'
-	}
-	ours=$(median_ms "$B/bin/retrace-sandbox" --root "$SR" --policy "$W/pol/gdb.policy" \
-		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true)
-	ours_lib=$(median_ms --sandbox "$SR" "$W/pol/gdb.policy" /usr /usr /etc/ld.so.cache /etc/ld.so.cache \
-		-- /usr/bin/true)
-	ours_noseccomp=$(median_ms "$B/bin/retrace-sandbox" --root "$SR" --no-seccomp \
-		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true)
-	bw=$(median_ms bwrap --unshare-all --new-session --clearenv --ro-bind /usr /usr \
+	# one interleaved series: run 1 of each, run 2 of each... (each netns
+	# torn down leaves the kernel work that slows whatever runs next)
+	"$B/tests/runtime" 200 \
+		"$B/bin/retrace-sandbox" --root "$SR" --policy "$W/pol/gdb.policy" \
+		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true ::: \
+		--sandbox "$SR" "$W/pol/gdb.policy" /usr /usr /etc/ld.so.cache /etc/ld.so.cache \
+		-- /usr/bin/true ::: \
+		"$B/bin/retrace-sandbox" --root "$SR" --no-seccomp \
+		--ro-bind /usr /usr --ro-bind /etc/ld.so.cache /etc/ld.so.cache -- /usr/bin/true ::: \
+		bwrap --unshare-all --new-session --clearenv --ro-bind /usr /usr \
 		--ro-bind /etc/ld.so.cache /etc/ld.so.cache --symlink usr/bin /bin --symlink usr/lib /lib \
 		--symlink usr/lib64 /lib64 --symlink usr/sbin /sbin --proc /proc --dev /dev --tmpfs /tmp \
-		/usr/bin/true)
-	floor=$(median_ms unshare -rmpiuCn --fork true)
+		/usr/bin/true ::: \
+		unshare -rmpiuCn --fork true >"$W/sb.times"
+	{ read -r ours _; read -r ours_lib _; read -r ours_noseccomp _; read -r bw _; read -r floor _; } <"$W/sb.times"
 	printf '\n| start-to-exit of /usr/bin/true | ms (median of 200) |\n|---|---|\n'
 	printf '| retrace-sandbox (%s), gdb policy parsed and compiled each run | %s |\n' \
 		"$(file -b "$B/bin/retrace-sandbox" | grep -q static && echo static-pie || echo dynamic)" "$ours"

@@ -279,6 +279,10 @@ static void setup_mounts(const struct sandbox_opts *o)
 		die("chdir %s", o->root);
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		die("pivot_root");
+}
+
+static void detach_old_root(void)
+{
 	if (umount2(".", MNT_DETACH) < 0)
 		die("detaching the old root");
 	if (chdir("/") < 0)
@@ -383,7 +387,107 @@ static void scrub_cmdline_environ(void)
 		memset((void *)v[2], 0, v[3] - v[2]); // NOLINT(performance-no-int-to-ptr)
 }
 
-/* pid 1 of the sandbox: set up, start the program as pid 2, reap, exit with its status. */
+/*
+ * The network namespace (only a loopback, and it is down) is made by a
+ * helper while pid 1 mounts: creating one costs about half a millisecond
+ * here, as long as all the mounts. The helper shares pid 1's memory (no
+ * copy of it to make) and runs on its own small stack; it unshares, says
+ * how that went over a pipe, and waits to be killed once pid 1 has joined
+ * its namespace through a pidfd. It calls nothing but unshare, write and
+ * pause. (errno is pid 1's too, so it is read at once after the failure.)
+ */
+struct netns_helper { /* in pid 1's frame, which outlives the helper */
+	pid_t pid;
+	int pidfd;
+	int ready_r, ready_w;
+};
+
+static _Alignas(16) char netns_helper_stack[32768];
+
+static int netns_helper_main(void *arg)
+{
+	const struct netns_helper *h = arg;
+	int e = unshare(CLONE_NEWNET) < 0 ? errno : 0;
+
+	if (write(h->ready_w, &e, sizeof(e)) != (ssize_t)sizeof(e))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+static void netns_helper_start(struct netns_helper *h)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		die("a pipe for the network namespace's helper");
+	h->ready_r = p[0];
+	h->ready_w = p[1];
+	h->pid = clone(netns_helper_main, netns_helper_stack + sizeof(netns_helper_stack),
+		       CLONE_VM | CLONE_PIDFD | SIGCHLD, h, &h->pidfd);
+	if (h->pid < 0)
+		die("starting the network namespace's helper");
+	close(h->ready_w); /* the helper has its own copy of the fd table */
+}
+
+/* Join the helper's network namespace; then the helper goes. */
+static void netns_helper_join(struct netns_helper *h)
+{
+	int e = 0;
+
+	if (read(h->ready_r, &e, sizeof(e)) != (ssize_t)sizeof(e)) {
+		errno = 0;
+		die("the network namespace's helper died");
+	}
+	if (e) {
+		errno = e;
+		die("creating the network namespace");
+	}
+	if (setns(h->pidfd, CLONE_NEWNET) < 0)
+		die("joining the network namespace");
+	/* gone before the program exists */
+	if (syscall(SYS_pidfd_send_signal, h->pidfd, SIGKILL, NULL, 0) < 0)
+		die("stopping the network namespace's helper");
+	while (waitpid(h->pid, NULL, 0) < 0)
+		if (errno != EINTR)
+			die("reaping the network namespace's helper");
+	close(h->pidfd);
+	close(h->ready_r);
+}
+
+/*
+ * The program's process shares pid 1's memory until its execve, as
+ * posix_spawn does (CLONE_VM | CLONE_VFORK, on a stack of its own): no
+ * copy of that memory (a copy of the supervisor's) to make, and pid 1
+ * waits meanwhile. The child changes only its own process's state
+ * (session, fds, limits, credentials, filter), allocates only in libcap's
+ * drop, and never returns.
+ */
+struct spawn_args {
+	const struct sandbox_opts *o;
+	int out_w, err_w;
+};
+
+static _Alignas(16) char spawn_stack[65536];
+
+static int spawn_main(void *arg)
+{
+	const struct spawn_args *a = arg;
+	run_program(a->o, a->out_w, a->err_w);
+}
+
+static pid_t spawn_program(const struct sandbox_opts *o, int out_w, int err_w)
+{
+	struct spawn_args a = { o, out_w, err_w };
+	pid_t child = clone(spawn_main, spawn_stack + sizeof(spawn_stack),
+			    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+
+	if (child < 0)
+		die("starting the program");
+	return child;
+}
+
+/* pid 1 of the sandbox: set up, start the program, reap, exit with its status. */
 /* The policy is compiled after the clone and comes over the go pipe. */
 static bool late_filter(const struct sandbox_opts *o)
 {
@@ -417,6 +521,7 @@ static void read_filter(int fd)
 _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int status_w,
 				    int out_w, int err_w)
 {
+	struct netns_helper netns = { .pid = -1, .pidfd = -1, .ready_r = -1 };
 	char c;
 	pid_t child;
 	int st = 0;
@@ -432,11 +537,17 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 		_exit(127);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		die("PR_SET_PDEATHSIG");
+	/* our capabilities in the new user namespace need no maps */
+	if (!(o->flags & SANDBOX_NO_NET_NS))
+		netns_helper_start(&netns);
 	/* Wait until the supervisor has written our uid and gid maps. */
 	if (read(go_r, &c, 1) != 1)
 		die("waiting for the supervisor");
 
 	setup_mounts(o);
+	if (netns.pid > 0)
+		netns_helper_join(&netns);
+	detach_old_root();
 	if (sethostname("retrace-sandbox", 15) < 0)
 		die("sethostname");
 	/* Before the program exists: it must never see them. */
@@ -454,11 +565,7 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 		read_filter(go_r);
 	close(go_r);
 
-	child = fork();
-	if (child < 0)
-		die("fork");
-	if (child == 0)
-		run_program(o, out_w, err_w);
+	child = spawn_program(o, out_w, err_w);
 	/*
 	 * The reaper is a copy of the supervisor's memory: not dumpable, so the
 	 * program (same uid, no capabilities) can neither ptrace it nor read
@@ -631,8 +738,6 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		*ret_error = strdup("no seccomp filter");
 		return -EINVAL;
 	}
-	if (!(o->flags & SANDBOX_NO_NET_NS))
-		flags |= CLONE_NEWNET; /* only a loopback, and it is down */
 	bpf_prog = (o->flags & SANDBOX_NO_SECCOMP) ? NULL : o->bpf;
 	bpf_owned = NULL;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||

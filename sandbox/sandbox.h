@@ -20,7 +20,8 @@
  *    groups, a wall-clock timeout that kills the whole pid namespace, and
  *    a cap on the output bytes passed on.
  *
- * The program is pid 2 in its namespace; pid 1 is a minimal reaper that
+ * The program is pid 3 in its namespace (2 was the network namespace's
+ * helper, gone before the program starts); pid 1 is a minimal reaper that
  * exits with the program's status, which takes every other process in the
  * namespace with it. Called by the worker and retrace-sandbox; forks, so
  * call it from a thread that may fork; the caller must ignore SIGPIPE.

@@ -12,8 +12,9 @@ int main(void)
 			pids++;
 	printf("%d processes visible\n", pids);
 	must_hold(pids <= 3, "only the sandbox's own processes are visible");
-	for (int p = 3; p < 4096; p++)
-		if (kill(p, 0) == 0)
+	/* 1 is the reaper; 2 was the network namespace's helper, gone by now */
+	for (int p = 2; p < 4096; p++)
+		if (p != getpid() && kill(p, 0) == 0)
 			hit++;
 	must_hold(hit == 0, "no other process can be signalled");
 	return probe_done();

@@ -12,6 +12,7 @@
  * sandbox_run() call with ROOT as / and each SRC bound read-only at DST,
  * from its start to its return (the namespace gone and reaped).
  *
+ * Several SPECs joined by ":::" are measured interleaved (see main()).
  * Exit 1 when a run does not exit 0.
  */
 #include <fcntl.h>
@@ -84,70 +85,108 @@ static int run_sandbox(const struct sandbox_opts *o)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: runtime N CMD [ARG...]\n"
-			"       runtime N --sandbox ROOT POLICY [SRC DST]... -- CMD [ARG...]\n");
+	fprintf(stderr, "usage: runtime N SPEC [::: SPEC]...\n"
+			"  SPEC: CMD [ARG...]\n"
+			"        --sandbox ROOT POLICY [SRC DST]... -- CMD [ARG...]\n");
 	return 2;
 }
 
+struct spec {
+	char **argv;             /* a command run with fork and exec */
+	struct sandbox_opts o;   /* or, when sandbox, one sandbox_run() */
+	struct sandbox_bind binds[MAX_BINDS];
+	struct sock_fprog *bpf;
+	bool sandbox;
+	double *t;
+};
+
+/* argv[0..argc) is one SPEC; 0, or 2 after a message */
+static int spec_parse(struct spec *sp, int argc, char **argv, int devnull)
+{
+	char *err = NULL;
+	size_t nb = 0;
+	int i = 3;
+
+	if (argc < 1)
+		return usage();
+	if (strcmp(argv[0], "--sandbox") != 0) {
+		sp->argv = argv;
+		return 0;
+	}
+	if (argc < 5)
+		return usage();
+	for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
+		if (i + 1 >= argc || nb == MAX_BINDS)
+			return usage();
+		sp->binds[nb++] = (struct sandbox_bind){ .src = argv[i], .dst = argv[i + 1] };
+	}
+	if (i + 1 >= argc)
+		return usage();
+	if (seccomp_policy_bpf_file(argv[2], 0, &sp->bpf, &err) < 0) {
+		fprintf(stderr, "runtime: %s\n", err ? err : argv[2]);
+		return 2;
+	}
+	sp->sandbox = true;
+	sandbox_opts_default(&sp->o);
+	sp->o.root = argv[1];
+	sp->o.binds = sp->binds;
+	sp->o.nbinds = nb;
+	sp->o.argv = (const char *const *)argv + i + 1;
+	sp->o.bpf = sp->bpf;
+	sp->o.stdout_fd = sp->o.stderr_fd = devnull;
+	return 0;
+}
+
+/*
+ * Several SPECs separated by ":::" are run in turn, run 1 of each, then
+ * run 2 of each...: every one sees the machine in the same state, and
+ * their ratio holds better than two series one after the other would.
+ * One line per SPEC.
+ */
 int main(int argc, char **argv)
 {
 	long n = argc > 2 ? strtol(argv[1], NULL, 10) : 0;
-	struct sandbox_bind binds[MAX_BINDS];
-	struct sock_fprog *bpf = NULL;
-	struct sandbox_opts o;
-	bool sandbox = argc > 2 && strcmp(argv[2], "--sandbox") == 0;
-	int devnull = -1, r = 0;
-	double *t;
+	struct spec *specs;
+	size_t nspecs = 0;
+	int devnull, r = 0;
 
 	if (n < 1 || n > 100000)
 		return usage();
-	if (sandbox) {
-		char *err = NULL;
-		size_t nb = 0;
-		int i = 5;
-
-		if (argc < 7)
-			return usage();
-		for (; i < argc && strcmp(argv[i], "--") != 0; i += 2) {
-			if (i + 1 >= argc || nb == MAX_BINDS)
-				return usage();
-			binds[nb++] = (struct sandbox_bind){ .src = argv[i], .dst = argv[i + 1] };
-		}
-		if (i + 1 >= argc)
-			return usage();
-		if (seccomp_policy_bpf_file(argv[4], 0, &bpf, &err) < 0) {
-			fprintf(stderr, "runtime: %s\n", err ? err : argv[4]);
-			return 2;
-		}
-		devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (devnull < 0)
-			return 2;
-		signal(SIGPIPE, SIG_IGN);
-		sandbox_opts_default(&o);
-		o.root = argv[3];
-		o.binds = binds;
-		o.nbinds = nb;
-		o.argv = (const char *const *)argv + i + 1;
-		o.bpf = bpf;
-		o.stdout_fd = o.stderr_fd = devnull;
-	}
-	t = calloc((size_t)n, sizeof(*t));
-	if (!t)
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	specs = calloc((size_t)argc, sizeof(*specs));
+	if (devnull < 0 || !specs) {
+		free(specs);
 		return 2;
-	for (long i = 0; i < n && r == 0; i++) {
-		double s = now_ms();
-		r = sandbox ? run_sandbox(&o) : run_exec(argv + 2);
-		t[i] = now_ms() - s;
-		if (r)
-			fprintf(stderr, "runtime: run %ld of %ld failed\n", i + 1, n);
 	}
-	if (r == 0) {
-		qsort(t, (size_t)n, sizeof(*t), cmp);
-		printf("%.2f %.2f %.2f\n", t[n / 2], t[0], t[n - 1]);
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 2, j; i < argc && r == 0; i = j + 1) {
+		for (j = i; j < argc && strcmp(argv[j], ":::") != 0; j++)
+			;
+		argv[j < argc ? j : argc] = NULL; /* ends the SPEC's argv (argv[argc] is NULL) */
+		r = spec_parse(&specs[nspecs], j - i, argv + i, devnull);
+		specs[nspecs].t = calloc((size_t)n, sizeof(double));
+		if (!specs[nspecs++].t)
+			r = 2;
 	}
-	free(t);
-	free(bpf);
-	if (devnull >= 0)
-		close(devnull);
+	for (long i = 0; i < n && r == 0; i++)
+		for (size_t k = 0; k < nspecs && r == 0; k++) {
+			struct spec *sp = &specs[k];
+			double s = now_ms();
+			r = sp->sandbox ? run_sandbox(&sp->o) : run_exec(sp->argv);
+			sp->t[i] = now_ms() - s;
+			if (r)
+				fprintf(stderr, "runtime: run %ld of %ld failed\n", i + 1, n);
+		}
+	for (size_t k = 0; k < nspecs; k++) {
+		struct spec *sp = &specs[k];
+		if (r == 0) {
+			qsort(sp->t, (size_t)n, sizeof(double), cmp);
+			printf("%.2f %.2f %.2f\n", sp->t[n / 2], sp->t[0], sp->t[n - 1]);
+		}
+		free(sp->t);
+		free(sp->bpf);
+	}
+	free(specs);
+	close(devnull);
 	return r;
 }
