@@ -453,6 +453,7 @@ static void netns_helper_join(struct netns_helper *h)
 			die("reaping the network namespace's helper");
 	close(h->pidfd);
 	close(h->ready_r);
+	h->pid = -1;
 }
 
 /*
@@ -487,6 +488,185 @@ static pid_t spawn_program(const struct sandbox_opts *o, int out_w, int err_w)
 	return child;
 }
 
+/*
+ * A prepared pid 1 (sandbox_prepare()) is a copy of the supervisor from
+ * before the run's options existed: they come over the go pipe as a
+ * header and then the strings, NUL-terminated, in this order: root, each
+ * bind's source and destination, each stack's destination and layers,
+ * argv, envp. Our own bytes, checked anyway: counts, sizes, and that the
+ * strings are exactly the ones announced.
+ */
+struct opts_wire {
+	uint64_t memory_bytes, max_procs, cpu_seconds, max_files, max_file_size, tmp_bytes;
+	uint32_t flags, nbinds, nstacks, nlayers, nargv, nenvp; /* nenvp UINT32_MAX: envp NULL */
+	uint32_t bytes; /* what follows: a writable byte per bind, a layer count (uint32) per stack, the strings */
+};
+
+#define WIRE_MAX_ITEMS 4096
+#define WIRE_MAX_BYTES (4U << 20)
+
+static size_t strv_len(const char *const *v)
+{
+	size_t n = 0;
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static int wire_put(struct buf *b, const char *str)
+{
+	return buf_append(b, str, strlen(str) + 1);
+}
+
+static int opts_send(int fd, const struct sandbox_opts *o)
+{
+	_cleanup_buf_ struct buf b = BUF_INIT(WIRE_MAX_BYTES);
+	struct opts_wire w = {
+		.memory_bytes = o->memory_bytes, .max_procs = o->max_procs,
+		.cpu_seconds = o->cpu_seconds, .max_files = o->max_files,
+		.max_file_size = o->max_file_size, .tmp_bytes = o->tmp_bytes,
+		.flags = o->flags, .nbinds = (uint32_t)o->nbinds, .nstacks = (uint32_t)o->nstacks,
+		.nargv = (uint32_t)strv_len(o->argv),
+		.nenvp = o->envp ? (uint32_t)strv_len(o->envp) : UINT32_MAX,
+	};
+	int r = 0;
+
+	if (o->nbinds > WIRE_MAX_ITEMS || o->nstacks > WIRE_MAX_ITEMS || w.nargv > WIRE_MAX_ITEMS ||
+	    (o->envp && w.nenvp > WIRE_MAX_ITEMS))
+		return -E2BIG;
+	for (size_t i = 0; i < o->nbinds && r == 0; i++) {
+		char wr = o->binds[i].writable;
+		r = buf_append(&b, &wr, 1);
+	}
+	for (size_t i = 0; i < o->nstacks && r == 0; i++) {
+		uint32_t n = (uint32_t)o->stacks[i].nlayers;
+		w.nlayers += n;
+		r = buf_append(&b, &n, sizeof(n));
+	}
+	if (r == 0)
+		r = wire_put(&b, o->root);
+	for (size_t i = 0; i < o->nbinds && r == 0; i++)
+		if ((r = wire_put(&b, o->binds[i].src)) == 0)
+			r = wire_put(&b, o->binds[i].dst);
+	for (size_t i = 0; i < o->nstacks && r == 0; i++) {
+		r = wire_put(&b, o->stacks[i].dst);
+		for (size_t k = 0; k < o->stacks[i].nlayers && r == 0; k++)
+			r = wire_put(&b, o->stacks[i].layers[k]);
+	}
+	for (size_t i = 0; i < w.nargv && r == 0; i++)
+		r = wire_put(&b, o->argv[i]);
+	for (size_t i = 0; o->envp && i < w.nenvp && r == 0; i++)
+		r = wire_put(&b, o->envp[i]);
+	if (r < 0)
+		return r;
+	if (w.nlayers > WIRE_MAX_ITEMS)
+		return -E2BIG;
+	w.bytes = (uint32_t)b.len;
+	if (write_all(fd, &w, sizeof(w)) < 0 || write_all(fd, b.data, b.len) < 0)
+		return -EPIPE;
+	return 0;
+}
+
+static void read_exactly(int fd, void *p, size_t n, const char *what)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t k = read(fd, (char *)p + got, n - got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			errno = k < 0 ? errno : 0;
+			die("reading %s", what);
+		}
+		got += (size_t)k;
+	}
+}
+
+/* In a prepared pid 1: the run's options, on the heap (never freed: we exec or exit). */
+static const struct sandbox_opts *opts_recv(int fd)
+{
+	struct sandbox_opts *o = calloc(1, sizeof(*o));
+	struct sandbox_bind *binds;
+	struct sandbox_stack *stacks;
+	const char **strs, **argv, **envp = NULL;
+	struct opts_wire w;
+	size_t nstr, k = 0, fixed;
+	char *data, *s, *end;
+
+	errno = 0;
+	read_exactly(fd, &w, sizeof(w), "the run's options");
+	if (w.nbinds > WIRE_MAX_ITEMS || w.nstacks > WIRE_MAX_ITEMS || w.nlayers > WIRE_MAX_ITEMS ||
+	    w.nargv == 0 || w.nargv > WIRE_MAX_ITEMS ||
+	    (w.nenvp != UINT32_MAX && w.nenvp > WIRE_MAX_ITEMS) || w.bytes > WIRE_MAX_BYTES)
+		die("the run's options are out of bounds");
+	fixed = w.nbinds + (size_t)w.nstacks * sizeof(uint32_t);
+	nstr = 1 + 2 * (size_t)w.nbinds + w.nstacks + w.nlayers + w.nargv +
+	       (w.nenvp == UINT32_MAX ? 0 : w.nenvp);
+	data = malloc((size_t)w.bytes + 1);
+	strs = calloc(nstr, sizeof(*strs));
+	binds = calloc(w.nbinds + 1, sizeof(*binds));
+	stacks = calloc(w.nstacks + 1, sizeof(*stacks));
+	argv = calloc(w.nargv + 1, sizeof(*argv));
+	if (w.nenvp != UINT32_MAX)
+		envp = calloc((size_t)w.nenvp + 1, sizeof(*envp));
+	if (!o || !data || !strs || !binds || !stacks || !argv || (w.nenvp != UINT32_MAX && !envp))
+		die("out of memory");
+	read_exactly(fd, data, w.bytes, "the run's options");
+	data[w.bytes] = '\0';
+	if (fixed > w.bytes)
+		die("the run's options are short");
+	/* the strings: exactly nstr of them, filling the rest */
+	for (s = data + fixed, end = data + w.bytes; s < end && k < nstr; k++) {
+		strs[k] = s;
+		s += strlen(s) + 1;
+	}
+	if (k != nstr || s != end)
+		die("the run's options hold %zu strings, not %zu", k, nstr);
+	k = 0;
+	o->root = strs[k++];
+	for (uint32_t i = 0; i < w.nbinds; i++) {
+		binds[i].writable = data[i] != 0;
+		binds[i].src = strs[k++];
+		binds[i].dst = strs[k++];
+	}
+	{
+		size_t layers_left = w.nlayers;
+		for (uint32_t i = 0; i < w.nstacks; i++) {
+			uint32_t n;
+			memcpy(&n, data + w.nbinds + (size_t)i * sizeof(n), sizeof(n));
+			if (n == 0 || n > layers_left)
+				die("the run's options: a stack of %u layers", n);
+			layers_left -= n;
+			stacks[i].dst = strs[k++];
+			stacks[i].layers = strs + k;
+			stacks[i].nlayers = n;
+			k += n;
+		}
+		if (layers_left)
+			die("the run's options: %zu layers left over", layers_left);
+	}
+	for (uint32_t i = 0; i < w.nargv; i++)
+		argv[i] = strs[k++];
+	for (uint32_t i = 0; envp && i < w.nenvp; i++)
+		envp[i] = strs[k++];
+	if (!o->root || !argv[0] || o->root[0] != '/' || argv[0][0] != '/')
+		die("the run's options: the root and the program must be absolute paths");
+	o->binds = binds;
+	o->nbinds = w.nbinds;
+	o->stacks = stacks;
+	o->nstacks = w.nstacks;
+	o->argv = argv;
+	o->envp = envp;
+	o->flags = w.flags;
+	o->memory_bytes = w.memory_bytes;
+	o->max_procs = w.max_procs;
+	o->cpu_seconds = w.cpu_seconds;
+	o->max_files = w.max_files;
+	o->max_file_size = w.max_file_size;
+	o->tmp_bytes = w.tmp_bytes;
+	return o;
+}
+
 /* pid 1 of the sandbox: set up, start the program, reap, exit with its status. */
 /* The policy is compiled after the clone and comes over the go pipe. */
 static bool late_filter(const struct sandbox_opts *o)
@@ -518,9 +698,14 @@ static void read_filter(int fd)
 	bpf_prog = prog;
 }
 
-_noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int status_w,
-				    int out_w, int err_w)
+/*
+ * o NULL: prepared ahead (flags say whether a network namespace is made);
+ * the options come over go_r once we said on ready_w that we are ready.
+ */
+_noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags, int go_r,
+				    int status_w, int out_w, int err_w, int ready_w)
 {
+	bool prepared = !o;
 	struct netns_helper netns = { .pid = -1, .pidfd = -1, .ready_r = -1 };
 	char c;
 	pid_t child;
@@ -531,18 +716,28 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	status_w = fcntl(status_w, F_DUPFD_CLOEXEC, 10);
 	out_w = fcntl(out_w, F_DUPFD_CLOEXEC, 10);
 	err_w = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
-	if (go_r < 0 || status_w < 0 || out_w < 0 || err_w < 0)
+	if (ready_w >= 0)
+		ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10);
+	if (go_r < 0 || status_w < 0 || out_w < 0 || err_w < 0 || (prepared && ready_w < 0))
 		_exit(127);
 	if (dup2(status_w, STATUS_FD) < 0 || fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC) < 0)
 		_exit(127);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		die("PR_SET_PDEATHSIG");
 	/* our capabilities in the new user namespace need no maps */
-	if (!(o->flags & SANDBOX_NO_NET_NS))
+	if (!(flags & SANDBOX_NO_NET_NS))
 		netns_helper_start(&netns);
 	/* Wait until the supervisor has written our uid and gid maps. */
 	if (read(go_r, &c, 1) != 1)
 		die("waiting for the supervisor");
+	if (prepared) {
+		if (netns.pid > 0)
+			netns_helper_join(&netns);
+		if (write(ready_w, "r", 1) != 1)
+			die("saying we are ready");
+		close(ready_w);
+		o = opts_recv(go_r);
+	}
 
 	setup_mounts(o);
 	if (netns.pid > 0)
@@ -561,7 +756,7 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, int go_r, int 
 	 */
 	if (read(go_r, &c, 1) != 1)
 		die("waiting for the supervisor's cgroups");
-	if (late_filter(o))
+	if (prepared ? !(o->flags & SANDBOX_NO_SECCOMP) : late_filter(o))
 		read_filter(go_r);
 	close(go_r);
 
@@ -702,10 +897,12 @@ int sandbox_run(const struct sandbox_opts *o_in, struct sandbox_result *ret, cha
 	char **argv_copy = strv_copy(o_in->argv), **envp_copy = strv_copy(o_in->envp);
 	int rr;
 
+	*ret_error = NULL;
 	if (!argv_copy || (o_in->envp && !envp_copy)) {
 		strv_free(argv_copy);
 		strv_free(envp_copy);
-		return -ENOMEM;
+		sandbox_prepared_free(o_in->prepared);
+		return error_set(ret_error, -ENOMEM, "out of memory");
 	}
 	copy.argv = (const char *const *)argv_copy;
 	copy.envp = (const char *const *)envp_copy;
@@ -715,76 +912,203 @@ int sandbox_run(const struct sandbox_opts *o_in, struct sandbox_result *ret, cha
 	return rr;
 }
 
-static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
-			    char **ret_error)
-{
-	int go[2], status[2], out[2], err[2];
-	unsigned long flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
-			      CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
-	struct cgroups cg;
-	char msg[512] = "";
-	size_t msglen = 0;
-	uint64_t deadline;
+/* --- pid 1's start, now or ahead of the run ------------------------------ */
+
+struct sandbox_prepared {
 	pid_t pid;
-	int st = 0, map_r = 0;
+	int go_w, status_r, out_r, err_r;
+	unsigned flags;
+};
 
-	memset(ret, 0, sizeof(*ret));
-	*ret_error = NULL;
-	if (!o->root || o->root[0] != '/' || !o->argv || !o->argv[0] || o->argv[0][0] != '/') {
-		*ret_error = strdup("the root and the program must be absolute paths");
-		return -EINVAL;
+/* Kill and reap pid 1, close our ends; the message pid 1 left, if any. */
+static void pid1_abandon(struct sandbox_prepared *p, char *msg, size_t size)
+{
+	ssize_t n = 0;
+
+	if (p->pid > 0) {
+		kill(p->pid, SIGKILL);
+		while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+			;
 	}
-	if (!o->bpf && !o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP)) {
-		*ret_error = strdup("no seccomp filter");
-		return -EINVAL;
+	if (msg && size && p->status_r >= 0) {
+		n = read(p->status_r, msg, size - 1);
+		msg[n > 0 ? n : 0] = '\0';
 	}
-	bpf_prog = (o->flags & SANDBOX_NO_SECCOMP) ? NULL : o->bpf;
-	bpf_owned = NULL;
+	closep(&p->go_w);
+	closep(&p->status_r);
+	closep(&p->out_r);
+	closep(&p->err_r);
+	p->pid = -1;
+}
+
+/*
+ * Clone pid 1 with its namespaces, write its uid and gid maps, give it the
+ * first go. o: the run's options; NULL: prepared ahead, and then this
+ * returns once pid 1 says it is ready (its network namespace made).
+ */
+static int pid1_start(const struct sandbox_opts *o, unsigned flags, struct sandbox_prepared *p,
+		      char **ret_error)
+{
+	unsigned long cflags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
+			       CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
+	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 },
+	    ready[2] = { -1, -1 }, r;
+	char msg[512] = "", c;
+
+	*p = (struct sandbox_prepared){ .pid = -1, .go_w = -1, .status_r = -1, .out_r = -1,
+					.err_r = -1, .flags = flags };
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	    pipe2(err, O_CLOEXEC) < 0)
-		return -errno;
-	cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
-
-	pid = (pid_t)syscall(SYS_clone, flags, NULL, NULL, NULL, 0);
-	if (pid < 0) {
-		int e = errno;
-		if (asprintf(ret_error, "clone with new namespaces: %s (unprivileged user namespaces "
-					"disabled?)", strerror(e)) < 0)
-			*ret_error = NULL;
-		cgroups_remove(&cg);
-		return -e;
+	    pipe2(err, O_CLOEXEC) < 0 || (!o && pipe2(ready, O_CLOEXEC) < 0)) {
+		r = -errno;
+		for (int i = 0; i < 2; i++) {
+			closep(&go[i]);
+			closep(&status[i]);
+			closep(&out[i]);
+			closep(&err[i]);
+			closep(&ready[i]);
+		}
+		return error_set(ret_error, r, "pipes for the sandbox: %s", strerror(-r));
 	}
-	if (pid == 0) {
+	p->pid = (pid_t)syscall(SYS_clone, cflags, NULL, NULL, NULL, 0);
+	if (p->pid == 0) {
 		close(go[1]);
 		close(status[0]);
 		close(out[0]);
 		close(err[0]);
-		sandbox_init(o, go[0], status[1], out[1], err[1]);
+		if (ready[0] >= 0)
+			close(ready[0]);
+		sandbox_init(o, flags, go[0], status[1], out[1], err[1], ready[1]);
 	}
+	r = p->pid < 0 ? -errno : 0;
 	close(go[0]);
 	close(status[1]);
 	close(out[1]);
 	close(err[1]);
+	closep(&ready[1]);
+	p->go_w = go[1];
+	p->status_r = status[0];
+	p->out_r = out[0];
+	p->err_r = err[0];
+	if (r < 0) {
+		closep(&ready[0]);
+		pid1_abandon(p, NULL, 0);
+		return error_set(ret_error, r,
+				 "clone with new namespaces: %s (unprivileged user namespaces disabled?)",
+				 strerror(-r));
+	}
+	/* Without its maps pid 1 never gets the go: it must not run half set up. */
+	r = userns_map_ids(p->pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid());
+	if (r < 0) {
+		closep(&ready[0]);
+		pid1_abandon(p, NULL, 0);
+		/* /proc/PID/uid_map is the caller's only when it is dumpable (a
+		 * process that changed its uid must say PR_SET_DUMPABLE again) */
+		return error_set(ret_error, r, "sandbox setup failed: writing its uid and gid maps: %s",
+				 strerror(-r));
+	}
+	if (write(p->go_w, "g", 1) != 1) {
+		closep(&ready[0]);
+		pid1_abandon(p, msg, sizeof(msg));
+		return error_set(ret_error, -EIO, "sandbox setup failed: %s", msg[0] ? msg : "pid 1 died");
+	}
+	if (ready[0] >= 0) {
+		ssize_t n;
+		while ((n = read(ready[0], &c, 1)) < 0 && errno == EINTR)
+			;
+		closep(&ready[0]);
+		if (n != 1) {
+			pid1_abandon(p, msg, sizeof(msg));
+			return error_set(ret_error, -EIO, "sandbox setup failed: %s",
+					 msg[0] ? msg : "pid 1 died");
+		}
+	}
+	return 0;
+}
 
-	/* Without its maps the child never gets the go: it must not run half set up. */
-	map_r = userns_map_ids(pid, SANDBOX_UID, geteuid(), SANDBOX_GID, getegid());
-	if (map_r < 0)
-		kill(pid, SIGKILL);
-	if (write(go[1], "g", 1) != 1)
-		kill(pid, SIGKILL);
-	/* while the child mounts: the policy, when it comes as a file */
-	if (late_filter(o) && map_r == 0) {
+int sandbox_prepare(unsigned flags, struct sandbox_prepared **ret, char **ret_error)
+{
+	struct sandbox_prepared *p = calloc(1, sizeof(*p));
+	int r;
+
+	*ret_error = NULL;
+	if (!p)
+		return -ENOMEM;
+	r = pid1_start(NULL, flags & SANDBOX_NO_NET_NS, p, ret_error);
+	if (r < 0) {
+		free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+void sandbox_prepared_free(struct sandbox_prepared *p)
+{
+	if (!p)
+		return;
+	pid1_abandon(p, NULL, 0);
+	free(p);
+}
+
+static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
+			    char **ret_error)
+{
+	struct sandbox_prepared own = { .pid = -1, .go_w = -1, .status_r = -1, .out_r = -1, .err_r = -1 };
+	struct sandbox_prepared *p = o->prepared ? o->prepared : &own;
+	struct cgroups cg = { .mem = "", .pids = "" };
+	char msg[512] = "";
+	size_t msglen = 0;
+	uint64_t deadline;
+	pid_t pid;
+	int st = 0, r;
+
+	memset(ret, 0, sizeof(*ret));
+	*ret_error = NULL;
+	if (!o->root || o->root[0] != '/' || !o->argv || !o->argv[0] || o->argv[0][0] != '/') {
+		sandbox_prepared_free(o->prepared);
+		*ret_error = strdup("the root and the program must be absolute paths");
+		return -EINVAL;
+	}
+	if (!o->bpf && !o->policy_file && !(o->flags & SANDBOX_NO_SECCOMP)) {
+		sandbox_prepared_free(o->prepared);
+		*ret_error = strdup("no seccomp filter");
+		return -EINVAL;
+	}
+	if (o->prepared && ((o->prepared->flags ^ o->flags) & SANDBOX_NO_NET_NS)) {
+		sandbox_prepared_free(o->prepared);
+		*ret_error = strdup("the sandbox was prepared with another SANDBOX_NO_NET_NS");
+		return -EINVAL;
+	}
+	bpf_prog = (o->flags & SANDBOX_NO_SECCOMP) ? NULL : o->bpf;
+	bpf_owned = NULL;
+	if (o->prepared) {
+		/* pid 1 mounts as soon as it has the options; we make the cgroups meanwhile */
+		r = opts_send(p->go_w, o);
+		if (r < 0) {
+			pid1_abandon(p, msg, sizeof(msg));
+			free(p);
+			return error_set(ret_error, r, "sending the run's options to the prepared sandbox: %s",
+					 msg[0] ? msg : strerror(-r));
+		}
+		cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
+	} else {
+		cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
+		r = pid1_start(o, o->flags, p, ret_error);
+		if (r < 0) {
+			cgroups_remove(&cg);
+			return r;
+		}
+	}
+	pid = p->pid;
+	/* while pid 1 mounts: the policy, when it comes as a file */
+	if (late_filter(o)) {
 		char *perr = NULL;
-		int r = seccomp_policy_bpf_file(o->policy_file, 0, &bpf_owned, &perr);
+		r = seccomp_policy_bpf_file(o->policy_file, 0, &bpf_owned, &perr);
 		bpf_prog = bpf_owned;
 		if (r < 0) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-			close(go[1]);
-			close(out[0]);
-			close(err[0]);
-			close(status[0]);
+			pid1_abandon(p, NULL, 0);
+			if (o->prepared)
+				free(p);
 			cgroups_remove(&cg);
 			if (asprintf(ret_error, "the seccomp policy %s: %s", o->policy_file,
 				     perr ? perr : strerror(-r)) < 0)
@@ -795,23 +1119,23 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	}
 	/* the second go: pid 1 is in the cgroups, it may start the program */
 	cgroups_join(&cg, pid);
-	if (write(go[1], "c", 1) != 1)
+	if (write(p->go_w, "c", 1) != 1)
 		kill(pid, SIGKILL);
-	if (late_filter(o) && bpf_prog) {
+	if ((late_filter(o) || o->prepared) && bpf_prog) {
 		uint16_t len = bpf_prog->len;
-		if (write_all(go[1], &len, sizeof(len)) < 0 ||
-		    write_all(go[1], bpf_prog->filter, (size_t)len * sizeof(struct sock_filter)) < 0)
+		if (write_all(p->go_w, &len, sizeof(len)) < 0 ||
+		    write_all(p->go_w, bpf_prog->filter, (size_t)len * sizeof(struct sock_filter)) < 0)
 			kill(pid, SIGKILL);
 	}
-	close(go[1]);
+	closep(&p->go_w);
 
 	deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
 	{
-		struct pollfd pf[3] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 },
-					{ status[0], POLLIN, 0 } };
+		struct pollfd pf[3] = { { p->out_r, POLLIN, 0 }, { p->err_r, POLLIN, 0 },
+					{ p->status_r, POLLIN, 0 } };
 		int open_fds = 3;
 		while (open_fds > 0) {
-			int timeout = -1, r;
+			int timeout = -1, nready;
 			if (deadline) {
 				uint64_t t = monotonic_ms();
 				if (t >= deadline) {
@@ -821,10 +1145,10 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 				}
 				timeout = (int)MIN(deadline - t, (uint64_t)1000);
 			}
-			r = poll(pf, 3, timeout);
-			if (r < 0 && errno != EINTR)
+			nready = poll(pf, 3, timeout);
+			if (nready < 0 && errno != EINTR)
 				break;
-			for (int i = 0; i < 3 && r > 0; i++) {
+			for (int i = 0; i < 3 && nready > 0; i++) {
 				char buf[65536];
 				ssize_t n;
 				if (pf[i].fd < 0 || !(pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
@@ -857,6 +1181,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		for (int i = 0; i < 3; i++)
 			if (pf[i].fd >= 0)
 				close(pf[i].fd);
+		p->out_r = p->err_r = p->status_r = -1;
 	}
 	/*
 	 * The pipes are closed; the namespace may still run (a stopped pid 1, a
@@ -904,14 +1229,8 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			 (o->flags & SANDBOX_NO_SECCOMP) ? "; NO SECCOMP" : "");
 	}
 	msg[msglen] = '\0';
-	if (map_r < 0) {
-		/* /proc/PID/uid_map is the caller's only when it is dumpable (a
-		 * process that changed its uid must say PR_SET_DUMPABLE again) */
-		if (asprintf(ret_error, "sandbox setup failed: writing its uid and gid maps: %s",
-			     strerror(-map_r)) < 0)
-			*ret_error = NULL;
-		return map_r;
-	}
+	if (o->prepared)
+		free(p); /* its pid 1 reaped, its fds closed */
 	if (msglen > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		if (asprintf(ret_error, "sandbox setup failed: %s", msg) < 0)
 			*ret_error = NULL;

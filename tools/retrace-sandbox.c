@@ -3,9 +3,11 @@
  * retrace-sandbox - run a command in the sandbox the worker runs gdb in.
  *   retrace-sandbox --root DIR --policy FILE [--ro-bind SRC DST]... [--bind SRC DST]...
  *                   [--stack DST LAYER[:LAYER...]]... [--timeout S] [--memory BYTES] [--procs N] [--tmp BYTES]
- *                   [--max-output BYTES] [--no-seccomp] [--share-net] [-v] -- CMD...
+ *                   [--max-output BYTES] [--no-seccomp] [--share-net] [--prepared] [-v] -- CMD...
  * --stack mounts an overlay stack of read-only trees (rootfs-cache/) at DST;
  * DST "/" makes the root itself a stack (DIR is then an empty directory).
+ * --prepared makes the namespaces first (sandbox_prepare()) and then sends
+ * the run to them, the worker's way (it prepares one at a task's start).
  * Exit status: the command's; 128+N when it was killed by signal N; 124 on
  * the timeout; 125 when the sandbox could not be set up.
  */
@@ -30,7 +32,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: retrace-sandbox --root DIR --policy FILE [--ro-bind SRC DST]...\n"
 		   "         [--bind SRC DST]... [--stack DST LAYER[:LAYER...]]...\n"
 		   "         [--timeout S] [--memory BYTES] [--procs N]\n"
-		   "         [--tmp BYTES] [--max-output BYTES] [--no-seccomp] [--share-net] [-v]\n"
+		   "         [--tmp BYTES] [--max-output BYTES] [--no-seccomp] [--share-net] [--prepared] [-v]\n"
 		   "         -- CMD [ARG...]\n");
 }
 
@@ -59,6 +61,7 @@ int main(int argc, char **argv)
 		{ "max-output", required_argument, NULL, 'o' },
 		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "share-net", no_argument, NULL, 'N' },
+		{ "prepared", no_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -70,7 +73,7 @@ int main(int argc, char **argv)
 	struct sandbox_result res;
 	const char *policy_path = NULL;
 	_cleanup_free_ char *err = NULL;
-	bool verbose = false;
+	bool verbose = false, prepared = false;
 	int c, r;
 
 	signal(SIGPIPE, SIG_IGN); /* a sandbox that dies early closes its pipes */
@@ -118,6 +121,7 @@ int main(int argc, char **argv)
 		case 'o': o.max_output = number(optarg, "--max-output"); break;
 		case 'S': o.flags |= SANDBOX_NO_SECCOMP; break;
 		case 'N': o.flags |= SANDBOX_NO_NET_NS; break;
+		case 'P': prepared = true; break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 125;
@@ -131,6 +135,13 @@ int main(int argc, char **argv)
 	o.stacks = stacks;
 	o.argv = (const char *const *)argv + optind;
 	o.policy_file = policy_path; /* compiled while the sandbox is set up */
+	if (prepared) {
+		r = sandbox_prepare(o.flags, &o.prepared, &err);
+		if (r < 0) {
+			fprintf(stderr, "retrace-sandbox: %s\n", err ? err : strerror(-r));
+			return 125;
+		}
+	}
 	r = sandbox_run(&o, &res, &err);
 	if (verbose)
 		fprintf(stderr, "retrace-sandbox: enforced: %s\n", res.enforced);

@@ -243,6 +243,8 @@ int task_run_tool(struct task *t, const struct sock_fprog *policy, const char *c
 	o->nbinds = nb;
 	o->timeout_ms = w->cfg->process_timeout * 1000;
 	o->bpf = policy; /* compiled when the worker started */
+	o->prepared = t->sandbox; /* taken: used up by the run */
+	t->sandbox = NULL;
 	r = sandbox_run(o, res, ret_error);
 	unlinkat(t->dirfd, ".root", AT_REMOVEDIR);
 	return r;
@@ -706,6 +708,16 @@ int worker_run_task(struct worker *w, uint32_t id)
 	tlog(&t, "task %s started by retrace-worker", t.idstr);
 	r = spool_task_read_type(t.dirfd, &t.type);
 	t.crashfd = openat_dir(t.dirfd, "crash");
+	/*
+	 * The sandbox's namespaces, made now: their millisecond passes while
+	 * the task unpacks and resolves, not at gdb's start.
+	 */
+	{
+		_cleanup_free_ char *err = NULL;
+		if (sandbox_prepare(0, &t.sandbox, &err) < 0)
+			tlog(&t, "the sandbox could not be prepared ahead (%s): it is made when a tool runs",
+			     err ? err : "?");
+	}
 	if (r < 0)
 		r = task_fail(&t, "the task's type file is unreadable");
 	else if (t.crashfd < 0)
@@ -724,6 +736,7 @@ int worker_run_task(struct worker *w, uint32_t id)
 		     t.os_release ? t.os_release : "-");
 		r = coredump_task(&t);
 	}
+	sandbox_prepared_free(t.sandbox); /* no tool ran */
 	free(t.package);
 	free(t.executable);
 	free(t.os_release);

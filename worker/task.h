@@ -38,6 +38,8 @@ struct task {
 	char *os_release;
 	const char *arch;
 	const char *step; /* for the failure line */
+	/* made at the task's start, while it unpacks and resolves; the first tool run takes it */
+	struct sandbox_prepared *sandbox;
 };
 
 /* Cached package trees, in stack order. */

@@ -90,7 +90,10 @@ run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
 	mode=$1
 	name=$2
 	shift 2
-	if [ "$mode" = seccomp ]; then
+	if [ "$mode" = prepared ]; then
+		$SB --prepared --root "$R" --policy "$GDBPOL" $LIMITS --ro-bind "$T/crashdir" /tmp/crash \
+			-- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
+	elif [ "$mode" = seccomp ]; then
 		$SB --root "$R" --policy "$GDBPOL" $LIMITS --ro-bind "$T/crashdir" /tmp/crash \
 			-- "/bin/$name" "$@" >"$T/$name.$mode" 2>&1
 	else
@@ -108,19 +111,24 @@ args_for() {
 	esac
 }
 
-for bin in "$R"/bin/[0-9]*; do
-	name=$(basename "$bin")
-	[ "$name" = 18-timeout ] && continue
-	rc=$(run_probe seccomp "$name" $(args_for "$name"))
-	case $name:$rc in
-	31-crash-inside:139) ok 0 "$name: died of its SIGSEGV" ;;
-	*:0) ok 0 "$name: contained" ;;
-	*:159) ok 0 "$name: killed by the seccomp filter" ;;
-	*)
-		ok 1 "$name: contained (exit $rc)"
-		sed 's/^/#   /' "$T/$name.seccomp"
-		;;
-	esac
+# Twice: as retrace-sandbox makes a sandbox, and the worker's way (the
+# namespaces made ahead by sandbox_prepare(), the run's options sent later).
+for mode in seccomp prepared; do
+	for bin in "$R"/bin/[0-9]*; do
+		name=$(basename "$bin")
+		[ "$name" = 18-timeout ] && continue
+		rc=$(run_probe $mode "$name" $(args_for "$name"))
+		how=${mode/seccomp/}
+		case $name:$rc in
+		31-crash-inside:139) ok 0 "$name${how:+ ($how)}: died of its SIGSEGV" ;;
+		*:0) ok 0 "$name${how:+ ($how)}: contained" ;;
+		*:159) ok 0 "$name${how:+ ($how)}: killed by the seccomp filter" ;;
+		*)
+			ok 1 "$name${how:+ ($how)}: contained (exit $rc)"
+			sed 's/^/#   /' "$T/$name.$mode"
+			;;
+		esac
+	done
 done
 
 # Each layer on its own: without seccomp, namespaces, mounts, capabilities
@@ -200,6 +208,13 @@ $SB --root "$R" --policy "$T/bad.policy" -- /bin/01-read-host-files >"$T/out" 2>
 is "$?" 125 "a policy that does not compile: exit 125"
 like "$(cat "$T/err")" "bad.policy:3: unknown syscall 'no_such_syscall'" "with the file, line and reason"
 is "$(wc -c <"$T/out")" 0 "and the program never ran"
+$SB --prepared --root "$R" --policy "$T/bad.policy" -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
+is "$?" 125 "the same in a prepared sandbox: exit 125"
+like "$(cat "$T/err")" "bad.policy:3: unknown syscall 'no_such_syscall'" "with the file, line and reason"
+is "$(wc -c <"$T/out")" 0 "and the program never ran"
+$SB --prepared --root "$R" --no-seccomp -- /bin/no-such-program >"$T/out" 2>"$T/err"
+is "$?" 125 "a prepared sandbox whose program cannot start: exit 125"
+like "$(cat "$T/err")" "sandbox setup failed: execve /bin/no-such-program: No such file" "and why"
 
 # Output is passed on up to the limit.
 $SB --root "$R" --policy "$GDBPOL" --max-output 100 -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
