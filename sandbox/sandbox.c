@@ -28,10 +28,10 @@
 #include "common/util.h"
 #include "common/macro.h"
 #include "rootfs-cache/stack.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/confine.h"
 
 #define STATUS_FD 3 /* in the sandbox: where setup failures are reported */
-#define CGROUP_V1 "/sys/fs/cgroup"
 #define STACK_UPPER_BYTES ROOTFS_UPPER_BYTES
 
 void sandbox_opts_default(struct sandbox_opts *o)
@@ -792,69 +792,6 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 
 /* --- outside: the supervisor ------------------------------------------- */
 
-static int write_in(const char *dir, const char *file, const char *text)
-{
-	char path[512];
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	return write_string_file(path, text);
-}
-
-struct cgroups {
-	char mem[256], pids[256];
-};
-
-/* cgroup v1 memory and pids groups, when this process may make them. */
-static void cgroups_make(const struct sandbox_opts *o, struct cgroups *cg, char *note, size_t len)
-{
-	static unsigned seq;
-	char v[32];
-	int n = 0;
-
-	cg->mem[0] = cg->pids[0] = '\0';
-	snprintf(cg->mem, sizeof(cg->mem), CGROUP_V1 "/memory/retrace-sandbox.%d.%u", (int)getpid(),
-		 seq);
-	snprintf(cg->pids, sizeof(cg->pids), CGROUP_V1 "/pids/retrace-sandbox.%d.%u", (int)getpid(),
-		 seq++);
-	if (o->memory_bytes && mkdir(cg->mem, 0700) == 0) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->memory_bytes);
-		if (write_in(cg->mem, "memory.limit_in_bytes", v) == 0)
-			n += snprintf(note + n, len - (size_t)n, "cgroup v1 memory %s bytes; ", v);
-	} else {
-		cg->mem[0] = '\0';
-	}
-	if (o->max_procs && mkdir(cg->pids, 0700) == 0) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)o->max_procs);
-		if (write_in(cg->pids, "pids.max", v) == 0)
-			n += snprintf(note + n, len - (size_t)n, "cgroup v1 pids %s; ", v);
-	} else {
-		cg->pids[0] = '\0';
-	}
-	if (n == 0)
-		snprintf(note, len, "no cgroup (none may be created here): rlimits only; ");
-}
-
-static void cgroups_join(struct cgroups *cg, pid_t pid)
-{
-	char v[32];
-	snprintf(v, sizeof(v), "%d", (int)pid);
-	if (cg->mem[0])
-		write_in(cg->mem, "cgroup.procs", v);
-	if (cg->pids[0])
-		write_in(cg->pids, "cgroup.procs", v);
-}
-
-static void cgroups_remove(struct cgroups *cg)
-{
-	/* The namespace's processes are gone once pid 1 was reaped. */
-	for (int i = 0; i < 50; i++) {
-		bool busy = (cg->mem[0] && rmdir(cg->mem) < 0 && errno == EBUSY) ||
-			    (cg->pids[0] && rmdir(cg->pids) < 0 && errno == EBUSY);
-		if (!busy)
-			return;
-		usleep(10000);
-	}
-}
-
 static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
 			    char **ret_error);
 
@@ -1055,7 +992,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 {
 	struct sandbox_prepared own = { .pid = -1, .go_w = -1, .status_r = -1, .out_r = -1, .err_r = -1 };
 	struct sandbox_prepared *p = o->prepared ? o->prepared : &own;
-	struct cgroups cg = { .mem = "", .pids = "" };
+	struct sandbox_cgroups cg = { .v2 = "" };
 	char msg[512] = "";
 	size_t msglen = 0;
 	uint64_t deadline;
@@ -1090,12 +1027,12 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			return error_set(ret_error, r, "sending the run's options to the prepared sandbox: %s",
 					 msg[0] ? msg : strerror(-r));
 		}
-		cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
+		sandbox_cgroups_make(o->memory_bytes, o->max_procs, &cg, ret->enforced, sizeof(ret->enforced));
 	} else {
-		cgroups_make(o, &cg, ret->enforced, sizeof(ret->enforced));
+		sandbox_cgroups_make(o->memory_bytes, o->max_procs, &cg, ret->enforced, sizeof(ret->enforced));
 		r = pid1_start(o, o->flags, p, ret_error);
 		if (r < 0) {
-			cgroups_remove(&cg);
+			sandbox_cgroups_remove(&cg);
 			return r;
 		}
 	}
@@ -1109,7 +1046,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			pid1_abandon(p, NULL, 0);
 			if (o->prepared)
 				free(p);
-			cgroups_remove(&cg);
+			sandbox_cgroups_remove(&cg);
 			if (asprintf(ret_error, "the seccomp policy %s: %s", o->policy_file,
 				     perr ? perr : strerror(-r)) < 0)
 				*ret_error = NULL;
@@ -1118,7 +1055,17 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		}
 	}
 	/* the second go: pid 1 is in the cgroups, it may start the program */
-	cgroups_join(&cg, pid);
+	r = sandbox_cgroups_join(&cg, pid);
+	if (r < 0) {
+		/* the limits the note promises would not hold: no run */
+		pid1_abandon(p, NULL, 0);
+		if (o->prepared)
+			free(p);
+		sandbox_cgroups_remove(&cg);
+		free(bpf_owned);
+		bpf_owned = NULL;
+		return error_set(ret_error, r, "cannot move the sandbox into its cgroup: %s", strerror(-r));
+	}
 	if (write(p->go_w, "c", 1) != 1)
 		kill(pid, SIGKILL);
 	if ((late_filter(o) || o->prepared) && bpf_prog) {
@@ -1213,7 +1160,8 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		if (pidfd >= 0)
 			close(pidfd);
 	}
-	cgroups_remove(&cg);
+	sandbox_cgroups_events(&cg, ret->limits_hit, sizeof(ret->limits_hit));
+	sandbox_cgroups_remove(&cg);
 	free(bpf_owned);
 	bpf_owned = NULL;
 	bpf_prog = NULL;

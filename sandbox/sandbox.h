@@ -118,9 +118,24 @@ struct sandbox_result {
 	bool output_truncated;
 	uint64_t output_bytes;
 	char enforced[512]; /* "rlimits: ...; cgroup: ..." for the task log */
+	char limits_hit[256]; /* the cgroups' events: "" or "the memory limit: 1 process(es) killed; ..." */
 };
 
 int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char **ret_error);
+
+/*
+ * The cgroups this process's sandboxes get, found once (sandbox_run()
+ * calls it; a daemon calls it at start, before it forks, and logs the
+ * line it returns). A cgroup v2 subtree with the memory and pids
+ * controllers is used when this process may have one: when it is alone in
+ * its group and may write there (root; systemd's Delegate=yes), it moves
+ * into a child group SANDBOX_CGROUP_LEAF and enables the controllers for
+ * that group's other children, one per run (v2 allows no process in a
+ * group that hands controllers down). Otherwise the cgroup v1 memory and
+ * pids hierarchies, when groups may be made there; otherwise rlimits only.
+ */
+#define SANDBOX_CGROUP_LEAF "retrace-supervisor"
+const char *sandbox_cgroup_setup(void);
 
 /*
  * The part of a run that does not depend on its options, done ahead: pid

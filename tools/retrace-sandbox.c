@@ -135,6 +135,8 @@ int main(int argc, char **argv)
 	o.stacks = stacks;
 	o.argv = (const char *const *)argv + optind;
 	o.policy_file = policy_path; /* compiled while the sandbox is set up */
+	if (verbose)
+		fprintf(stderr, "retrace-sandbox: cgroups: %s\n", sandbox_cgroup_setup());
 	if (prepared) {
 		r = sandbox_prepare(o.flags, &o.prepared, &err);
 		if (r < 0) {
@@ -145,6 +147,8 @@ int main(int argc, char **argv)
 	r = sandbox_run(&o, &res, &err);
 	if (verbose)
 		fprintf(stderr, "retrace-sandbox: enforced: %s\n", res.enforced);
+	if (res.limits_hit[0])
+		fprintf(stderr, "retrace-sandbox: limits hit: %s\n", res.limits_hit);
 	if (r < 0) {
 		fprintf(stderr, "retrace-sandbox: %s\n", err ? err : strerror(-r));
 		return 125;

@@ -426,6 +426,8 @@ static int run_crash(struct task *t, const char *vmlinux, const char *modroot, s
 		goto out;
 	}
 	tlog(t, "sandbox: %s", res.enforced);
+	if (res.limits_hit[0])
+		tlog(t, "sandbox: limits hit: %s", res.limits_hit);
 	if (memfd_text(outfd, &out) == 0)
 		task_log_lines(t, "crash", out, CRASH_STDERR_LINES);
 	if (memfd_text(errfd, &errtext) == 0)

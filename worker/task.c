@@ -618,6 +618,8 @@ static int coredump_task(struct task *t)
 		goto out;
 	}
 	tlog(t, "sandbox: %s", g.res.enforced);
+	if (g.res.limits_hit[0])
+		tlog(t, "sandbox: limits hit: %s", g.res.limits_hit);
 	task_log_lines(t, "gdb", g.err, GDB_STDERR_LINES);
 	if (g.res.timed_out) {
 		ret = task_fail(t, "gdb ran past the timeout (ProcessCommunicateTimeout = %llu s) and was killed",
@@ -626,7 +628,8 @@ static int coredump_task(struct task *t)
 	}
 	if (!g.res.exited) {
 		ret = task_fail(t, "gdb was killed by signal %d%s", g.res.signal,
-			   g.res.signal == SIGSYS ? " (a system call the gdb policy forbids)" : "");
+			   g.res.signal == SIGSYS ? " (a system call the gdb policy forbids)" :
+			   strstr(g.res.limits_hit, "memory") ? " (the sandbox's memory limit)" : "");
 		goto out;
 	}
 	postprocess(g.out, &pc_line);
@@ -831,6 +834,8 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 	}
 	if (access("/usr/bin/gdb", X_OK) < 0)
 		return error_set(ret_error, -ENOENT, "ToolRoot = host needs /usr/bin/gdb, which is not installed");
+	/* before any task's child is forked: a cgroup v2 split needs us alone in our group */
+	log_info("sandbox cgroups: %s", sandbox_cgroup_setup());
 	return 0;
 }
 

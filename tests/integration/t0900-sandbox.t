@@ -106,9 +106,22 @@ run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
 args_for() {
 	case $1 in
 	11-network) echo "$port retrace-probe-$$ $FAR" ;;
-	15-memory-hog) echo 256 ;;
+	15-memory-hog | 33-memory-group) echo 256 ;;
 	16-disk-filler) echo 16 ;;
 	esac
+}
+
+# 33 (memory held by many processes, each under RLIMIT_AS) only a memory
+# cgroup stops; without one (not root, no delegated subtree) it is skipped.
+"$SB" -v --root "$R" --no-seccomp $LIMITS -- /bin/probe-target >/dev/null 2>"$T/limits.err"
+if grep -q "cgroup v[12] memory" "$T/limits.err"; then
+	memcg=yes
+else
+	memcg=
+	diag "no memory cgroup here ($(grep enforced "$T/limits.err" | head -c 100)): 33-memory-group skipped"
+fi
+skip_probe() { # skip_probe NAME: true when NAME cannot be contained here
+	[ "$1" = 33-memory-group ] && [ -z "$memcg" ]
 }
 
 # Twice: as retrace-sandbox makes a sandbox, and the worker's way (the
@@ -117,6 +130,7 @@ for mode in seccomp prepared; do
 	for bin in "$R"/bin/[0-9]*; do
 		name=$(basename "$bin")
 		[ "$name" = 18-timeout ] && continue
+		skip_probe "$name" && continue
 		rc=$(run_probe $mode "$name" $(args_for "$name"))
 		how=${mode/seccomp/}
 		case $name:$rc in
@@ -137,6 +151,7 @@ done
 for bin in "$R"/bin/[0-9]*; do
 	name=$(basename "$bin")
 	case $name in 18-timeout | 22-kernel-surface) continue ;; esac
+	skip_probe "$name" && continue
 	rc=$(run_probe none "$name" $(args_for "$name"))
 	if [ "$rc" = 0 ] || [ "$name:$rc" = 31-crash-inside:139 ]; then
 		ok 0 "$name without seccomp: contained"
@@ -271,6 +286,15 @@ if grep -q "cgroup v1 memory" "$T/cg.err"; then
 	grep -q "^[0-9]*:memory:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out" &&
 		grep -q "^[0-9]*:pids:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out"
 	ok $? "the program runs in the sandbox's memory and pids cgroups"
+	# what was hit is reported: the fork bomb's refused forks, the group's OOM kill
+	"$SB" -v --root "$R" --no-seccomp $LIMITS -- /bin/14-fork-bomb >/dev/null 2>"$T/hit.err"
+	like_re "$(cat "$T/hit.err")" "limits hit: the process limit: [1-9][0-9]* fork\(s\) refused" \
+		"the fork bomb's refused forks are reported"
+	"$SB" -v --root "$R" --no-seccomp $LIMITS -- /bin/33-memory-group 256 >/dev/null 2>"$T/hit.err"
+	like_re "$(cat "$T/hit.err")" "limits hit: the memory limit: [1-9][0-9]* process\(es\) killed" \
+		"the memory cgroup's OOM kills are reported"
+	"$SB" -v --root "$R" --no-seccomp $LIMITS -- /bin/probe-target >/dev/null 2>"$T/hit.err"
+	unlike "$(cat "$T/hit.err")" "limits hit" "a run that hits no limit reports none"
 else
 	diag "no cgroup here ($(head -c 80 "$T/cg.err")): membership not checked"
 fi

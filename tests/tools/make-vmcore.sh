@@ -10,18 +10,11 @@ set -u
 w=$1 token=$2 args=$3
 shift 3
 src=$(cd "$(dirname "$0")" && pwd)
-for t in qemu-system-x86_64 cpio apt-get apt-cache dpkg-deb python3; do
+for t in qemu-system-x86_64 cpio python3; do
 	command -v $t >/dev/null || { echo "make-vmcore: $t is not installed" >&2; exit 77; }
 done
 [ -x /bin/busybox ] || { echo "make-vmcore: no /bin/busybox (busybox-static)" >&2; exit 77; }
-mkdir -p "$w" && chmod 777 "$w"
-if ! ls "$w"/k/boot/vmlinuz-* >/dev/null 2>&1; then
-	pkg=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n 1)
-	[ -n "$pkg" ] || { echo "make-vmcore: apt knows no linux-image-cloud-amd64" >&2; exit 77; }
-	(cd "$w" && apt-get download "$pkg" >/dev/null 2>&1) || { echo "make-vmcore: cannot download $pkg" >&2; exit 77; }
-	dpkg-deb -x "$w"/linux-image-*.deb "$w/k" || exit 77
-fi
-vmlinuz=$(ls "$w"/k/boot/vmlinuz-* | head -n 1)
+vmlinuz=$("$src/debian-kernel.sh" "$w") || exit $?
 fwcfg=$(find "$w/k" -name 'qemu_fw_cfg.ko*' | head -n 1)
 [ -n "$fwcfg" ] || { echo "make-vmcore: the kernel has no qemu_fw_cfg module" >&2; exit 1; }
 rm -rf "$w/ir"

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The sandbox's cgroups. cgroup v2 first: a group of its own per run,
+ * made under a base group whose subtree has the memory and pids
+ * controllers. Because of v2's rule that a group with controllers for its
+ * children holds no process itself, the base is found once per process
+ * (sandbox_cgroup_setup()): either we already sit in our own leaf group
+ * (SANDBOX_CGROUP_LEAF, made by an earlier setup of this process or its
+ * parent) and the base is its parent, or the base already hands the
+ * controllers down (the real root), or we are the only process of our
+ * group, may write to it (root, or a delegated subtree: systemd's
+ * Delegate=yes, a container's own group), and then move into a leaf we
+ * make there and enable the controllers for its siblings - what a
+ * delegated service is expected to do. Otherwise, per controller, the
+ * cgroup v1 hierarchy under /sys/fs/cgroup when we may create groups in it.
+ */
+#include "sandbox/cgroup.h"
+#include "sandbox/sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/macro.h"
+
+#define CGROUP_V1 "/sys/fs/cgroup"
+#define MOUNTINFO_MAX (4U << 20)
+
+static struct {
+	bool done;
+	char base[256]; /* "" when cgroup v2 gives us nothing */
+	bool mem, pids; /* controllers the base hands to its children */
+	char note[384];
+} v2;
+
+static int write_in(const char *dir, const char *file, const char *text)
+{
+	char path[512];
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return write_string_file(path, text);
+}
+
+/* A small file of dir, NUL-terminated; "" when unreadable. */
+static void read_in(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[512];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+		return;
+	if (read_small_file_at(AT_FDCWD, path, buf, size, &n) < 0)
+		buf[0] = '\0';
+}
+
+/* Is word one of the space- or newline-separated words of text? */
+static bool has_word(const char *text, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = text; (p = strstr(p, word)); p += n)
+		if ((p == text || p[-1] == ' ' || p[-1] == '\n') &&
+		    (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* "key N" in a flat-keyed file such as memory.events; 0 when absent. */
+static unsigned long long keyed_value(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (strncmp(p, key, n) == 0 && p[n] == ' ')
+			return strtoull(p + n + 1, NULL, 10);
+	return 0;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+	for (char *r = s; *r; r++) {
+		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
+		    r[3] >= '0' && r[3] <= '7') {
+			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
+			r += 3;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+}
+
+/* A /proc file (whose st_size says 0) up to max bytes, NUL-terminated. */
+static int read_proc(const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *data = NULL;
+	size_t len = 0, size = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+		if (size - len < 4096) {
+			char *d;
+			size = size ? size * 2 : 65536;
+			if (size > max + 1 || !(d = realloc(data, size))) {
+				free(data);
+				return size > max + 1 ? -EFBIG : -ENOMEM;
+			}
+			data = d;
+		}
+		n = read(fd, data + len, size - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(data);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	data[len] = '\0';
+	*ret = data;
+	return 0;
+}
+
+/*
+ * Our cgroup v2 group as a directory: the first cgroup2 mount in
+ * /proc/self/mountinfo joined with the "0::" line of /proc/self/cgroup.
+ */
+static int v2_own_group(char *ret, size_t size)
+{
+	_cleanup_free_ char *mi = NULL;
+	char cg[4096], *path = NULL, *line, *save = NULL;
+	size_t n = 0;
+	int r;
+
+	r = read_small_file_at(AT_FDCWD, "/proc/self/cgroup", cg, sizeof(cg), &n);
+	if (r < 0)
+		return r;
+	for (line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, "0::/", 4) == 0)
+			path = line + 3;
+	if (!path)
+		return -ENOENT; /* no unified hierarchy */
+	r = read_proc("/proc/self/mountinfo", MOUNTINFO_MAX, &mi);
+	if (r < 0)
+		return r;
+	save = NULL;
+	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[5], *s = line, *sep = strstr(line, " - cgroup2 ");
+		size_t rl;
+		int i;
+		if (!sep)
+			continue;
+		*sep = '\0';
+		for (i = 0; i < 5 && s; i++) {
+			f[i] = s;
+			s = strchr(s, ' ');
+			if (s)
+				*s++ = '\0';
+		}
+		if (i < 5)
+			continue;
+		unescape_octal(f[3]); /* the mount's root within the hierarchy */
+		unescape_octal(f[4]); /* where it is mounted */
+		rl = strcmp(f[3], "/") == 0 ? 0 : strlen(f[3]);
+		if (strncmp(path, f[3], rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+			continue; /* our group is not under this mount */
+		if (snprintf(ret, size, "%s%s", f[4], strcmp(path + rl, "/") == 0 ? "" : path + rl) >=
+		    (int)size)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static void v2_controllers(const char *base)
+{
+	char sc[256];
+	read_in(base, "cgroup.subtree_control", sc, sizeof(sc));
+	v2.mem = has_word(sc, "memory");
+	v2.pids = has_word(sc, "pids");
+	if (v2.mem || v2.pids)
+		snprintf(v2.base, sizeof(v2.base), "%s", base);
+}
+
+/* We are alone in own and may write there: move into a leaf, hand the controllers down. */
+static void v2_split(const char *own)
+{
+	char procs[64], self[32], leaf[300], ctl[256];
+
+	read_in(own, "cgroup.controllers", ctl, sizeof(ctl));
+	if (!has_word(ctl, "memory") && !has_word(ctl, "pids"))
+		return;
+	read_in(own, "cgroup.procs", procs, sizeof(procs));
+	snprintf(self, sizeof(self), "%d\n", (int)getpid());
+	if (strcmp(procs, self) != 0)
+		return; /* not ours alone: the rule forbids the controllers below it */
+	if (snprintf(leaf, sizeof(leaf), "%s/" SANDBOX_CGROUP_LEAF, own) >= (int)sizeof(leaf))
+		return;
+	if (mkdir(leaf, 0755) < 0 && errno != EEXIST)
+		return;
+	if (write_in(leaf, "cgroup.procs", self) < 0) {
+		rmdir(leaf);
+		return;
+	}
+	if (has_word(ctl, "memory"))
+		(void)write_in(own, "cgroup.subtree_control", "+memory");
+	if (has_word(ctl, "pids"))
+		(void)write_in(own, "cgroup.subtree_control", "+pids");
+	v2_controllers(own);
+	if (!v2.base[0]) { /* nothing handed down: back where we were */
+		(void)write_in(own, "cgroup.procs", self);
+		rmdir(leaf);
+	}
+}
+
+/*
+ * Groups of runs whose supervisor died before removing them (SIGKILL):
+ * named retrace-sandbox.PID.SEQ, PID gone. A group that still holds a
+ * process is not empty and stays (rmdir says EBUSY).
+ */
+static void remove_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char path[512];
+		long pid;
+		if (strncmp(e->d_name, "retrace-sandbox.", 16) != 0)
+			continue;
+		pid = strtol(e->d_name + 16, NULL, 10);
+		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < (int)sizeof(path))
+			(void)rmdir(path);
+	}
+	if (d)
+		closedir(d);
+}
+
+const char *sandbox_cgroup_setup(void)
+{
+	char own[256];
+	const char *name;
+	bool v1_mem, v1_pids;
+
+	if (v2.done)
+		return v2.note;
+	v2.done = true;
+	if (v2_own_group(own, sizeof(own)) == 0) {
+		name = strrchr(own, '/');
+		if (name && strcmp(name + 1, SANDBOX_CGROUP_LEAF) == 0) {
+			char parent[256];
+			snprintf(parent, sizeof(parent), "%.*s", (int)(name - own), own);
+			v2_controllers(parent);
+		} else {
+			v2_controllers(own);
+			if (!v2.base[0])
+				v2_split(own);
+		}
+	}
+	v1_mem = !v2.mem && access(CGROUP_V1 "/memory/cgroup.procs", W_OK) == 0;
+	v1_pids = !v2.pids && access(CGROUP_V1 "/pids/cgroup.procs", W_OK) == 0;
+	if (v2.base[0])
+		remove_stale(v2.base);
+	if (v1_mem)
+		remove_stale(CGROUP_V1 "/memory");
+	if (v1_pids)
+		remove_stale(CGROUP_V1 "/pids");
+	if (v2.base[0])
+		snprintf(v2.note, sizeof(v2.note), "cgroup v2 under %s:%s%s%s%s", v2.base,
+			 v2.mem ? " memory" : "", v2.pids ? " pids" : "",
+			 v1_mem ? "; cgroup v1 memory" : "", v1_pids ? "; cgroup v1 pids" : "");
+	else if (v1_mem || v1_pids)
+		snprintf(v2.note, sizeof(v2.note), "cgroup v1:%s%s (no cgroup v2 subtree with memory or "
+			 "pids is ours)", v1_mem ? " memory" : "", v1_pids ? " pids" : "");
+	else
+		snprintf(v2.note, sizeof(v2.note), "no cgroup may be created here: rlimits only");
+	return v2.note;
+}
+
+/* The run's group in the v1 hierarchy of controller, its limit written (dir: 256 bytes). */
+static bool v1_group(char *dir, const char *controller, const char *file, uint64_t limit, unsigned seq)
+{
+	char v[32];
+
+	snprintf(dir, 256, CGROUP_V1 "/%s/retrace-sandbox.%d.%u", controller, (int)getpid(), seq);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)limit);
+	if (mkdir(dir, 0700) < 0) {
+		dir[0] = '\0';
+		return false;
+	}
+	return write_in(dir, file, v) == 0; /* made but not limited: still joined, not claimed */
+}
+
+void sandbox_cgroups_make(uint64_t memory_bytes, uint64_t max_procs, struct sandbox_cgroups *cg,
+			  char *note, size_t size)
+{
+	static unsigned seq;
+	char v[32];
+	size_t n = 0;
+	int pid = (int)getpid();
+	unsigned s = seq++;
+
+#define NOTE(...) (n += (size_t)snprintf(note + n, n < size ? size - n : 0, __VA_ARGS__))
+	memset(cg, 0, sizeof(*cg));
+	note[0] = '\0';
+	sandbox_cgroup_setup();
+	if (v2.base[0] && ((memory_bytes && v2.mem) || (max_procs && v2.pids))) {
+		if (snprintf(cg->v2, sizeof(cg->v2), "%s/retrace-sandbox.%d.%u", v2.base, pid, s) >=
+			    (int)sizeof(cg->v2) ||
+		    mkdir(cg->v2, 0755) < 0)
+			cg->v2[0] = '\0';
+	}
+	if (cg->v2[0] && memory_bytes && v2.mem) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)memory_bytes);
+		if (write_in(cg->v2, "memory.max", v) == 0) {
+			/*
+			 * No swapping the limit away. (memory.oom.group stays 0: the
+			 * OOM killer takes the biggest process, as under v1, not the
+			 * reaper with it, so the run still reports how it ended.)
+			 */
+			bool noswap = write_in(cg->v2, "memory.swap.max", "0") == 0;
+			NOTE("cgroup v2 memory %s bytes%s; ", v, noswap ? ", no swap" : "");
+		}
+	} else if (memory_bytes && v1_group(cg->mem, "memory", "memory.limit_in_bytes", memory_bytes, s)) {
+		NOTE("cgroup v1 memory %llu bytes; ", (unsigned long long)memory_bytes);
+	}
+	if (cg->v2[0] && max_procs && v2.pids) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)max_procs);
+		if (write_in(cg->v2, "pids.max", v) == 0)
+			NOTE("cgroup v2 pids %s; ", v);
+	} else if (max_procs && v1_group(cg->pids, "pids", "pids.max", max_procs, s)) {
+		NOTE("cgroup v1 pids %llu; ", (unsigned long long)max_procs);
+	}
+	if (n == 0)
+		NOTE("no cgroup (none may be created here): rlimits only; ");
+#undef NOTE
+}
+
+int sandbox_cgroups_join(const struct sandbox_cgroups *cg, pid_t pid)
+{
+	const char *const dirs[] = { cg->v2, cg->mem, cg->pids };
+	char v[32];
+
+	snprintf(v, sizeof(v), "%d", (int)pid);
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		int r = dirs[i][0] ? write_in(dirs[i], "cgroup.procs", v) : 0;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+void sandbox_cgroups_events(const struct sandbox_cgroups *cg, char *hit, size_t size)
+{
+	char buf[1024];
+	unsigned long long oom = 0, refused = 0;
+	size_t n = 0;
+
+	if (cg->v2[0]) {
+		read_in(cg->v2, "memory.events", buf, sizeof(buf));
+		oom += keyed_value(buf, "oom_kill");
+		read_in(cg->v2, "pids.events", buf, sizeof(buf));
+		refused += keyed_value(buf, "max");
+	}
+	if (cg->mem[0]) {
+		read_in(cg->mem, "memory.oom_control", buf, sizeof(buf));
+		oom += keyed_value(buf, "oom_kill");
+	}
+	if (cg->pids[0]) {
+		read_in(cg->pids, "pids.events", buf, sizeof(buf));
+		refused += keyed_value(buf, "max");
+	}
+	hit[0] = '\0';
+	if (oom)
+		n += (size_t)snprintf(hit, size, "the memory limit: %llu process(es) killed; ", oom);
+	if (refused && n < size)
+		n += (size_t)snprintf(hit + n, size - n, "the process limit: %llu fork(s) refused; ", refused);
+	n = strlen(hit);
+	if (n >= 2)
+		hit[n - 2] = '\0'; /* the last "; " */
+}
+
+void sandbox_cgroups_remove(struct sandbox_cgroups *cg)
+{
+	/* The namespace's processes are gone once pid 1 was reaped; their exit may lag. */
+	for (int i = 0; i < 50; i++) {
+		bool busy = false;
+		char *dirs[] = { cg->v2, cg->mem, cg->pids };
+		for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
+			if (!dirs[k][0])
+				continue;
+			if (rmdir(dirs[k]) == 0 || errno != EBUSY)
+				dirs[k][0] = '\0';
+			else
+				busy = true;
+		}
+		if (!busy)
+			return;
+		usleep(10000);
+	}
+}
