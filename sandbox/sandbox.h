@@ -16,8 +16,9 @@
  *    inherited fd closed, the environment replaced, parent-death signal;
  *  - seccomp: the compiled policy, loaded last, just before execve;
  *  - limits: rlimits always (address space, processes, CPU, files, file
- *    size, no core), cgroup v1 memory+pids when the caller may create
- *    groups, a wall-clock timeout that kills the whole pid namespace, and
+ *    size, no core), a memory+pids cgroup per run (v2 when delegated,
+ *    else v1 when the caller may create groups; sandbox_cgroup_setup()),
+ *    a wall-clock timeout that kills the whole pid namespace, and
  *    a cap on the output bytes passed on.
  *
  * The program is pid 3 in its namespace (2 was the network namespace's
