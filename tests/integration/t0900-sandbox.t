@@ -227,9 +227,11 @@ $SB --prepared --root "$R" --policy "$T/bad.policy" -- /bin/01-read-host-files >
 is "$?" 125 "the same in a prepared sandbox: exit 125"
 like "$(cat "$T/err")" "bad.policy:3: unknown syscall 'no_such_syscall'" "with the file, line and reason"
 is "$(wc -c <"$T/out")" 0 "and the program never ran"
-$SB --prepared --root "$R" --no-seccomp -- /bin/no-such-program >"$T/out" 2>"$T/err"
-is "$?" 125 "a prepared sandbox whose program cannot start: exit 125"
-like "$(cat "$T/err")" "sandbox setup failed: execve /bin/no-such-program: No such file" "and why"
+for how in "" --prepared; do
+	$SB $how --root "$R" --no-seccomp -- /bin/no-such-program >"$T/out" 2>"$T/err"
+	is "$?" 125 "a${how:+ prepared} sandbox whose program cannot start: exit 125"
+	like "$(cat "$T/err")" "sandbox setup failed: execve /bin/no-such-program: No such file" "and why"
+done
 
 # Output is passed on up to the limit.
 $SB --root "$R" --policy "$GDBPOL" --max-output 100 -- /bin/01-read-host-files >"$T/out" 2>"$T/err"
