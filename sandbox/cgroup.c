@@ -392,7 +392,7 @@ void sandbox_cgroups_events(const struct sandbox_cgroups *cg, char *hit, size_t 
 	if (oom)
 		n += (size_t)snprintf(hit, size, "the memory limit: %llu process(es) killed; ", oom);
 	if (refused && n < size)
-		n += (size_t)snprintf(hit + n, size - n, "the process limit: %llu fork(s) refused; ", refused);
+		snprintf(hit + n, size - n, "the process limit: %llu fork(s) refused; ", refused);
 	n = strlen(hit);
 	if (n >= 2)
 		hit[n - 2] = '\0'; /* the last "; " */
