@@ -1003,8 +1003,7 @@ void sandbox_prepared_free(struct sandbox_prepared *p)
 static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result *ret,
 			    char **ret_error)
 {
-	struct sandbox_prepared own = { .pid = -1, .go_w = -1, .status_r = -1, .out_r = -1, .err_r = -1 };
-	struct sandbox_prepared *p = o->prepared ? o->prepared : &own;
+	struct sandbox_prepared p; /* pid 1 and our ends of its pipes */
 	struct sandbox_cgroups cg = { .v2 = "" };
 	char msg[512] = "";
 	size_t msglen = 0;
@@ -1032,33 +1031,32 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	bpf_prog = (o->flags & SANDBOX_NO_SECCOMP) ? NULL : o->bpf;
 	bpf_owned = NULL;
 	if (o->prepared) {
+		p = *o->prepared;
+		free(o->prepared); /* taken: its pid 1 and fds are ours now */
 		/* pid 1 mounts as soon as it has the options; we make the cgroups meanwhile */
-		r = opts_send(p->go_w, o);
+		r = opts_send(p.go_w, o);
 		if (r < 0) {
-			pid1_abandon(p, msg, sizeof(msg));
-			free(p);
+			pid1_abandon(&p, msg, sizeof(msg));
 			return error_set(ret_error, r, "sending the run's options to the prepared sandbox: %s",
 					 msg[0] ? msg : strerror(-r));
 		}
 		sandbox_cgroups_make(o->memory_bytes, o->max_procs, &cg, ret->enforced, sizeof(ret->enforced));
 	} else {
 		sandbox_cgroups_make(o->memory_bytes, o->max_procs, &cg, ret->enforced, sizeof(ret->enforced));
-		r = pid1_start(o, o->flags, p, ret_error);
+		r = pid1_start(o, o->flags, &p, ret_error);
 		if (r < 0) {
 			sandbox_cgroups_remove(&cg);
 			return r;
 		}
 	}
-	pid = p->pid;
+	pid = p.pid;
 	/* while pid 1 mounts: the policy, when it comes as a file */
 	if (late_filter(o)) {
 		char *perr = NULL;
 		r = seccomp_policy_bpf_file(o->policy_file, 0, &bpf_owned, &perr);
 		bpf_prog = bpf_owned;
 		if (r < 0) {
-			pid1_abandon(p, NULL, 0);
-			if (o->prepared)
-				free(p);
+			pid1_abandon(&p, NULL, 0);
 			sandbox_cgroups_remove(&cg);
 			if (asprintf(ret_error, "the seccomp policy %s: %s", o->policy_file,
 				     perr ? perr : strerror(-r)) < 0)
@@ -1071,28 +1069,26 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	r = sandbox_cgroups_join(&cg, pid);
 	if (r < 0) {
 		/* the limits the note promises would not hold: no run */
-		pid1_abandon(p, NULL, 0);
-		if (o->prepared)
-			free(p);
+		pid1_abandon(&p, NULL, 0);
 		sandbox_cgroups_remove(&cg);
 		free(bpf_owned);
 		bpf_owned = NULL;
 		return error_set(ret_error, r, "cannot move the sandbox into its cgroup: %s", strerror(-r));
 	}
-	if (write(p->go_w, "c", 1) != 1)
+	if (write(p.go_w, "c", 1) != 1)
 		kill(pid, SIGKILL);
 	if ((late_filter(o) || o->prepared) && bpf_prog) {
 		uint16_t len = bpf_prog->len;
-		if (write_all(p->go_w, &len, sizeof(len)) < 0 ||
-		    write_all(p->go_w, bpf_prog->filter, (size_t)len * sizeof(struct sock_filter)) < 0)
+		if (write_all(p.go_w, &len, sizeof(len)) < 0 ||
+		    write_all(p.go_w, bpf_prog->filter, (size_t)len * sizeof(struct sock_filter)) < 0)
 			kill(pid, SIGKILL);
 	}
-	closep(&p->go_w);
+	closep(&p.go_w);
 
 	deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
 	{
-		struct pollfd pf[3] = { { p->out_r, POLLIN, 0 }, { p->err_r, POLLIN, 0 },
-					{ p->status_r, POLLIN, 0 } };
+		struct pollfd pf[3] = { { p.out_r, POLLIN, 0 }, { p.err_r, POLLIN, 0 },
+					{ p.status_r, POLLIN, 0 } };
 		int open_fds = 3;
 		while (open_fds > 0) {
 			int timeout = -1, nready;
@@ -1141,7 +1137,6 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		for (int i = 0; i < 3; i++)
 			if (pf[i].fd >= 0)
 				close(pf[i].fd);
-		p->out_r = p->err_r = p->status_r = -1;
 	}
 	/*
 	 * The pipes are closed; the namespace may still run (a stopped pid 1, a
@@ -1190,8 +1185,6 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 			 (o->flags & SANDBOX_NO_SECCOMP) ? "; NO SECCOMP" : "");
 	}
 	msg[msglen] = '\0';
-	if (o->prepared)
-		free(p); /* its pid 1 reaped, its fds closed */
 	if (msglen > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 127) {
 		if (asprintf(ret_error, "sandbox setup failed: %s", msg) < 0)
 			*ret_error = NULL;
