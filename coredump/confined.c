@@ -472,3 +472,16 @@ int coredump_read_confined(int core_fd, const struct sock_fprog *policy,
 	buf_release(&answer);
 	return r;
 }
+
+int coredump_read_confined_file(int core_fd, const char *policy_path,
+				const struct coredump_limits *lim, struct coredump **ret,
+				char **ret_error)
+{
+	struct sock_fprog *bpf = NULL;
+	int r = seccomp_policy_bpf_file(policy_path, 0, &bpf, ret_error);
+
+	if (r == 0)
+		r = coredump_read_confined(core_fd, bpf, lim, ret, ret_error);
+	free(bpf);
+	return r;
+}

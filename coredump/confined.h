@@ -27,6 +27,10 @@ struct sock_fprog;
 int coredump_read_confined(int core_fd, const struct sock_fprog *policy,
 			   const struct coredump_limits *lim, struct coredump **ret,
 			   char **ret_error);
+/* The same, the policy compiled from its file first (the command-line tools). */
+int coredump_read_confined_file(int core_fd, const char *policy_path,
+				const struct coredump_limits *lim, struct coredump **ret,
+				char **ret_error);
 
 /* The line format, exposed for the fuzz target and the tests. */
 int coredump_serialize(const struct coredump *cd, char **ret, size_t *ret_len);

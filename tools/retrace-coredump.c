@@ -15,7 +15,6 @@
 #include "common/macro.h"
 #include "coredump/confined.h"
 #include "coredump/coredump.h"
-#include "sandbox/seccomp-policy.h"
 
 #ifndef RETRACE_POLICY_DIR
 #define RETRACE_POLICY_DIR "/usr/share/retrace-server/policy/seccomp"
@@ -63,13 +62,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "retrace-coredump: %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
-	if (confine) {
-		struct sock_fprog *bpf = NULL;
-		r = seccomp_policy_bpf_file(policy, 0, &bpf, &err);
-		if (r == 0)
-			r = coredump_read_confined(fd, bpf, NULL, &cd, &err);
-		free(bpf);
-	} else
+	if (confine)
+		r = coredump_read_confined_file(fd, policy, NULL, &cd, &err);
+	else
 		r = coredump_read(fd, NULL, &cd, &err);
 	close(fd);
 	if (r < 0) {

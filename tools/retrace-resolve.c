@@ -27,7 +27,6 @@
 #include "common/util.h"
 #include "coredump/confined.h"
 #include "coredump/coredump.h"
-#include "sandbox/seccomp-policy.h"
 #include "solver/repo.h"
 #include "solver/resolve.h"
 
@@ -115,13 +114,7 @@ static int modules_from_core(const char *path, const char *policy, struct coredu
 		fprintf(stderr, "retrace-resolve: %s: %s\n", path, strerror(errno));
 		return -errno;
 	}
-	{
-		struct sock_fprog *bpf = NULL;
-		k = seccomp_policy_bpf_file(policy, 0, &bpf, &err);
-		if (k == 0)
-			k = coredump_read_confined(fd, bpf, NULL, &cd, &err);
-		free(bpf);
-	}
+	k = coredump_read_confined_file(fd, policy, NULL, &cd, &err);
 	close(fd);
 	if (k < 0) {
 		fprintf(stderr, "retrace-resolve: %s: %s\n", path, err ? err : strerror(-k));
