@@ -296,11 +296,12 @@ const char *sandbox_cgroup_setup(void)
 }
 
 /* The run's group in the v1 hierarchy of controller, its limit written (dir: 256 bytes). */
-static bool v1_group(char *dir, const char *controller, const char *file, uint64_t limit, unsigned seq)
+static bool v1_group(char *dir, const char *controller, const char *file, uint64_t limit, int pid,
+		     unsigned seq)
 {
 	char v[32];
 
-	snprintf(dir, 256, CGROUP_V1 "/%s/retrace-sandbox.%d.%u", controller, (int)getpid(), seq);
+	snprintf(dir, 256, CGROUP_V1 "/%s/retrace-sandbox.%d.%u", controller, pid, seq);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)limit);
 	if (mkdir(dir, 0700) < 0) {
 		dir[0] = '\0';
@@ -339,14 +340,14 @@ void sandbox_cgroups_make(uint64_t memory_bytes, uint64_t max_procs, struct sand
 			bool noswap = write_in(cg->v2, "memory.swap.max", "0") == 0;
 			NOTE("cgroup v2 memory %s bytes%s; ", v, noswap ? ", no swap" : "");
 		}
-	} else if (memory_bytes && v1_group(cg->mem, "memory", "memory.limit_in_bytes", memory_bytes, s)) {
+	} else if (memory_bytes && v1_group(cg->mem, "memory", "memory.limit_in_bytes", memory_bytes, pid, s)) {
 		NOTE("cgroup v1 memory %llu bytes; ", (unsigned long long)memory_bytes);
 	}
 	if (cg->v2[0] && max_procs && v2.pids) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)max_procs);
 		if (write_in(cg->v2, "pids.max", v) == 0)
 			NOTE("cgroup v2 pids %s; ", v);
-	} else if (max_procs && v1_group(cg->pids, "pids", "pids.max", max_procs, s)) {
+	} else if (max_procs && v1_group(cg->pids, "pids", "pids.max", max_procs, pid, s)) {
 		NOTE("cgroup v1 pids %llu; ", (unsigned long long)max_procs);
 	}
 	if (n == 0)
