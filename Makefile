@@ -28,8 +28,28 @@ OBJ := $(O)/obj
 
 PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm libcurl \
 	lzo2 libzstd
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lsnappy
+# The flags are asked for once, when a recipe first needs them; a missing
+# library stops the build with the Debian package that brings it
+# (tools/install-deps.sh build installs them all).
+DEB_libmicrohttpd := libmicrohttpd-dev
+DEB_libarchive := libarchive-dev
+DEB_libseccomp := libseccomp-dev
+DEB_libcap := libcap-dev
+DEB_openssl := libssl-dev
+DEB_sqlite3 := libsqlite3-dev
+DEB_liblzma := liblzma-dev
+DEB_zlib := zlib1g-dev
+DEB_libelf := libelf-dev
+DEB_libsolvext := libsolvext-dev
+DEB_rpm := librpm-dev
+DEB_libcurl := libcurl4-openssl-dev
+DEB_lzo2 := liblzo2-dev
+DEB_libzstd := libzstd-dev
+pkg_missing = $(if $(shell command -v pkg-config),$(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(DEB_$(p)))),pkg-config) \
+	$(if $(wildcard /usr/include/snappy-c.h),,libsnappy-dev)
+pkg_flags = $(if $(strip $(pkg_missing)),$(error missing Debian packages: $(strip $(pkg_missing)) (as root: tools/install-deps.sh build)),$(shell pkg-config $(1) $(PKGS)))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(call pkg_flags,--cflags))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $$(call pkg_flags,--libs) -lsnappy)$(PKG_LIBS)
 
 WARN := -std=gnu17 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
 	-Wmissing-prototypes -Wvla -Wwrite-strings -Wimplicit-fallthrough
@@ -129,7 +149,7 @@ $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBROOTFS) $(LIBSO
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 # retrace-sandbox is a static PIE where libseccomp.a and libcap.a are there
 # (not in sanitized builds): no dynamic loading in its start-to-exit time.
-SANDBOX_STATIC := $(if $(SAN),,$(and $(filter /%,$(shell $(CC) -print-file-name=libseccomp.a)),$(filter /%,$(shell $(CC) -print-file-name=libcap.a)),yes))
+SANDBOX_STATIC = $(if $(SAN),,$(and $(filter /%,$(shell $(CC) -print-file-name=libseccomp.a)),$(filter /%,$(shell $(CC) -print-file-name=libcap.a)),yes))
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(if $(SANDBOX_STATIC),$(CC) $(filter-out -pie,$(LDFLAGS_ALL)) -static-pie -o $@ $^ -lseccomp -lcap,$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS))
@@ -203,7 +223,7 @@ bench: deps-bench
 
 # libFuzzer builds: clang, ASan+UBSan, one binary per fuzz/fuzz-*.c
 FUZZ_O := build/fuzz
-FUZZ_CFLAGS := -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+FUZZ_CFLAGS = -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC) $(VMCORE_SRC)
 fuzz: deps-fuzz
