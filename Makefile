@@ -96,7 +96,17 @@ REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
 TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/runtime $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch \
 	$(O)/tests/kdump-recompress
 
-all: $(PROGRAMS)
+# Beside the programs: the checkout they were built from, so that a program
+# run from the build tree finds the checkout's seccomp policies
+# (config_default_policy_dir()); an installed program has no such file.
+SOURCE_MARK := $(BIN)/.retrace-source
+
+all: $(PROGRAMS) $(SOURCE_MARK)
+
+$(SOURCE_MARK): FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(CURDIR)" ] || echo "$(CURDIR)" >$@
+FORCE:
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
@@ -191,7 +201,7 @@ TESTS := $(UNIT_BINS) $(REPLAY_BINS) $(INTEGRATION)
 deps-%:
 	@tools/install-deps.sh $*
 
-build-tests: $(PROGRAMS) $(UNIT_BINS) $(REPLAY_BINS) $(TEST_TOOLS)
+build-tests: $(PROGRAMS) $(SOURCE_MARK) $(UNIT_BINS) $(REPLAY_BINS) $(TEST_TOOLS)
 
 # make check: every test on the normal build, then again on a build with
 # AddressSanitizer and UndefinedBehaviorSanitizer (unless SANITIZE is set
@@ -236,4 +246,4 @@ fuzz: deps-fuzz
 clean:
 	rm -rf build
 
-.PHONY: all check check-run demo lint bench fuzz clean build-tests
+.PHONY: FORCE all check check-run demo lint bench fuzz clean build-tests

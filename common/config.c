@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "limits.h"
 #include "macro.h"
@@ -115,9 +117,9 @@ static const struct key_def keys[] = {
 	  "PEM private key for TLSListen; read before privileges are dropped." },
 	{ "RunAsUser", KEY_STRING, OFF(run_as_user), "retrace", 0, 0,
 	  "Unprivileged user the daemons switch to when started as root." },
-	{ "SeccompPolicyDir", KEY_PATH, OFF(seccomp_policy_dir),
-	  "/usr/share/retrace-server/policy/seccomp", 0, 0,
-	  "Directory of the seccomp policy files (httpd.policy, ...)." },
+	{ "SeccompPolicyDir", KEY_PATH, OFF(seccomp_policy_dir), CONFIG_INSTALLED_POLICY_DIR, 0, 0,
+	  "Directory of the seccomp policy files (httpd.policy, ...); a program run from its "
+	  "build tree defaults to the checkout's policy/seccomp." },
 };
 
 /*
@@ -227,13 +229,56 @@ void config_release(struct config *c)
 	c->warnings = NULL;
 }
 
+const char *config_default_policy_dir(void)
+{
+	static char dir[PATH_MAX];
+	char exe[PATH_MAX], src[PATH_MAX], *slash;
+	ssize_t n;
+	size_t len;
+	int fd;
+	struct stat st;
+
+	if (dir[0])
+		return dir;
+	snprintf(dir, sizeof(dir), "%s", CONFIG_INSTALLED_POLICY_DIR);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return dir;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return dir;
+	snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "%s", CONFIG_BUILD_TREE_MARK);
+	fd = open(exe, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return dir;
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, src, sizeof(src) - 1) : -1;
+	close(fd);
+	if (n <= 0)
+		return dir;
+	src[n] = '\0';
+	len = strcspn(src, "\n");
+	src[len] = '\0';
+	if (src[0] != '/' || len + sizeof("/policy/seccomp") > sizeof(dir))
+		return dir;
+	memcpy(src + len, "/policy/seccomp", sizeof("/policy/seccomp"));
+	if (stat(src, &st) == 0 && S_ISDIR(st.st_mode))
+		memcpy(dir, src, strlen(src) + 1);
+	return dir;
+}
+
 int config_defaults(struct config *c)
 {
 	const char *why;
 
 	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-		int r = set_value(c, &keys[i], keys[i].def, &why);
+		const char *def = keys[i].def;
+		int r;
+
+		if (keys[i].offset == OFF(seccomp_policy_dir))
+			def = config_default_policy_dir();
+		r = set_value(c, &keys[i], def, &why);
 		if (r < 0) {
 			config_release(c);
 			return r;

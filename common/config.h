@@ -17,6 +17,11 @@
 #include <stdint.h>
 
 #define CONFIG_DEFAULT_PATH "/etc/retrace-server.conf"
+/* Where an installed server keeps its seccomp policies. */
+#define CONFIG_INSTALLED_POLICY_DIR "/usr/share/retrace-server/policy/seccomp"
+/* Beside the programs of a build tree, make writes this file: one line, the
+ * checkout the programs were built from. */
+#define CONFIG_BUILD_TREE_MARK ".retrace-source"
 
 struct config {
 	bool require_https;
@@ -64,6 +69,14 @@ struct config {
 /* Fill *c with the defaults (never fails except -ENOMEM). */
 int config_defaults(struct config *c);
 int config_load(const char *path, struct config *ret, char **ret_error);
+
+/*
+ * The seccomp policy directory used when nothing names one (the default of
+ * SeccompPolicyDir): the checkout's policy/seccomp for a program run from
+ * its build tree (BIN/.retrace-source names the checkout), else
+ * CONFIG_INSTALLED_POLICY_DIR. Computed once; call it before threads start.
+ */
+const char *config_default_policy_dir(void);
 void config_release(struct config *c);
 
 /* RootfsCacheDir, or RepoDir/.rootfs when it is empty (caller frees). */

@@ -12,21 +12,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/config.h"
 #include "common/macro.h"
 #include "coredump/confined.h"
 #include "coredump/coredump.h"
 
-#ifndef RETRACE_POLICY_DIR
-#define RETRACE_POLICY_DIR "/usr/share/retrace-server/policy/seccomp"
-#endif
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: retrace-coredump [--json] [--policy FILE] [--no-confine] CORE\n"
 		   "  --json         everything the core says, as JSON\n"
-		   "  --policy FILE  seccomp policy of the reader (default " RETRACE_POLICY_DIR
-		   "/coredump.policy)\n"
-		   "  --no-confine   parse in this process (debugging only)\n");
+		   "  --policy FILE  seccomp policy of the reader (default %s/coredump.policy)\n"
+		   "  --no-confine   parse in this process (debugging only)\n",
+		config_default_policy_dir());
 }
 
 int main(int argc, char **argv)
@@ -38,7 +36,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *policy = RETRACE_POLICY_DIR "/coredump.policy";
+	_cleanup_free_ char *policy_buf = NULL;
+	const char *policy = NULL;
 	bool json = false, confine = true;
 	_cleanup_free_ char *err = NULL;
 	struct coredump *cd = NULL;
@@ -61,6 +60,14 @@ int main(int argc, char **argv)
 	if (fd < 0) {
 		fprintf(stderr, "retrace-coredump: %s: %s\n", argv[optind], strerror(errno));
 		return 1;
+	}
+	if (confine && !policy) {
+		if (asprintf(&policy_buf, "%s/coredump.policy", config_default_policy_dir()) < 0) {
+			close(fd);
+			fprintf(stderr, "retrace-coredump: %s\n", strerror(ENOMEM));
+			return 1;
+		}
+		policy = policy_buf;
 	}
 	if (confine)
 		r = coredump_read_confined_file(fd, policy, NULL, &cd, &err);

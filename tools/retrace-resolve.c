@@ -30,9 +30,6 @@
 #include "solver/repo.h"
 #include "solver/resolve.h"
 
-#ifndef RETRACE_POLICY_DIR
-#define RETRACE_POLICY_DIR "/usr/share/retrace-server/policy/seccomp"
-#endif
 
 #define MODULES_FILE_MAX (16 * 1024 * 1024)
 
@@ -273,8 +270,12 @@ int main(int argc, char **argv)
 		if (!policy && asprintf(&policy_buf, "%s/coredump.policy", cfg.seccomp_policy_dir) > 0)
 			policy = policy_buf;
 	}
-	if (!policy)
-		policy = RETRACE_POLICY_DIR "/coredump.policy";
+	if (!policy && asprintf(&policy_buf, "%s/coredump.policy", config_default_policy_dir()) > 0)
+		policy = policy_buf;
+	if (!policy) {
+		fprintf(stderr, "retrace-resolve: %s\n", strerror(ENOMEM));
+		goto out;
+	}
 	dirfd = open(repodir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
 		fprintf(stderr, "retrace-resolve: %s: %s\n", repodir, strerror(errno));

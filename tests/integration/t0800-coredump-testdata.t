@@ -54,4 +54,21 @@ j=$($RC --json "$T/satyr.core")
 like "$j" '"crash": {"tid": 21729, "signal": 11, "signal_name": "SIGSEGV"}' "satyr: SIGSEGV (a 2013 kernel: no NT_SIGINFO, no NT_FILE)"
 like "$j" '"rip": "0x4004b3"' "satyr: rip"
 like "$j" '"name": "linux-vdso.so.1", "path": null' "satyr: the vdso (on the link_map too) has a name, no path"
+
+# Without --policy: a program of the build tree reads the checkout's policy
+# (build/bin/.retrace-source names it); the same program elsewhere, as if
+# installed, looks for the installed one and says so when it is not there.
+out=$("$BIN/retrace-coredump" "$T/x86_64.core" 2>&1)
+is "$out" "$(cat "$E/backtrace.x86_64.core.unstrip")" "build/bin/retrace-coredump without --policy finds the checkout's policy"
+like "$("$BIN/retrace-coredump" --help)" "(default $RETRACE_SRC/policy/seccomp/coredump.policy)" "... and names it in --help"
+mkdir -p "$T/installed"
+cp "$BIN/retrace-coredump" "$T/installed/"
+out=$("$T/installed/retrace-coredump" "$T/x86_64.core" 2>&1)
+rc=$?
+if [ -e /usr/share/retrace-server/policy/seccomp/coredump.policy ]; then
+	is "$rc" 0 "a copy outside the build tree uses the installed policy"
+else
+	like "$rc: $out" "1: retrace-coredump: $T/x86_64.core: /usr/share/retrace-server/policy/seccomp/coredump.policy: cannot read" \
+		"a copy outside the build tree looks for the installed policy, and says it is missing"
+fi
 done_testing
