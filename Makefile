@@ -218,7 +218,7 @@ endif
 
 check-run: build-tests
 	@n=$$(echo $(TESTS) | wc -w); if [ "$$n" -eq 0 ]; then echo "error: no test to run" >&2; exit 1; fi
-	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec '' --timer $(PROVE_FLAGS) $(TESTS)
+	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec tests/lib/bounded --timer --comments $(PROVE_FLAGS) $(TESTS)
 
 demo: deps-demo
 	@$(MAKE) --no-print-directory all

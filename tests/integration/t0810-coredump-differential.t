@@ -43,7 +43,8 @@ kcore() {
 	shift
 	mkdir -p "$W/$name.d"
 	if $kernel_cores; then
-		(cd "$W/$name.d" && ulimit -c unlimited && exec "$@") >/dev/null 2>&1
+		# (the braces keep bash's "Segmentation fault (core dumped)" out of the log)
+		{ (cd "$W/$name.d" && ulimit -c unlimited && exec "$@") >/dev/null 2>&1; } 2>/dev/null
 		mv "$W/$name.d"/core* "$W/$name.core" 2>/dev/null
 	else
 		gdb -q -batch -ex run -ex "gcore $W/$name.core" --args "$@" >/dev/null 2>&1

@@ -13,8 +13,7 @@ REL=test-1-x86_64
 REPO=$T/repo
 R="$BIN/retrace-resolve --repodir $REPO --release $REL --policy $POLICY_DIR/coredump.policy"
 "$RETRACE_SRC/tests/fixtures/rpm/mkrepo.sh" "$REPO" "$REL" 2>"$T/mkrepo.err"
-ok $? "a repository built with rpmbuild and createrepo_c"
-[ -f "$REPO/$REL/repodata/repomd.xml" ] || { cat "$T/mkrepo.err"; done_testing; exit 1; }
+fixture $? "a repository built with rpmbuild and createrepo_c" "$T/mkrepo.err"
 P=$REPO/$REL/Packages
 
 # dnf over the same repository, nothing from the host
@@ -161,7 +160,7 @@ $R --lookup "$T/ids2" >"$T/out" 2>&1
 is "$(grep -c "^$exe_id b" "$T/out")" 2 "a corrupted index line costs one entry, never a crash"
 
 # A new package: createrepo_c --update changes repomd.xml; one more scan.
-cp "$(build_rtplain 1.1)" "$P/"
+build_rtplain 1.1 "$P"
 createrepo_c --quiet --update "$REPO/$REL" >/dev/null 2>&1
 $R --lookup "$T/ids" --stats >"$T/out" 2>"$T/err"
 like "$(cat "$T/err")" "packages 16 cache rebuilt" "a changed repomd.xml rebuilds the caches"

@@ -12,7 +12,7 @@ REL=test-1-x86_64
 SRC=$T/src
 mkdir -p "$SRC" "$T/repo" "$T/sources"
 "$RETRACE_SRC/tests/fixtures/rpm/mkrepo.sh" "$SRC" "$REL" 2>"$T/mkrepo.err"
-ok $? "a source repository built with rpmbuild and createrepo_c"
+fixture $? "a source repository built with rpmbuild and createrepo_c" "$T/mkrepo.err"
 
 SERVER_PID=
 serve() { # serve DIR [HANG-SUBSTRING]: sets SPORT
@@ -69,7 +69,7 @@ is "$(http_code GET /checkpackage -H 'X-Package-NVR: rtprog-9.9-1' -H 'X-Package
 # --- a second run: nothing new, then one new package, one removed upstream -----------
 $SYNC "$REL" >"$T/out" 2>"$T/err"
 like "$(cat "$T/out")" "15 packages listed, 0 new, 15 already here" "an unchanged source downloads nothing"
-cp "$(build_rtplain 1.1)" "$SRC/$REL/Packages/"
+build_rtplain 1.1 "$SRC/$REL/Packages"
 rm "$SRC/$REL/Packages/rtprog-1.0-1.x86_64.rpm"
 createrepo_c --quiet --update "$SRC/$REL" >/dev/null 2>&1
 before=$(idx)
@@ -103,7 +103,7 @@ ok $? "... and is not in Packages/"
 like "$(cat "$T/out")" "15 packages listed, 14 new, 0 already here, 1 refused" "the other packages are mirrored over file://"
 
 # --- a mirror that stalls mid-package; the run is killed -------------------------
-cp "$(build_rtplain 1.2)" "$SRC/$REL/Packages/"
+build_rtplain 1.2 "$SRC/$REL/Packages"
 createrepo_c --quiet --update "$SRC/$REL" >/dev/null 2>&1
 serve "$SRC" rtplain-1.2-1
 echo "http://127.0.0.1:$SPORT/$REL/" >"$T/sources/$REL.sources"

@@ -26,9 +26,9 @@ tmp_left() { find "$T/cache/tmp" -mindepth 1 -maxdepth 1 | wc -l; }
 key_of() { echo "sha256-$(sha256sum <"$1" | cut -d' ' -f1)"; }
 tree() { echo "$T/cache/trees/$(key_of "$1")/root"; }
 
-build() { # rpmbuild SPEC with options into $T/top
+build() { # rpmbuild SPEC with options into $T/top; the file ends if it fails
 	rpmbuild -bb --nodeps --quiet -D "_topdir $T/top" -D '_buildhost retrace-tests' "$@" \
-		>>"$T/build.log" 2>&1 || { cat "$T/build.log" >&2; return 1; }
+		>"$T/build.log" 2>&1 || fixture 1 "rpmbuild $*" "$T/build.log"
 }
 
 # --- the rpm-rs packages ------------------------------------------------------------
@@ -116,16 +116,16 @@ is "$(tmp_left)" 0 "and its half-made tree is gone"
 # --- signatures made here ------------------------------------------------------------
 export GNUPGHOME=$T/gnupg
 mkdir -m 700 "$GNUPGHOME"
-gpg --batch --passphrase '' --quick-gen-key 'Retrace Test <test@example.invalid>' rsa2048 sign never 2>/dev/null &&
-	gpg --batch --passphrase '' --quick-gen-key 'Unknown Signer <other@example.invalid>' ed25519 sign never 2>/dev/null
-ok $? "two signing keys generated"
+gpg --batch --passphrase '' --quick-gen-key 'Retrace Test <test@example.invalid>' rsa2048 sign never 2>"$T/gpg.err" &&
+	gpg --batch --passphrase '' --quick-gen-key 'Unknown Signer <other@example.invalid>' ed25519 sign never 2>>"$T/gpg.err"
+fixture $? "two signing keys generated" "$T/gpg.err"
 rm -rf "$T/gpg/$REL"
 gpg --armor --export "Retrace Test" >"$T/gpg/$REL" 2>/dev/null
 sign() { rpmsign --addsign -D "_gpg_name $1" -D '__gpg /usr/bin/gpg' "$2" >/dev/null 2>&1; }
 cp "$PK/rtfiles-xzdio-1.0-1.noarch.rpm" "$T/pkgs/signed.rpm"
 cp "$PK/rtfiles-xzdio-1.0-1.noarch.rpm" "$T/pkgs/unknown.rpm"
 sign 'Retrace Test' "$T/pkgs/signed.rpm" && sign 'Unknown Signer' "$T/pkgs/unknown.rpm"
-ok $? "rpmsign with both keys"
+fixture $? "rpmsign with both keys"
 # a payload byte flipped (the last byte of the file), and a header byte (the summary)
 cp "$T/pkgs/signed.rpm" "$T/pkgs/payload.rpm"
 size=$(stat -c %s "$T/pkgs/payload.rpm")

@@ -21,7 +21,7 @@ F=$RETRACE_SRC/tests/fixtures/rpm
 XZ=application/x-xz-compressed-tar
 
 "$F/mkrepo.sh" "$REPO" $REL full >"$T/mkrepo.out" 2>&1
-ok $? "a release repository built with rpmbuild and createrepo_c" || { cat "$T/mkrepo.out"; done_testing; exit 1; }
+fixture $? "a release repository built with rpmbuild and createrepo_c" "$T/mkrepo.out"
 # what retrace-reposync does after a sync: the solver's caches, as the admin
 $BIN/retrace-resolve --repodir "$REPO" --release $REL --reindex >/dev/null 2>&1
 ok $? "the release indexed"
@@ -95,7 +95,7 @@ crash() {
 	for r in $3; do rpms="$rpms $P/$r.x86_64.rpm"; done
 	shift 3
 	"$F/crash.sh" "$T/$name.d" "$rpms" "$pkg" -- "$@" 2>"$T/$name.crash.err"
-	ok $? "$name: $* crashed with a core" || sed 's/^/#   /' "$T/$name.crash.err"
+	fixture $? "$name: $* crashed with a core" "$T/$name.crash.err"
 	cp "$T/$name.d/coredump" "$T/$name.core"
 }
 RTPROG="rtprog-1.0-1 rtprog-libs-1.0-1"
@@ -425,8 +425,9 @@ fake_gdb() {
 	mkdir -p "$T/fake/SOURCES" "$REPO/$2/Packages"
 	cp "$F/rtfakegdb.c" "$T/fake/SOURCES/"
 	rpmbuild -bb --nodeps --quiet -D "_topdir $T/fake" -D 'rt_version 1' -D 'rt_release 1' \
-		-D "rt_mode $1" "$F/rtfakegdb.spec" >"$T/fake/build.log" 2>&1 || cat "$T/fake/build.log"
-	mv "$T"/fake/RPMS/*/gdb-1-1.*.rpm "$REPO/$2/Packages/"
+		-D "rt_mode $1" "$F/rtfakegdb.spec" >"$T/fake/build.log" 2>&1 &&
+		mv "$T"/fake/RPMS/*/gdb-1-1.*.rpm "$REPO/$2/Packages/"
+	fixture $? "a gdb that does $1 built for $2" "$T/fake/build.log"
 	createrepo_c --quiet "$REPO/$2" >/dev/null 2>&1
 	$BIN/retrace-resolve --repodir "$REPO" --release "$2" --reindex >/dev/null 2>&1
 }

@@ -22,7 +22,7 @@ token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
 "$RETRACE_SRC/tests/tools/make-vmcore.sh" "$Q" "$token" "" "kdump-zlib:$Q/vmcore.kz" 2>"$T/mk.err"
 rc=$?
 [ $rc = 77 ] && skip_all "$(tail -n 1 "$T/mk.err")"
-ok $rc "a guest panicked and was dumped (kdump-zlib)" || { sed 's/^/#   /' "$T/mk.err"; done_testing; exit 1; }
+fixture $rc "a guest panicked and was dumped (kdump-zlib)" "$T/mk.err"
 krel=$(basename "$(ls "$Q"/k/boot/vmlinuz-*)")
 krel=${krel#vmlinuz-}
 bid=$("$BIN/retrace-vmcore" info "$Q/vmcore.kz" | sed -n 's/^build-id: //p')
@@ -32,10 +32,10 @@ R=debian-12-x86_64 WRONG=zz-1-x86_64
 "$RETRACE_SRC/tests/fixtures/rpm/kernel-debuginfo.sh" "$K" "$T/repo/$R/Packages" "$krel" fedora 2>"$T/kd.err"
 rc=$?
 [ $rc = 77 ] && skip_all "$(tail -n 1 "$T/kd.err")"
-ok $rc "kernel-debuginfo of $krel built from linux-image-$krel-dbg" || { sed 's/^/#   /' "$T/kd.err"; done_testing; exit 1; }
+fixture $rc "kernel-debuginfo of $krel built from linux-image-$krel-dbg" "$T/kd.err"
 # another release's "kernel-debuginfo" holds the right path but another ELF file
 "$RETRACE_SRC/tests/fixtures/rpm/kernel-debuginfo.sh" "$K" "$T/repo/$WRONG/Packages" "$krel" debian /usr/bin/crash 2>"$T/kd2.err"
-ok $? "a wrong kernel-debuginfo (another ELF file as vmlinux) for $WRONG" || sed 's/^/#   /' "$T/kd2.err"
+fixture $? "a wrong kernel-debuginfo (another ELF file as vmlinux) for $WRONG" "$T/kd2.err"
 [ -n "${KEEP_KDBG:-}" ] || rm -rf "$K" # 900 MB of download and extraction: the RPMs hold what is needed
 createrepo_c --quiet "$T/repo/$R" >/dev/null && createrepo_c --quiet "$T/repo/$WRONG" >/dev/null
 ok $? "createrepo_c"

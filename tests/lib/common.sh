@@ -80,14 +80,28 @@ unlike() { # unlike GOT SUBSTRING NAME
 
 diag() { echo "# $*"; }
 
+# fixture RC NAME [LOG]: a fixture the rest of the file needs was made
+# (RC 0), or the file ends here: "not ok", LOG's last lines, the plan of what
+# ran, exit 1. Nothing after it waits for what was never made.
+fixture() {
+	ok "$1" "$2"
+	[ "$1" -eq 0 ] && return 0
+	[ -n "${3:-}" ] && [ -s "$3" ] && tail -n 30 "$3" | sed 's/^/#   /'
+	echo "# a fixture could not be made; the rest of $(basename "$0") cannot run" >&2
+	done_testing
+	exit 1
+}
+
 # build_rtplain VERSION: rpmbuild tests/fixtures/rpm/rtplain.spec at
-# VERSION-1 under $T/more; prints the package's path.
+# VERSION-1 under $T/more and copy the package into the directory $2; the
+# file ends (fixture) when it cannot be built.
 build_rtplain() {
 	mkdir -p "$T/more/SOURCES"
 	cp "$RETRACE_SRC/tests/fixtures/rpm/rtplain.c" "$T/more/SOURCES/"
 	rpmbuild -bb --nodeps --quiet -D "_topdir $T/more" -D "rt_version $1" -D 'rt_release 1' \
-		"$RETRACE_SRC/tests/fixtures/rpm/rtplain.spec" >"$T/more/build.log" 2>&1 || cat "$T/more/build.log" >&2
-	ls "$T"/more/RPMS/*/rtplain-"$1"-1.*.rpm
+		"$RETRACE_SRC/tests/fixtures/rpm/rtplain.spec" >"$T/more/build.log" 2>&1 &&
+		cp "$T"/more/RPMS/*/rtplain-"$1"-1.*.rpm "$2/"
+	fixture $? "rtplain $1-1 built with rpmbuild" "$T/more/build.log"
 }
 
 done_testing() {
@@ -223,6 +237,7 @@ status_of() { # status_of ID PW: X-Task-Status
 }
 # wait_done ID PW [SECONDS]: poll until FINISHED_*, at most SECONDS (60); prints the status
 wait_done() {
+	[ -n "$1" ] || { echo "no task id"; return 1; }
 	for _ in $(seq 1 $((${3:-60} * 10))); do
 		s=$(status_of "$1" "$2")
 		case "$s" in FINISHED_*) echo "$s"; return 0 ;; esac
