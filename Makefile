@@ -2,6 +2,7 @@
 #   make            build everything into build/bin
 #   make check      install what is missing, build, run every test under prove
 #   make demo       install what is missing, build, start a local server, walk an upload
+#   make fresh-check  what CI runs: make demo and make check in a fresh Debian 12 root
 #   make lint       clang-tidy, cppcheck and the banned-function grep
 #   make fuzz       libFuzzer targets (clang) into build/fuzz
 #   make bench      benchmarks against peer tools, printed as tables
@@ -220,6 +221,10 @@ check-run: build-tests
 	@n=$$(echo $(TESTS) | wc -w); if [ "$$n" -eq 0 ]; then echo "error: no test to run" >&2; exit 1; fi
 	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec tests/lib/bounded --timer --comments $(PROVE_FLAGS) $(TESTS)
 
+# what CI runs: make demo and make check in a fresh minbase Debian 12 root
+fresh-check:
+	bash .ci/run
+
 demo: deps-demo
 	@$(MAKE) --no-print-directory all
 	RETRACE_BUILD=$(abspath $(O)) tools/demo.sh
@@ -246,4 +251,4 @@ fuzz: deps-fuzz
 clean:
 	rm -rf build
 
-.PHONY: FORCE all check check-run demo lint bench fuzz clean build-tests
+.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests

@@ -1,15 +1,30 @@
 #!/bin/sh
 # Install the Debian packages a target needs, when they are missing.
 # Usage: tools/install-deps.sh build|check|demo|lint|fuzz|bench
-# Runs apt-get only when something is missing, and only as root.
+# Runs apt-get only when something is missing, and only as root; another
+# user is told which packages to install. The lists are what a minbase
+# Debian 12 (debootstrap --variant=minbase, plus make, git and
+# ca-certificates) lacks: .ci/run proves them there on every landing.
 set -eu
 
-build="gcc make pkg-config libmicrohttpd-dev libarchive-dev libseccomp-dev libcap-dev
+# the compiler and the -dev packages of every library the programs link
+build="gcc make pkg-config libc6-dev libmicrohttpd-dev libarchive-dev libseccomp-dev libcap-dev
        libssl-dev libsqlite3-dev liblzma-dev zlib1g-dev libelf-dev libsolv-dev libsolvext-dev
        librpm-dev libcurl4-openssl-dev liblzo2-dev libsnappy-dev libzstd-dev"
-check="$build perl curl xz-utils gzip tar openssl util-linux procps iproute2 sqlite3 gdb elfutils g++ gcc-multilib python3 bzip2 tcpdump cpio makedumpfile
-       qemu-system-x86 busybox-static rpm createrepo-c debugedit dnf zstd gpg crash binutils"
-demo="$build curl xz-utils tar util-linux gdb iproute2 rpm createrepo-c debugedit cpio"
+# RPM fixtures: rpmbuild's find-debuginfo needs file and eu-strip (elfutils)
+# and debugedit, or it builds no -debuginfo packages; rpm2archive unpacks
+rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
+# the tests: servers on 127.0.0.1 (curl, openssl, iproute2's ss, procps),
+# gdb and eu-unstrip as references, packages signed with gpg (gpg-agent
+# makes the keys), kernels booted under qemu from a busybox initramfs, the
+# i386 crashers (gcc-multilib), dnf as the solver's reference, crash and
+# makedumpfile for kernel dumps
+# the demo: a repository made with rpmbuild, the server, a crash sent with curl
+demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
+# (everything the demo needs, so that .ci/run, which runs make demo first
+# and make check after it in one fresh root, proves both lists)
+check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdump makedumpfile
+       qemu-system-x86 busybox-static dnf gpg gpg-agent crash binutils"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"
@@ -39,7 +54,20 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-if ! apt-get install -y -q --no-install-recommends $missing >&2; then
-	apt-get update -q >&2
-	apt-get install -y -q --no-install-recommends $missing >&2
+log=$(mktemp /tmp/install-deps.XXXXXX)
+install() {
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing >>"$log" 2>&1
+}
+# a fresh machine has no package lists yet: update only when the install
+# cannot find what it needs
+if ! install; then
+	apt-get update -q >>"$log" 2>&1 || true
+	if ! install; then
+		tail -n 40 "$log" >&2
+		echo "error: apt-get could not install:$missing (the whole log: $log)" >&2
+		exit 1
+	fi
 fi
+echo "installed $(grep -c '^Setting up ' "$log") packages" >&2
+rm -f "$log"
