@@ -17,7 +17,6 @@
 #include "coredump/confined.h"
 #include "coredump/coredump.h"
 
-
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: retrace-coredump [--json] [--policy FILE] [--no-confine] CORE\n"
