@@ -61,6 +61,9 @@ static const struct key_def keys[] = {
 	{ "ProcessCommunicateTimeout", KEY_UINT, OFF(process_timeout), "300", 1, 86400,
 	  "Seconds gdb (and crash) may run in the sandbox before the whole sandbox is "
 	  "killed and the task fails." },
+	{ "WorkerStopTimeout", KEY_UINT, OFF(worker_stop_timeout), "30", 0, 86400,
+	  "Seconds a stopping worker (SIGTERM) gives its running tasks to finish; "
+	  "those still running then are killed and queued again." },
 	{ "MaxQueuedTasks", KEY_UINT, OFF(max_queued_tasks), "50", 0, 100000,
 	  "Tasks that may wait for a free slot; /create answers 503 only when "
 	  "this queue is full." },

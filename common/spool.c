@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -483,6 +484,68 @@ int spool_task_done(struct spool *s, uint32_t id)
 	if (unlinkat(run, idstr, 0) < 0 && errno != ENOENT)
 		return -errno;
 	return fsync_dirfd(run);
+}
+
+static int owner_open(struct spool *s, uint32_t id, int flags)
+{
+	_cleanup_close_ int dirfd = -1;
+	int r = spool_task_open(s, id, &dirfd), fd;
+
+	if (r < 0)
+		return r;
+	fd = openat(dirfd, SPOOL_OWNER_FILE, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | flags, 0640);
+	return fd < 0 ? -errno : fd;
+}
+
+int spool_task_lock(struct spool *s, uint32_t id, int *ret_fd)
+{
+	int fd = owner_open(s, id, O_CREAT);
+
+	if (fd < 0)
+		return fd;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return r;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+bool spool_task_owned(struct spool *s, uint32_t id)
+{
+	_cleanup_close_ int fd = owner_open(s, id, 0);
+
+	if (fd < 0)
+		return false;
+	/* a shared lock is refused exactly while an owner holds its exclusive one */
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	flock(fd, LOCK_UN);
+	return false;
+}
+
+int spool_task_sweep_temp(int task_dirfd)
+{
+	_cleanup_close_ int fd = openat(task_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -1; /* the DIR owns it now */
+	while ((e = readdir(d))) {
+		const char *t = e->d_name[0] == '.' ? strstr(e->d_name + 1, ".tmp") : NULL;
+		if (t && t > e->d_name + 1 && strlen(t + 4) == 12 && strspn(t + 4, "0123456789abcdef") == 12 &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }
 
 int spool_queue_entry(struct spool *s, uint32_t id)

@@ -130,6 +130,22 @@ int spool_task_requeue(struct spool *s, uint32_t id);
 int spool_task_done(struct spool *s, uint32_t id);
 int spool_queue_entry(struct spool *s, uint32_t id);
 
+/*
+ * The owner of a running task: an exclusive flock() on <id>/.owner, taken
+ * by the worker before it forks the task's process and then held by that
+ * process alone, so it is released when the process dies, however it dies.
+ * A file, not the directory: flock on a directory is not exclusive across
+ * hosts on CephFS, on a file it is. spool_task_lock() gives the locked fd
+ * (close-on-exec), -EBUSY while another process holds it.
+ * spool_task_owned() is true while some live process holds it.
+ */
+#define SPOOL_OWNER_FILE ".owner"
+int spool_task_lock(struct spool *s, uint32_t id, int *ret_fd);
+bool spool_task_owned(struct spool *s, uint32_t id);
+/* Remove what a killed writer left in a task directory: write_file_at()'s
+ * ".NAME.tmpHEX" files. Returns how many were removed. */
+int spool_task_sweep_temp(int task_dirfd);
+
 enum spool_list {
 	SPOOL_LIST_QUEUE,   /* oldest entry first */
 	SPOOL_LIST_RUNNING,

@@ -6,15 +6,20 @@
  *   retrace-worker [-c CONF] --once TASKID   one task in the foreground
  *
  * The daemon watches SaveDir/.queue with inotify (and rescans it at
- * start-up and every minute), runs each task in a child process of its own,
- * and at start-up recovers what a killed worker left: a task found in
- * .running is queued again once, and failed with a reason the second time;
- * a task with no queue entry and no finished_time is queued. Started as
- * root it switches to RunAsUser first: it needs no privilege (the sandbox
- * uses unprivileged user namespaces).
+ * start-up and every minute), runs each task in a child process of its own
+ * that holds the task's owner lock and dies with the daemon
+ * (PR_SET_PDEATHSIG), and recovers what a killed worker left: a task in
+ * .running that no live process owns is queued again once, and failed with
+ * a reason the second time (at start-up and at every rescan); a task with
+ * no queue entry and no finished_time is queued (at start-up). SIGTERM
+ * takes no new task, gives the running ones WorkerStopTimeout seconds, then
+ * kills them and queues them again. Started as root it switches to
+ * RunAsUser first: it needs no privilege (the sandbox uses unprivileged
+ * user namespaces).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
@@ -44,6 +49,7 @@
 struct slot {
 	pid_t pid;
 	uint32_t id;
+	bool requeue; /* killed by a stopping worker: queued again, not failed */
 };
 
 static int drop_privileges(const char *user, char **ret_error)
@@ -67,40 +73,74 @@ static int drop_privileges(const char *user, char **ret_error)
 	return 0;
 }
 
+/*
+ * A task in .running that no live process owns (its process died with a
+ * killed worker, or outlived it and has died since): finished after all,
+ * queued again once, or failed the second time. A task whose owner lock is
+ * held is left alone: its process still runs it.
+ */
+static void recover_running(struct worker *w, uint32_t id)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	int fd, n;
+
+	if (spool_task_owned(&w->spool, id))
+		return;
+	spool_task_id_format(id, idstr);
+	if (spool_task_open(&w->spool, id, &fd) < 0) {
+		spool_task_done(&w->spool, id);
+		return;
+	}
+	n = spool_task_sweep_temp(fd);
+	if (n > 0)
+		log_info("task %s: %d half-written file(s) of the interrupted run removed", idstr, n);
+	if (file_exists_at(fd, "finished_time")) {
+		spool_task_done(&w->spool, id); /* killed after the end */
+	} else if (file_exists_at(fd, RETRY_MARK)) {
+		log_warn("task %s: interrupted twice: failing it", idstr);
+		worker_fail_task(w, id,
+				 "the worker stopped twice while running this task (killed, or the "
+				 "machine went down); not retried again");
+	} else {
+		log_warn("task %s: interrupted by a stopped worker: queued again", idstr);
+		create_file_at(fd, RETRY_MARK, "", 0, 0640);
+		spool_task_requeue(&w->spool, id);
+	}
+	close(fd);
+}
+
+/* .running entries of no slot of ours and no live owner: at start-up, what a
+ * killed worker left; later (the rescan), what outlived it and died since. */
+static void recover_orphans(struct worker *w, const struct slot *slots, size_t nslots)
+{
+	_cleanup_free_ uint32_t *running = NULL;
+	size_t nr = 0;
+
+	if (spool_list(&w->spool, SPOOL_LIST_RUNNING, &running, &nr) < 0) {
+		log_error("cannot list %s/.running", w->spool.path);
+		return;
+	}
+	for (size_t i = 0; i < nr; i++) {
+		bool ours = false;
+		for (size_t j = 0; j < nslots && !ours; j++)
+			ours = slots[j].pid && slots[j].id == running[i];
+		if (!ours)
+			recover_running(w, running[i]);
+	}
+}
+
 /* Start-up: what a killed worker left behind. */
 static void recover(struct worker *w)
 {
 	_cleanup_free_ uint32_t *running = NULL, *queued = NULL, *tasks = NULL;
 	size_t nr = 0, nq = 0, nt = 0;
 
+	recover_orphans(w, NULL, 0);
 	if (spool_list(&w->spool, SPOOL_LIST_RUNNING, &running, &nr) < 0 ||
 	    spool_list(&w->spool, SPOOL_LIST_QUEUE, &queued, &nq) < 0 ||
 	    spool_list(&w->spool, SPOOL_LIST_TASKS, &tasks, &nt) < 0) {
 		log_error("cannot list the spool for recovery");
 		return;
-	}
-	for (size_t i = 0; i < nr; i++) {
-		char idstr[SPOOL_TASK_ID_DIGITS + 1];
-		int fd;
-
-		spool_task_id_format(running[i], idstr);
-		if (spool_task_open(&w->spool, running[i], &fd) < 0) {
-			spool_task_done(&w->spool, running[i]);
-			continue;
-		}
-		if (file_exists_at(fd, "finished_time")) {
-			spool_task_done(&w->spool, running[i]); /* killed after the end */
-		} else if (file_exists_at(fd, RETRY_MARK)) {
-			log_warn("task %s: interrupted twice: failing it", idstr);
-			worker_fail_task(w, running[i],
-					 "the worker stopped twice while running this task (killed, or the "
-					 "machine went down); not retried again");
-		} else {
-			log_warn("task %s: interrupted by a stopped worker: queued again", idstr);
-			create_file_at(fd, RETRY_MARK, "", 0, 0640);
-			spool_task_requeue(&w->spool, running[i]);
-		}
-		close(fd);
 	}
 	for (size_t i = 0; i < nt; i++) {
 		bool listed = false;
@@ -174,13 +214,28 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 			uint32_t id = queued[qi++];
 			if (spool_task_take(&w->spool, id) < 0)
 				continue; /* deleted or taken meanwhile */
-			pid_t pid = fork();
+			/* the owner lock, taken here and held by the task's process alone */
+			int lockfd = -1, r = spool_task_lock(&w->spool, id, &lockfd);
+			if (r < 0) {
+				char idstr[SPOOL_TASK_ID_DIGITS + 1];
+				spool_task_id_format(id, idstr);
+				log_warn("task %s: cannot take its owner lock (%s): left queued", idstr,
+					 r == -EBUSY ? "another process holds it" : strerror(-r));
+				spool_task_requeue(&w->spool, id);
+				continue;
+			}
+			pid_t parent = getpid(), pid = fork();
 			if (pid < 0) {
 				log_error("fork: %s", strerror(errno));
+				close(lockfd);
 				spool_task_requeue(&w->spool, id);
 				return;
 			}
 			if (pid == 0) {
+				/* dies with the daemon, so no task outlives it to run twice; a
+				 * daemon already gone before the signal was set is seen here */
+				if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+					_exit(1);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				sigset_t none;
@@ -188,6 +243,7 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 				sigprocmask(SIG_SETMASK, &none, NULL);
 				_exit(worker_run_task(w, id) < 0 ? 1 : 0);
 			}
+			close(lockfd);
 			slots[i] = (struct slot){ .pid = pid, .id = id };
 			break;
 		}
@@ -210,6 +266,12 @@ static void reap(struct worker *w, struct slot *slots, size_t nslots)
 			if (spool_task_open(&w->spool, slots[i].id, &fd) == 0) {
 				bool finished = file_exists_at(fd, "finished_time");
 				close(fd);
+				if (!finished && slots[i].requeue) {
+					log_warn("task %s: stopped with the worker: queued again", idstr);
+					slots[i].pid = 0;
+					spool_task_requeue(&w->spool, slots[i].id);
+					continue;
+				}
 				if (!finished) {
 					if (WIFSIGNALED(status))
 						snprintf(why, sizeof(why), "the worker process died of signal %d",
@@ -227,6 +289,15 @@ static void reap(struct worker *w, struct slot *slots, size_t nslots)
 	}
 }
 
+static void kill_running(struct slot *slots, size_t nslots)
+{
+	for (size_t i = 0; i < nslots; i++)
+		if (slots[i].pid) {
+			kill(slots[i].pid, SIGKILL);
+			slots[i].requeue = true;
+		}
+}
+
 static int daemon_loop(struct worker *w)
 {
 	size_t nslots = MIN((size_t)w->cfg->max_parallel_tasks, (size_t)WORKER_MAX_PARALLEL_TASKS);
@@ -234,7 +305,8 @@ static int daemon_loop(struct worker *w)
 	_cleanup_free_ char *qdir = NULL;
 	_cleanup_close_ int ino = -1, sfd = -1;
 	sigset_t mask;
-	bool stopping = false;
+	bool stopping = false, killed = false;
+	double stop_deadline = 0, next_rescan;
 
 	if (asprintf(&qdir, "%s/.queue", w->spool.path) < 0)
 		return 1;
@@ -250,20 +322,36 @@ static int daemon_loop(struct worker *w)
 		return 1;
 	}
 	recover(w);
+	next_rescan = monotonic_seconds() + RESCAN_MS / 1000.0;
 	log_info("retrace-worker: %zu slots, watching %s", nslots, qdir);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
 		size_t busy = 0;
+		double now, wait_s;
 		char buf[4096];
 
 		reap(w, slots, nslots);
+		now = monotonic_seconds();
+		if (!stopping && now >= next_rescan) {
+			/* a task whose process outlived a killed worker and died since */
+			recover_orphans(w, slots, nslots);
+			next_rescan = now + RESCAN_MS / 1000.0;
+		}
 		if (!stopping)
 			start_tasks(w, slots, nslots);
 		for (size_t i = 0; i < nslots; i++)
 			busy += slots[i].pid != 0;
 		if (stopping && busy == 0)
 			break;
-		if (poll(p, 2, RESCAN_MS) < 0 && errno != EINTR)
+		if (stopping && !killed && now >= stop_deadline) {
+			log_warn("stopping: %zu task(s) still running after WorkerStopTimeout (%" PRIu64
+				 " s): killed, they will be queued again",
+				 busy, w->cfg->worker_stop_timeout);
+			kill_running(slots, nslots);
+			killed = true;
+		}
+		wait_s = stopping && !killed ? stop_deadline - now : next_rescan - now;
+		if (poll(p, 2, wait_s > 0 ? (int)(wait_s * 1000) + 1 : 0) < 0 && errno != EINTR)
 			return 1;
 		if (p[1].revents & POLLIN)
 			while (read(ino, buf, sizeof(buf)) > 0)
@@ -271,12 +359,18 @@ static int daemon_loop(struct worker *w)
 		if (p[0].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				if ((si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) && !stopping) {
+				if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT)
+					continue;
+				if (!stopping) {
 					stopping = true;
-					log_info("stopping: the running tasks are killed and will be retried");
-					for (size_t i = 0; i < nslots; i++)
-						if (slots[i].pid)
-							kill(slots[i].pid, SIGKILL);
+					stop_deadline = monotonic_seconds() + (double)w->cfg->worker_stop_timeout;
+					log_info("stopping: no new task; the running ones get %" PRIu64
+						 " s to finish (WorkerStopTimeout), then are queued again",
+						 w->cfg->worker_stop_timeout);
+				} else if (!killed) {
+					log_info("stopping at once (a second signal): the running tasks are queued again");
+					kill_running(slots, nslots);
+					killed = true;
 				}
 			}
 		}

@@ -438,6 +438,106 @@ toolroot_fails fedora-37-x86_64 "gdb ran past the timeout (ProcessCommunicateTim
 pgrep -u nobody -f /usr/bin/gdb >/dev/null
 ok $((!$?)) "the hung gdb is gone with its sandbox"
 toolroot_fails fedora-36-x86_64 "gdb was killed by signal 11"
+
+# --- a task's life when the worker stops or dies ------------------------------------
+# The hanging gdb (fedora-37) keeps a task running for as long as a test needs.
+setconf() { # setconf KEY VALUE: replace or add KEY in $T/conf
+	sed -i "/^$1 = /d" "$T/conf"
+	echo "$1 = $2" >>"$T/conf"
+}
+rows_of() { sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks WHERE taskid = '$1'"; }
+# hang_task: a task that runs in the hanging gdb; sets ID PW, waits until gdb runs
+hang_task() {
+	setconf ToolRoot fedora-37-x86_64
+	setconf ProcessCommunicateTimeout 120
+	start_worker
+	send "$T/segv.d"
+	for _ in $(seq 1 300); do
+		pgrep -u nobody -f /usr/bin/gdb >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -u nobody -f /usr/bin/gdb >/dev/null
+}
+# wait_exit PID SECONDS: the process is gone within SECONDS
+wait_exit() {
+	for _ in $(seq 1 $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# SIGTERM: no new task; the running one gets WorkerStopTimeout, then is
+# queued again - not failed, not counted as an interruption
+setconf WorkerStopTimeout 1
+hang_task
+fixture $? "a task runs in the hanging gdb"
+task_proc=$(pgrep -P "$WORKER_PID" | head -n 1)
+kill -TERM "$WORKER_PID"
+wait_exit "$WORKER_PID" 30
+ok $? "SIGTERM: the worker stops within WorkerStopTimeout and a little"
+wait "$WORKER_PID" 2>/dev/null
+WORKER_PID=
+is "$(status_of "$ID" "$PW")" PENDING "SIGTERM: the running task is PENDING, not failed"
+ok $([ -e "$T/spool/.queue/$ID" ] && [ ! -e "$T/spool/.running/$ID" ]; echo $?) "... queued again"
+ok $([ ! -e "$T/spool/$ID/.retried" ]; echo $?) "... not counted as an interruption"
+like "$(cat "$T/worker.out")" "task $ID: stopped with the worker: queued again" "... and the worker's log says so"
+ok $([ -z "$task_proc" ] || ! kill -0 "$task_proc" 2>/dev/null; echo $?) "... its process is gone"
+pgrep -u nobody -f /usr/bin/gdb >/dev/null
+ok $((!$?)) "... and so is its gdb"
+setconf ToolRoot host
+start_worker
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the next worker runs it: FINISHED_SUCCESS"
+is "$(rows_of "$ID")" 1 "... once (one statistics row)"
+stop_worker
+
+# A stopped task process, a killed worker, a new worker, the process continued:
+# the task process died with its worker (parent-death signal), the new worker
+# runs the task once
+hang_task
+fixture $? "a task runs in the hanging gdb"
+task_proc=$(pgrep -P "$WORKER_PID" | head -n 1)
+ok $([ -n "$task_proc" ]; echo $?) "the task's process found ($task_proc)"
+kill -STOP "$task_proc"
+kill -KILL "$WORKER_PID"
+wait "$WORKER_PID" 2>/dev/null
+WORKER_PID=
+wait_exit "$task_proc" 10
+ok $? "the stopped task process died with its worker"
+setconf ToolRoot host
+start_worker
+kill -CONT "$task_proc" 2>/dev/null
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the new worker retries it: FINISHED_SUCCESS"
+sleep 1
+is "$(rows_of "$ID")" 1 "... and it ran once (one statistics row)"
+unlike "$(get "$ID" "$PW" log)" "cannot remove the coredump" "... its log is one run's"
+stop_worker
+
+# The owner lock: a task in .running whose process lives (here: a process
+# that holds the lock, as a task's process does) is left alone by a starting
+# worker; once that process is gone, the rescan takes it over
+send "$T/segv.d"
+mv "$T/spool/.queue/$ID" "$T/spool/.running/$ID"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/spool/.running/$ID"
+touch "$T/spool/$ID/.owner" "$T/spool/$ID/.status.tmp0123456789ab"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/spool/$ID/.owner" "$T/spool/$ID/.status.tmp0123456789ab"
+# (the process that holds the lock is the one killed below: no child keeps it)
+(exec 9<>"$T/spool/$ID/.owner" && flock -x 9 && exec sleep 300) &
+holder=$!
+sleep 0.3
+start_worker
+sleep 2
+ok $([ -e "$T/spool/.running/$ID" ] && [ ! -e "$T/spool/$ID/.retried" ]; echo $?) \
+	"a starting worker leaves a task alone while its owner lives"
+is "$(status_of "$ID" "$PW")" PENDING "... PENDING"
+kill "$holder"
+wait "$holder" 2>/dev/null
+stop_worker
+start_worker
+is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "once the owner is gone, a worker takes it over: FINISHED_SUCCESS"
+ok $([ ! -e "$T/spool/$ID/.status.tmp0123456789ab" ]; echo $?) "... and the half-written file of the dead run is removed"
+stop_worker
+
 grep -q "Sanitizer\|runtime error" "$T/worker.out"
 ok $((!$?)) "the worker logged no sanitizer report"
 [ "$tap_failed" = 0 ] || sed 's/^/# worker: /' "$T/worker.out" | tail -40

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../common/fsutil.h"
@@ -124,6 +125,37 @@ int main(void)
 	is_int(spool_count(&sp, &running, &queued), 0, "count again");
 	ok(running == 1 && queued == 1, "one running, one queued");
 	is_int(spool_task_delete(&sp, id2), -EBUSY, "running task cannot be deleted");
+
+	/* The owner lock: exclusive, seen by others, gone with its holder. */
+	{
+		int lk = -1, lk2 = -1, tdir = -1;
+		pid_t child;
+
+		ok(!spool_task_owned(&sp, id2), "no owner before the lock");
+		is_int(spool_task_lock(&sp, id2, &lk), 0, "owner lock taken");
+		ok(spool_task_owned(&sp, id2), "owned while held");
+		is_int(spool_task_lock(&sp, id2, &lk2), -EBUSY, "a second owner is refused");
+		ok(fcntl(lk, F_GETFD) & FD_CLOEXEC, "the lock fd is close-on-exec");
+		/* handed to a child that then dies: released with it */
+		child = fork();
+		if (child == 0)
+			_exit(0);
+		close(lk);
+		ok(spool_task_owned(&sp, id2), "still owned while the child may hold it");
+		waitpid(child, NULL, 0);
+		ok(!spool_task_owned(&sp, id2), "released when its last holder is gone");
+		is_int(spool_task_lock(&sp, id2, &lk2), 0, "a new owner may take it");
+		close(lk2);
+		/* what a killed writer leaves */
+		is_int(spool_task_open(&sp, id2, &tdir), 0, "open the task");
+		create_file_at(tdir, ".status.tmp0123456789ab", "x", 1, 0640);
+		create_file_at(tdir, ".keep.tmp", "x", 1, 0640);
+		is_int(spool_task_sweep_temp(tdir), 1, "one half-written file swept");
+		ok(!file_exists_at(tdir, ".status.tmp0123456789ab"), "... the temporary one");
+		ok(file_exists_at(tdir, ".keep.tmp") && file_exists_at(tdir, "status"),
+		   "... and nothing else");
+		close(tdir);
+	}
 	is_int(spool_task_delete(&sp, id), 0, "queued/finished task deleted");
 	spool_task_id_format(id, idstr);
 	ok(!file_exists_at(sp.dirfd, idstr), "deleted task is gone");
