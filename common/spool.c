@@ -232,6 +232,33 @@ int spool_incoming_discard(struct spool *s, const char *name)
 	return rm_rf_at(in, name);
 }
 
+int spool_incoming_sweep(struct spool *s)
+{
+	int in = openat_dir(s->dirfd, DIR_INCOMING), n = 0, r = 0;
+	DIR *d;
+	struct dirent *de;
+
+	if (in < 0)
+		return -errno;
+	d = fdopendir(in);
+	if (!d) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		r = rm_rf_at(dirfd(d), de->d_name);
+		if (r < 0)
+			break;
+		n++;
+		rewinddir(d); /* the directory changed under readdir */
+	}
+	closedir(d);
+	return r < 0 ? r : n;
+}
+
 int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 			  enum task_type type, const char *password, uint32_t *ret_id)
 {
@@ -240,10 +267,11 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	char line[sizeof(HASH_PREFIX) + SPOOL_HASH_HEX_LEN + 2];
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	char typestr[8];
+	char qtmp[sizeof(".new-") + SPOOL_INCOMING_NAME_LEN];
 	const char *status;
 	int r;
 
-	if ((unsigned)type >= _TASK_TYPE_MAX)
+	if ((unsigned)type >= _TASK_TYPE_MAX || strlen(name) > SPOOL_INCOMING_NAME_LEN)
 		return -EINVAL;
 	r = sha256(password, strlen(password), digest);
 	if (r < 0)
@@ -275,36 +303,61 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	if (r < 0)
 		return r;
 
+	/*
+	 * The queue entry is made first, under a name no reader lists (a dot
+	 * name), so that running out of space or inodes fails here, before the
+	 * task exists; the task is renamed into place; the entry's rename to
+	 * the task's id, which needs no new space, is the commit. Any failure
+	 * before it undoes what was done: the caller discards the incoming
+	 * directory and nothing is left behind.
+	 */
 	in = openat_dir(s->dirfd, DIR_INCOMING);
-	if (in < 0)
+	q = openat_dir(s->dirfd, DIR_QUEUE);
+	if (in < 0 || q < 0)
 		return -errno;
+	snprintf(qtmp, sizeof(qtmp), ".new-%s", name);
+	r = create_file_at(q, qtmp, "", 0, 0640);
+	if (r >= 0)
+		r = fsync_dirfd(q);
+	if (r < 0) {
+		unlinkat(q, qtmp, 0);
+		return r;
+	}
 	for (int i = 0;; i++) {
 		uint32_t id;
-		if (i == COMMIT_ID_TRIES)
+		if (i == COMMIT_ID_TRIES) {
+			unlinkat(q, qtmp, 0);
 			return -EEXIST;
+		}
 		r = random_task_id(&id);
-		if (r < 0)
+		if (r < 0) {
+			unlinkat(q, qtmp, 0);
 			return r;
+		}
 		spool_task_id_format(id, idstr);
 		/* NOREPLACE: a colliding id must never replace (or join) a task. */
 		if (renameat2(in, name, s->dirfd, idstr, RENAME_NOREPLACE) == 0) {
 			*ret_id = id;
 			break;
 		}
-		if (errno != EEXIST)
-			return -errno;
+		if (errno != EEXIST) {
+			r = -errno;
+			unlinkat(q, qtmp, 0);
+			return r;
+		}
 	}
 	r = fsync_dirfd(s->dirfd);
-	if (r < 0)
+	if (r >= 0 && renameat(q, qtmp, q, idstr) < 0)
+		r = -errno;
+	if (r < 0) {
+		/* back where the caller discards it */
+		renameat2(s->dirfd, idstr, in, name, RENAME_NOREPLACE);
+		unlinkat(q, qtmp, 0);
 		return r;
-
-	q = openat_dir(s->dirfd, DIR_QUEUE);
-	if (q < 0)
-		return -errno;
-	r = create_file_at(q, idstr, "", 0, 0640);
-	if (r < 0)
-		return r;
-	return fsync_dirfd(q);
+	}
+	/* queued: a failed flush of the entry's name is no reason to refuse it */
+	(void)fsync_dirfd(q);
+	return 0;
 }
 
 int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd)

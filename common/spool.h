@@ -89,6 +89,9 @@ int spool_password_new(char ret[SPOOL_PASSWORD_LEN + 1]);
 int spool_incoming_new(struct spool *s, char ret_name[SPOOL_INCOMING_NAME_LEN + 1],
 		       int *ret_dirfd);
 int spool_incoming_discard(struct spool *s, const char *name);
+/* Remove every entry of .incoming: at httpd's start none can be a live
+ * upload (a killed httpd's partial uploads). Returns how many it removed. */
+int spool_incoming_sweep(struct spool *s);
 /*
  * Write password hash, type and status into the incoming directory, fsync
  * everything, give it a fresh id (renameat2 RENAME_NOREPLACE, so an existing

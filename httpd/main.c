@@ -235,6 +235,13 @@ int main(int argc, char **argv)
 		log_error("cannot open the spool %s: %s", cfg.save_dir, strerror(-r));
 		return 1;
 	}
+	/* A killed httpd's partial uploads: no upload of ours exists yet. */
+	r = spool_incoming_sweep(&h.spool);
+	if (r > 0)
+		log_info("removed %d partial upload(s) a stopped server left in %s/.incoming", r,
+			 cfg.save_dir);
+	else if (r < 0)
+		log_warn("cannot clear %s/.incoming: %s", cfg.save_dir, strerror(-r));
 	/* After this, no execve, no fork, no new sockets but accepted ones. */
 	r = seccomp_load(filter);
 	seccomp_release(filter);

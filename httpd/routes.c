@@ -638,6 +638,16 @@ static void create_free(struct create_ctx *x)
 }
 
 /* The checks that need no body, in the original server's order. */
+
+/* The spool refused to make a task: out of space or inodes (ENOSPC) or over
+ * a quota is 507, as the original answers; anything else is 500. */
+static enum MHD_Result reply_spool_error(struct MHD_Connection *c, int r)
+{
+	if (r == -ENOSPC || r == -EDQUOT)
+		return reply_text(c, MHD_HTTP_INSUFFICIENT_STORAGE,
+				  "There is not enough storage space on the server");
+	return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s", strerror(-r));
+}
 static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener *l,
 				    struct MHD_Connection *c, enum http_method m, void **req_cls)
 {
@@ -698,8 +708,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
 		x->incoming[0] = '\0';
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
-				  strerror(-r));
+		return reply_spool_error(c, r);
 	}
 	x->crash_fd = openat_dir(x->incoming_fd, "crash");
 	if (x->crash_fd < 0)
@@ -764,9 +773,10 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	if (r == 0)
 		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw, &id);
 	if (r < 0) {
+		/* the commit left nothing behind: the incoming directory goes too */
+		log_warn("%s: the task could not be committed to the spool: %s", x->remote, strerror(-r));
 		create_discard(x);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
-				  strerror(-r));
+		return reply_spool_error(c, r);
 	}
 	x->committed = true;
 	atomic_fetch_add(&h->tasks_created, 1);

@@ -400,6 +400,16 @@ static int pwrite_all(int fd, const void *data, size_t len, off_t off)
 	return 0;
 }
 
+/* A failed create or write: out of space or inodes (ENOSPC), or over a
+ * quota, is the client's 507; anything else is ours, 500. */
+static void refuse_errno(struct upload *u, int err, const char *what, const char *name)
+{
+	if (err == ENOSPC || err == EDQUOT)
+		refuse(u, 507, "There is not enough storage space on the server");
+	else
+		refuse(u, 500, "Unable to %s '%s': %s", what, name, strerror(err));
+}
+
 static int write_entry(struct upload *u, struct archive *a, const char *name, uint64_t size)
 {
 	_cleanup_close_ int fd = -1;
@@ -408,7 +418,7 @@ static int write_entry(struct upload *u, struct archive *a, const char *name, ui
 	fd = openat(u->crash_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		    0640);
 	if (fd < 0) {
-		refuse(u, 500, "Unable to create '%s': %s", name, strerror(errno));
+		refuse_errno(u, errno, "create", name);
 		return -1;
 	}
 	for (;;) {
@@ -432,10 +442,7 @@ static int write_entry(struct upload *u, struct archive *a, const char *name, ui
 			continue;
 		int w = pwrite_all(fd, buf, len, (off_t)off);
 		if (w < 0) {
-			if (w == -ENOSPC || w == -EDQUOT)
-				refuse(u, 507, "There is not enough storage space on the server");
-			else
-				refuse(u, 500, "Unable to write '%s': %s", name, strerror(-w));
+			refuse_errno(u, -w, "write", name);
 			return -1;
 		}
 		u->written_since_statvfs += len;
@@ -450,8 +457,7 @@ static int write_entry(struct upload *u, struct archive *a, const char *name, ui
 	}
 	/* Holes at the end of a sparse file, and the file's full size. */
 	if (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0) {
-		refuse(u, errno == ENOSPC ? 507 : 500, "Unable to write '%s': %s", name,
-		       strerror(errno));
+		refuse_errno(u, errno, "write", name);
 		return -1;
 	}
 	return 0;

@@ -128,6 +128,21 @@ is "$(incoming_left)" 0 "the interrupted upload left nothing behind"
 is "$(spool_tasks)" 0 "and made no task"
 wait "$client" 2>/dev/null
 start_httpd || exit 1
+# SIGKILL while an upload is in the middle of its body: its partial
+# directory stays until the next start, which removes it
+"$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --pause-after 50000 3 >"$T/paused.out" 2>&1 &
+client=$!
+sleep 0.5
+is "$(incoming_left)" 1 "an upload is in progress"
+kill -KILL "$HTTPD_PID"
+wait "$HTTPD_PID" 2>/dev/null
+HTTPD_PID=
+is "$(incoming_left)" 1 "SIGKILL during an upload leaves its partial directory"
+wait "$client" 2>/dev/null
+start_httpd || exit 1
+is "$(incoming_left)" 0 "the next start removes it"
+like "$(cat "$T/httpd.out")" "removed 1 partial upload(s) a stopped server left in $T/spool/.incoming" "... and says so"
+is "$(spool_tasks)" 0 "and no task was made of it"
 stop_httpd
 # The order: 403 HTTPS before everything, 507 before the body.
 write_config "RequireHTTPS = 1"
@@ -143,5 +158,54 @@ code=$(upload "$T/up.tar.xz" $XZ)
 is "$code" 507 "not enough space left is 507"
 like "$(body)" "not enough storage space" "507 message"
 nothing_kept "$before" "507"
+stop_httpd
+
+# Out of inodes at the very end: a spool on a tmpfs with few inodes, filled
+# but for FREE of them. An upload needs 9 for its files and directories and
+# one more for its queue entry: with fewer the client gets 507 and nothing
+# is left behind (no task, no queue entry, nothing in .incoming).
+if [ "$(id -u)" = 0 ]; then
+	I=$T/ispool
+	mkdir -p "$I"
+	mount -t tmpfs -o size=64m,nr_inodes=200,mode=755 retrace-test "$I"
+	fixture $? "a tmpfs with 200 inodes for the spool"
+	trap 'stop_httpd; umount -l "$I" 2>/dev/null; cleanup' EXIT
+	chown nobody:nogroup "$I"
+	write_config "SaveDir = $I"
+	start_httpd || exit 1
+	mkdir "$I/fill"
+	fill=0
+	# fill_to FREE: leave FREE inodes
+	fill_to() {
+		while [ "$(stat -f -c %d "$I")" -gt "$1" ]; do
+			fill=$((fill + 1))
+			: >"$I/fill/$fill"
+		done
+		while [ "$(stat -f -c %d "$I")" -lt "$1" ] && [ "$fill" -gt 0 ]; do
+			rm -f "$I/fill/$fill"
+			fill=$((fill - 1))
+		done
+	}
+	ispool_tasks() { find "$I" -mindepth 1 -maxdepth 1 -name '[1-9]*' | wc -l; }
+	for free in 3 8 9; do
+		fill_to $free
+		code=$(upload "$T/up.tar.xz" $XZ)
+		is "$code" 507 "$free inodes free: 507"
+		like "$(body)" "not enough storage space" "... with the 507 message"
+		is "$(ispool_tasks)/$(ls -A "$I/.queue" | wc -l)/$(ls -A "$I/.incoming" | wc -l)" 0/0/0 \
+			"... and nothing left: no task, no queue entry, nothing in .incoming"
+	done
+	like "$(cat "$T/httpd.out")" "the task could not be committed to the spool: No space left on device" \
+		"the server's log says why"
+	fill_to 10
+	code=$(upload "$T/up.tar.xz" $XZ)
+	is "$code" 201 "10 inodes free: 201"
+	id=$(header_value X-Task-Id)
+	ok $([ -e "$I/.queue/$id" ] && [ -d "$I/$id" ]; echo $?) "... the task and its queue entry"
+	stop_httpd
+	umount "$I"
+	ok $? "the tmpfs spool unmounted"
+	trap cleanup EXIT
+fi
 
 done_testing
