@@ -580,17 +580,18 @@ bool spool_task_owned(struct spool *s, uint32_t id)
 
 int spool_task_sweep_temp(int task_dirfd)
 {
-	_cleanup_close_ int fd = openat(task_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(task_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
 	DIR *d;
 	struct dirent *e;
-	int n = 0;
 
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	fd = -1; /* the DIR owns it now */
+	d = fdopendir(fd); /* owns fd from here */
+	if (!d) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
 	while ((e = readdir(d))) {
 		const char *t = e->d_name[0] == '.' ? strstr(e->d_name + 1, ".tmp") : NULL;
 		if (t && t > e->d_name + 1 && strlen(t + 4) == 12 && strspn(t + 4, "0123456789abcdef") == 12 &&

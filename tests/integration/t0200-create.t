@@ -109,7 +109,7 @@ like "$out" "status 400" "Content-Length shorter than the archive: the cut archi
 like "$out" "corrupt or truncated" "cut archive message"
 printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\nContent-Length: 900000\r\n\r\n' >"$T/req-long"
 "$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --hangup-after 100000 >/dev/null 2>&1
-sleep 0.5
+eventually 10 incoming_is 0
 nothing_kept "$before" "client hung up in the middle of the body"
 code=$(http_code GET /settings)
 is "$code" 200 "server still serves after a client hung up mid-upload"
@@ -118,7 +118,7 @@ like "$(body)" "running_tasks 0" "the broken upload holds no slot"
 # SIGTERM while an upload is in the middle of its body.
 "$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --pause-after 50000 3 >"$T/paused.out" 2>&1 &
 client=$!
-sleep 0.5
+eventually 10 incoming_is 1
 is "$(incoming_left)" 1 "an upload is in progress"
 start=$(date +%s)
 stop_httpd
@@ -132,7 +132,7 @@ start_httpd || exit 1
 # directory stays until the next start, which removes it
 "$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --pause-after 50000 3 >"$T/paused.out" 2>&1 &
 client=$!
-sleep 0.5
+eventually 10 incoming_is 1
 is "$(incoming_left)" 1 "an upload is in progress"
 kill -KILL "$HTTPD_PID"
 wait "$HTTPD_PID" 2>/dev/null

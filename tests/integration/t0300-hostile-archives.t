@@ -9,7 +9,9 @@ start_httpd || exit 1
 
 fds() { ls "/proc/$HTTPD_PID/fd" 2>/dev/null | wc -l; }
 threads() { ls "/proc/$HTTPD_PID/task" 2>/dev/null | wc -l; }
-sleep 0.3 # the start-up probe connection closes
+# the start-up probe's connection closes
+conns() { [ -z "$(ss -Htn state established "( sport = :$PORT )" 2>/dev/null)" ]; }
+eventually 10 conns
 fds_before=$(fds)
 threads_before=$(threads)
 
@@ -92,8 +94,13 @@ is "$(incoming_left)" 0 "nothing left in .incoming"
 code=$(http_code GET /settings)
 is "$code" 200 "the server is still up after all of them"
 if [ "$(id -u)" = 0 ]; then
-	sleep 0.2 # let the last connections close
+	# the last connections close, their descriptors with them
+	fds_are() { [ "$(fds)" = "$1" ]; }
+	eventually 10 conns
+	eventually 10 fds_are "$fds_before"
 	is "$(fds)" "$fds_before" "no file descriptor leaked by the refused uploads"
+	threads_are() { [ "$(threads)" = "$1" ]; }
+	eventually 10 threads_are "$threads_before"
 	is "$(threads)" "$threads_before" "no unpacker thread left behind"
 else
 	diag "not root: cannot count the descriptors of the (non-dumpable) server"

@@ -359,9 +359,14 @@ done
 ok $? "the worker was killed with SIGKILL in the middle of a task (attempt $attempt)"
 ID=${killed%%:*} PW=${killed#*:}
 is "$(status_of "$ID" "$PW")" PENDING "the killed task is PENDING meanwhile"
-sleep 0.3
-pgrep -u nobody -x gdb >/dev/null
-ok $((!$?)) "no gdb is left behind by the killed worker (parent-death signal)"
+# the parent-death signals go down the chain (task process, sandbox, gdb):
+# on a loaded machine that takes more than a moment
+gone=1
+for _ in $(seq 1 100); do
+	pgrep -u nobody -x gdb >/dev/null || { gone=0; break; }
+	sleep 0.1
+done
+ok $gone "no gdb is left behind by the killed worker (parent-death signal)"
 start_worker
 is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the restarted worker retries it once: FINISHED_SUCCESS"
 like "$(get "$ID" "$PW" log)" "task $ID started" "and its log is the retry's"
@@ -524,9 +529,14 @@ touch "$T/spool/$ID/.owner" "$T/spool/$ID/.status.tmp0123456789ab"
 # (the process that holds the lock is the one killed below: no child keeps it)
 (exec 9<>"$T/spool/$ID/.owner" && flock -x 9 && exec sleep 300) &
 holder=$!
-sleep 0.3
+held() { ! flock -n -s "$T/spool/$ID/.owner" true; }
+eventually 10 held
+fixture $? "a process holds the task's owner lock"
+started=$(grep -c "retrace-worker: 1 slots" "$T/worker.out")
 start_worker
-sleep 2
+# the worker has done its start-up recovery when it says it watches the queue
+watching() { [ "$(grep -c "retrace-worker: 1 slots" "$T/worker.out")" -gt "$started" ]; }
+eventually 30 watching
 ok $([ -e "$T/spool/.running/$ID" ] && [ ! -e "$T/spool/$ID/.retried" ]; echo $?) \
 	"a starting worker leaves a task alone while its owner lives"
 is "$(status_of "$ID" "$PW")" PENDING "... PENDING"

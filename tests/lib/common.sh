@@ -92,6 +92,19 @@ fixture() {
 	exit 1
 }
 
+# eventually SECONDS CMD...: run CMD until it succeeds, at most SECONDS (in
+# 0.1 s steps): for what a loaded machine does a moment later than a quiet
+# one. Never a fixed sleep before a check.
+eventually() {
+	local n=$(($1 * 10))
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ $n -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 # build_rtplain VERSION: rpmbuild tests/fixtures/rpm/rtplain.spec at
 # VERSION-1 under $T/more and copy the package into the directory $2; the
 # file ends (fixture) when it cannot be built.
@@ -279,3 +292,4 @@ spool_tasks() { # number of task directories
 incoming_left() { # entries left in .incoming
 	find "$T/spool/.incoming" -mindepth 1 -maxdepth 1 | wc -l
 }
+incoming_is() { [ "$(incoming_left)" = "$1" ]; }
