@@ -73,7 +73,7 @@ HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
-WORKER_SRC := worker/analyze.c worker/kernel.c worker/stats.c worker/task.c
+WORKER_SRC := worker/analyze.c worker/kernel.c worker/lifecycle.c worker/stats.c worker/task.c
 VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 
 LIBCOMMON := $(OBJ)/libcommon.a
@@ -88,7 +88,7 @@ LIBVMCORE := $(OBJ)/libvmcore.a
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-worker \
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-task $(BIN)/retrace-worker \
 	$(BIN)/retrace-client $(BIN)/retrace-vmcore
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
@@ -155,9 +155,12 @@ $(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMM
 $(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
-$(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
+$(BIN)/retrace-task: $(call obj,tools/retrace-task.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 # retrace-sandbox is a static PIE where libseccomp.a and libcap.a are there
 # (not in sanitized builds): no dynamic loading in its start-to-exit time.
 SANDBOX_STATIC = $(if $(SAN),,$(and $(filter /%,$(shell $(CC) -print-file-name=libseccomp.a)),$(filter /%,$(shell $(CC) -print-file-name=libcap.a)),yes))

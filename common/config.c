@@ -64,6 +64,12 @@ static const struct key_def keys[] = {
 	{ "WorkerStopTimeout", KEY_UINT, OFF(worker_stop_timeout), "30", 0, 86400,
 	  "Seconds a stopping worker (SIGTERM) gives its running tasks to finish; "
 	  "those still running then are killed and queued again." },
+	{ "RescanInterval", KEY_UINT, OFF(rescan_interval), "60", 1, 3600,
+	  "Seconds between the worker's rescans of the whole spool for tasks that "
+	  "killed processes or a full disk left behind." },
+	{ "MaxTaskRunTime", KEY_UINT, OFF(max_task_run_time), "3600", 0, 31536000,
+	  "Seconds a task may run before retrace-cleanup terminates it and it fails "
+	  "(design section 4: stalled tasks); 0 never." },
 	{ "MaxQueuedTasks", KEY_UINT, OFF(max_queued_tasks), "50", 0, 100000,
 	  "Tasks that may wait for a free slot; /create answers 503 only when "
 	  "this queue is full." },

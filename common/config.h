@@ -34,6 +34,8 @@ struct config {
 	uint64_t max_parallel_tasks;
 	uint64_t process_timeout; /* seconds a sandboxed gdb or crash may run */
 	uint64_t worker_stop_timeout; /* seconds running tasks get at SIGTERM */
+	uint64_t rescan_interval;     /* seconds between the worker's recovery rescans */
+	uint64_t max_task_run_time;   /* seconds before retrace-cleanup terminates a task; 0 never */
 	uint64_t max_queued_tasks;
 	uint64_t max_packed_size;   /* bytes */
 	uint64_t max_unpacked_size; /* bytes */

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -234,29 +235,94 @@ int spool_incoming_discard(struct spool *s, const char *name)
 
 int spool_incoming_sweep(struct spool *s)
 {
-	int in = openat_dir(s->dirfd, DIR_INCOMING), n = 0, r = 0;
+	int err, n = spool_sweep_stale(s, SPOOL_STALE_INCOMING, (time_t)LONG_MAX, &err);
+
+	return n < 0 ? n : err < 0 ? err : n;
+}
+
+/* The newest mtime in the tree dirfd/name (depth-bounded; deeper is not looked at). */
+static time_t newest_mtime(int parent, const char *name, unsigned depth)
+{
+	struct stat st;
+	time_t newest;
+	int fd;
 	DIR *d;
 	struct dirent *de;
 
-	if (in < 0)
-		return -errno;
-	d = fdopendir(in);
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	newest = st.st_mtime;
+	if (!S_ISDIR(st.st_mode) || depth == 0)
+		return newest;
+	fd = openat_dir(parent, name);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
 	if (!d) {
-		r = -errno;
-		close(in);
-		return r;
+		if (fd >= 0)
+			close(fd);
+		return newest;
 	}
 	while ((de = readdir(d))) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		r = rm_rf_at(dirfd(d), de->d_name);
-		if (r < 0)
-			break;
-		n++;
-		rewinddir(d); /* the directory changed under readdir */
+		time_t t = newest_mtime(dirfd(d), de->d_name, depth - 1);
+		if (t > newest)
+			newest = t;
 	}
 	closedir(d);
-	return r < 0 ? r : n;
+	return newest;
+}
+
+int spool_sweep_stale(struct spool *s, enum spool_stale which, time_t cutoff, int *ret_error)
+{
+	const char *dir = which == SPOOL_STALE_INCOMING ? DIR_INCOMING
+			  : which == SPOOL_STALE_TRASH	  ? DIR_TRASH
+							  : DIR_QUEUE;
+	int fd = openat_dir(s->dirfd, dir), n = 0, r;
+	char **names = NULL;
+	size_t nn = 0;
+	DIR *d;
+	struct dirent *de;
+
+	*ret_error = 0;
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	/* the names first: removing while reading would make readdir skip or repeat */
+	while ((de = readdir(d)) && nn < SPOOL_SWEEP_MAX) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (which == SPOOL_STALE_NEW_ENTRIES && strncmp(de->d_name, ".new-", 5) != 0)
+			continue;
+		if (newest_mtime(dirfd(d), de->d_name, 16) >= cutoff)
+			continue;
+		char **nv = reallocarray(names, nn + 1, sizeof(*names));
+		char *name = strdup(de->d_name);
+		if (!nv || !name) {
+			free(name);
+			if (nv)
+				names = nv;
+			*ret_error = -ENOMEM;
+			break;
+		}
+		names = nv;
+		names[nn++] = name;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		r = rm_rf_at(dirfd(d), names[i]);
+		if (r >= 0 || r == -ENOENT)
+			n++;
+		else if (!*ret_error)
+			*ret_error = r;
+		free(names[i]);
+	}
+	free(names);
+	closedir(d);
+	return n;
 }
 
 int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,

@@ -32,6 +32,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #define SPOOL_TASK_ID_DIGITS 9
 #define SPOOL_PASSWORD_LEN 32
@@ -92,6 +93,17 @@ int spool_incoming_discard(struct spool *s, const char *name);
 /* Remove every entry of .incoming: at httpd's start none can be a live
  * upload (a killed httpd's partial uploads). Returns how many it removed. */
 int spool_incoming_sweep(struct spool *s);
+/*
+ * Remove what killed processes left, when its newest mtime (anything in
+ * the tree) is older than cutoff: .incoming/ uploads, .queue/.new-* entries
+ * of commits cut short, .trash/ entries of deletes cut short. Returns how
+ * many it removed (at most SPOOL_SWEEP_MAX a call); *ret_error is the first
+ * error of an entry it could not remove (0: none). retrace-cleanup, with the
+ * upload idle timeout.
+ */
+enum spool_stale { SPOOL_STALE_INCOMING, SPOOL_STALE_NEW_ENTRIES, SPOOL_STALE_TRASH };
+#define SPOOL_SWEEP_MAX 4096
+int spool_sweep_stale(struct spool *s, enum spool_stale which, time_t cutoff, int *ret_error);
 /*
  * Write password hash, type and status into the incoming directory, fsync
  * everything, give it a fresh id (renameat2 RENAME_NOREPLACE, so an existing

@@ -5,13 +5,13 @@
  *   retrace-worker [-c CONF]                 the daemon: up to MaxParallelTasks at once
  *   retrace-worker [-c CONF] --once TASKID   one task in the foreground
  *
- * The daemon watches SaveDir/.queue with inotify (and rescans it at
- * start-up and every minute), runs each task in a child process of its own
+ * The daemon watches SaveDir/.queue with inotify (and rescans the spool at
+ * start-up and every RescanInterval), runs each task in a child process of its own
  * that holds the task's owner lock and dies with the daemon
- * (PR_SET_PDEATHSIG), and recovers what a killed worker left: a task in
- * .running that no live process owns is queued again once, and failed with
- * a reason the second time (at start-up and at every rescan); a task with
- * no queue entry and no finished_time is queued (at start-up). SIGTERM
+ * (PR_SET_PDEATHSIG), and recovers, at start-up and at every rescan, what
+ * killed processes and a full disk left (worker/lifecycle.h: a task in
+ * .running that no live process owns is queued again once and failed the
+ * second time; a task in no list and unfinished is queued). SIGTERM
  * takes no new task, gives the running ones WorkerStopTimeout seconds, then
  * kills them and queues them again. Started as root it switches to
  * RunAsUser first: it needs no privilege (the sandbox uses unprivileged
@@ -20,9 +20,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,11 +38,11 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/spool.h"
+#include "common/user.h"
 #include "common/util.h"
+#include "worker/lifecycle.h"
 #include "worker/worker.h"
 
-#define RETRY_MARK ".retried"
-#define RESCAN_MS (60 * 1000)
 
 struct slot {
 	pid_t pid;
@@ -52,114 +50,15 @@ struct slot {
 	bool requeue; /* killed by a stopping worker: queued again, not failed */
 };
 
-static int drop_privileges(const char *user, char **ret_error)
+/* The ids of the daemon's busy slots (ours: recovery leaves them alone). */
+static size_t slot_ids(const struct slot *slots, size_t nslots, uint32_t *ids)
 {
-	struct passwd *pw;
+	size_t n = 0;
 
-	if (geteuid() != 0)
-		return 0;
-	pw = getpwnam(user);
-	if (!pw)
-		return error_set(ret_error, -ENOENT, "RunAsUser '%s' does not exist", user);
-	if (pw->pw_uid == 0)
-		return error_set(ret_error, -EPERM, "RunAsUser '%s' is root; refusing to keep privileges", user);
-	if (setgroups(0, NULL) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		return error_set(ret_error, -errno, "cannot switch to %s: %m", user);
-	/* A uid change made us undumpable, which hands /proc/PID/uid_map of the
-	 * sandboxes we start to root: take our own processes back. */
-	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0)
-		return error_set(ret_error, -errno, "PR_SET_DUMPABLE: %m");
-	return 0;
-}
-
-/*
- * A task in .running that no live process owns (its process died with a
- * killed worker, or outlived it and has died since): finished after all,
- * queued again once, or failed the second time. A task whose owner lock is
- * held is left alone: its process still runs it.
- */
-static void recover_running(struct worker *w, uint32_t id)
-{
-	char idstr[SPOOL_TASK_ID_DIGITS + 1];
-	int fd, n;
-
-	if (spool_task_owned(&w->spool, id))
-		return;
-	spool_task_id_format(id, idstr);
-	if (spool_task_open(&w->spool, id, &fd) < 0) {
-		spool_task_done(&w->spool, id);
-		return;
-	}
-	n = spool_task_sweep_temp(fd);
-	if (n > 0)
-		log_info("task %s: %d half-written file(s) of the interrupted run removed", idstr, n);
-	if (file_exists_at(fd, "finished_time")) {
-		spool_task_done(&w->spool, id); /* killed after the end */
-	} else if (file_exists_at(fd, RETRY_MARK)) {
-		log_warn("task %s: interrupted twice: failing it", idstr);
-		worker_fail_task(w, id,
-				 "the worker stopped twice while running this task (killed, or the "
-				 "machine went down); not retried again");
-	} else {
-		log_warn("task %s: interrupted by a stopped worker: queued again", idstr);
-		create_file_at(fd, RETRY_MARK, "", 0, 0640);
-		spool_task_requeue(&w->spool, id);
-	}
-	close(fd);
-}
-
-/* .running entries of no slot of ours and no live owner: at start-up, what a
- * killed worker left; later (the rescan), what outlived it and died since. */
-static void recover_orphans(struct worker *w, const struct slot *slots, size_t nslots)
-{
-	_cleanup_free_ uint32_t *running = NULL;
-	size_t nr = 0;
-
-	if (spool_list(&w->spool, SPOOL_LIST_RUNNING, &running, &nr) < 0) {
-		log_error("cannot list %s/.running", w->spool.path);
-		return;
-	}
-	for (size_t i = 0; i < nr; i++) {
-		bool ours = false;
-		for (size_t j = 0; j < nslots && !ours; j++)
-			ours = slots[j].pid && slots[j].id == running[i];
-		if (!ours)
-			recover_running(w, running[i]);
-	}
-}
-
-/* Start-up: what a killed worker left behind. */
-static void recover(struct worker *w)
-{
-	_cleanup_free_ uint32_t *running = NULL, *queued = NULL, *tasks = NULL;
-	size_t nr = 0, nq = 0, nt = 0;
-
-	recover_orphans(w, NULL, 0);
-	if (spool_list(&w->spool, SPOOL_LIST_RUNNING, &running, &nr) < 0 ||
-	    spool_list(&w->spool, SPOOL_LIST_QUEUE, &queued, &nq) < 0 ||
-	    spool_list(&w->spool, SPOOL_LIST_TASKS, &tasks, &nt) < 0) {
-		log_error("cannot list the spool for recovery");
-		return;
-	}
-	for (size_t i = 0; i < nt; i++) {
-		bool listed = false;
-		int fd;
-
-		for (size_t j = 0; j < nq && !listed; j++)
-			listed = queued[j] == tasks[i];
-		for (size_t j = 0; j < nr && !listed; j++)
-			listed = running[j] == tasks[i];
-		if (listed || spool_task_open(&w->spool, tasks[i], &fd) < 0)
-			continue;
-		if (!file_exists_at(fd, "finished_time")) {
-			char idstr[SPOOL_TASK_ID_DIGITS + 1];
-			spool_task_id_format(tasks[i], idstr);
-			log_warn("task %s: unfinished and not queued: queued", idstr);
-			spool_queue_entry(&w->spool, tasks[i]);
-		}
-		close(fd);
-	}
+	for (size_t i = 0; i < nslots; i++)
+		if (slots[i].pid)
+			ids[n++] = slots[i].id;
+	return n;
 }
 
 static int run_once(struct worker *w, const char *arg)
@@ -189,7 +88,18 @@ static int run_once(struct worker *w, const char *arg)
 			finished ? "finished already" : "not queued (another worker runs it)");
 		return 1;
 	}
-	r = worker_run_task(w, id);
+	{
+		_cleanup_close_ int lock = -1;
+		r = spool_task_lock(&w->spool, id, &lock);
+		if (r < 0) {
+			spool_task_requeue(&w->spool, id);
+			fprintf(stderr, "retrace-worker: task %s: %s\n", arg,
+				r == -EBUSY ? "another process owns it" : strerror(-r));
+			return 1;
+		}
+		lifecycle_owner_set_pid(lock);
+		r = worker_run_task(w, id);
+	}
 	if (r < 0 || spool_task_open(&w->spool, id, &fd) < 0)
 		return 1;
 	r = spool_task_read_state(fd, &st);
@@ -224,6 +134,14 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 				spool_task_requeue(&w->spool, id);
 				continue;
 			}
+			/* an entry left over beside a task that has finished (a lost race of a
+			 * recovery with a commit): nothing to run */
+			struct task_info ti;
+			if (lifecycle_inspect(&w->spool, id, &ti) == 0 && ti.phase == PHASE_FINISHED) {
+				close(lockfd);
+				spool_task_done(&w->spool, id);
+				continue;
+			}
 			pid_t parent = getpid(), pid = fork();
 			if (pid < 0) {
 				log_error("fork: %s", strerror(errno));
@@ -236,6 +154,7 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 				 * daemon already gone before the signal was set is seen here */
 				if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
 					_exit(1);
+				lifecycle_owner_set_pid(lockfd);
 				signal(SIGTERM, SIG_DFL);
 				signal(SIGINT, SIG_DFL);
 				sigset_t none;
@@ -250,43 +169,19 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 	}
 }
 
-/* A child that died without finishing its task: the task fails with why. */
+/* Task processes that ended: lifecycle_process_ended() says what becomes of their tasks. */
 static void reap(struct worker *w, struct slot *slots, size_t nslots)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (size_t i = 0; i < nslots; i++) {
-			if (slots[i].pid != pid)
-				continue;
-			char idstr[SPOOL_TASK_ID_DIGITS + 1], why[128];
-			int fd;
-			spool_task_id_format(slots[i].id, idstr);
-			if (spool_task_open(&w->spool, slots[i].id, &fd) == 0) {
-				bool finished = file_exists_at(fd, "finished_time");
-				close(fd);
-				if (!finished && slots[i].requeue) {
-					log_warn("task %s: stopped with the worker: queued again", idstr);
-					slots[i].pid = 0;
-					spool_task_requeue(&w->spool, slots[i].id);
-					continue;
-				}
-				if (!finished) {
-					if (WIFSIGNALED(status))
-						snprintf(why, sizeof(why), "the worker process died of signal %d",
-							 WTERMSIG(status));
-					else
-						snprintf(why, sizeof(why), "the worker process exited with status %d",
-							 WEXITSTATUS(status));
-					log_error("task %s: %s", idstr, why);
-					worker_fail_task(w, slots[i].id, why);
-				}
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		for (size_t i = 0; i < nslots; i++)
+			if (slots[i].pid == pid) {
+				slots[i].pid = 0;
+				lifecycle_process_ended(w, slots[i].id, status, slots[i].requeue);
+				slots[i].requeue = false;
 			}
-			spool_task_done(&w->spool, slots[i].id);
-			slots[i].pid = 0;
-		}
-	}
 }
 
 static void kill_running(struct slot *slots, size_t nslots)
@@ -321,8 +216,8 @@ static int daemon_loop(struct worker *w)
 		log_error("cannot watch %s: %s", qdir, strerror(errno));
 		return 1;
 	}
-	recover(w);
-	next_rescan = monotonic_seconds() + RESCAN_MS / 1000.0;
+	lifecycle_recover(w, NULL, 0);
+	next_rescan = monotonic_seconds() + (double)w->cfg->rescan_interval;
 	log_info("retrace-worker: %zu slots, watching %s", nslots, qdir);
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
@@ -333,9 +228,11 @@ static int daemon_loop(struct worker *w)
 		reap(w, slots, nslots);
 		now = monotonic_seconds();
 		if (!stopping && now >= next_rescan) {
-			/* a task whose process outlived a killed worker and died since */
-			recover_orphans(w, slots, nslots);
-			next_rescan = now + RESCAN_MS / 1000.0;
+			/* a task whose process outlived a killed worker and died since; one
+			 * whose end could not be written; a commit or requeue cut short */
+			uint32_t ours[WORKER_MAX_PARALLEL_TASKS];
+			lifecycle_recover(w, ours, slot_ids(slots, nslots, ours));
+			next_rescan = now + (double)w->cfg->rescan_interval;
 		}
 		if (!stopping)
 			start_tasks(w, slots, nslots);
@@ -416,7 +313,7 @@ int main(int argc, char **argv)
 		log_warn("%s", cfg.warnings);
 	free(err);
 	err = NULL;
-	r = drop_privileges(cfg.run_as_user, &err);
+	r = drop_to_user(cfg.run_as_user, &err);
 	if (r >= 0)
 		r = worker_init(&w, &cfg, &err);
 	if (r < 0) {

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -42,6 +43,7 @@ int stats_record(const char *db_path, const struct stats_task *t, char **ret_err
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	char name[256], version[256];
+	bool in_tx = false;
 	int r = 0;
 
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -53,6 +55,17 @@ int stats_record(const char *db_path, const struct stats_task *t, char **ret_err
 	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
 		goto fail;
 	nvr_split(t->package ? t->package : "", name, sizeof(name), version, sizeof(version));
+	/* one row per task, even for a task run again (recovered after its end was lost) */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	in_tx = true;
+	if (sqlite3_prepare_v2(db, "DELETE FROM tasks WHERE taskid = ?", -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, t->taskid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	st = NULL;
 	if (sqlite3_prepare_v2(db,
 			       "INSERT INTO tasks (taskid, package, version, arch, starttime, duration, "
 			       "coresize, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -81,6 +94,49 @@ int stats_record(const char *db_path, const struct stats_task *t, char **ret_err
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto fail;
 	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	goto out;
+fail:
+	r = error_set(ret_error, -EIO, "%s: %s", db_path, sqlite3_errmsg(db));
+	if (in_tx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return r;
+}
+
+int stats_prune(const char *db_path, unsigned keep, unsigned *ret_removed, char **ret_error)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	*ret_removed = 0;
+	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		/* no database yet: nothing was ever recorded */
+		r = db && sqlite3_errcode(db) == SQLITE_CANTOPEN && access(db_path, F_OK) < 0 && errno == ENOENT
+			    ? 0
+			    : error_set(ret_error, -EIO, "cannot open %s: %s", db_path, db ? sqlite3_errmsg(db) : "?");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+		goto fail;
+	/* the newest rows (highest id) of each package and release stay */
+	if (sqlite3_prepare_v2(db,
+			       "DELETE FROM package_time WHERE id IN (SELECT id FROM (SELECT id, ROW_NUMBER() "
+			       "OVER (PARTITION BY package, release ORDER BY id DESC) AS n FROM package_time) "
+			       "WHERE n > ?)",
+			       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(st, 1, keep);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	*ret_removed = (unsigned)sqlite3_changes(db);
 	goto out;
 fail:
 	r = error_set(ret_error, -EIO, "%s: %s", db_path, sqlite3_errmsg(db));
@@ -118,4 +174,11 @@ int stats_estimate(sqlite3 *db, const char *nvr, const char *release, unsigned *
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int stats_db_path(const char *save_dir, const char *db_file, char *buf, size_t size)
+{
+	int n = db_file[0] == '/' ? snprintf(buf, size, "%s", db_file)
+				  : snprintf(buf, size, "%s/%s", save_dir, db_file);
+	return n >= 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }

@@ -23,8 +23,19 @@ struct stats_task {
 	bool success;
 };
 
-/* Insert one finished task (creating the tables when missing). */
+/*
+ * Record one finished task (creating the tables when missing): its tasks
+ * row replaces an earlier one of the same task id, so a task run again
+ * after a lost end still has one row.
+ */
 int stats_record(const char *db_path, const struct stats_task *t, char **ret_error);
+
+/* Design 11.11: keep the newest `keep` package_time rows of each package and
+ * release, delete the rest. A missing database is not an error. */
+#define STATS_KEEP_PER_PACKAGE 100
+int stats_prune(const char *db_path, unsigned keep, unsigned *ret_removed, char **ret_error);
+/* DBFile as a path: relative names are inside SaveDir (PATH_MAX bytes at most). */
+int stats_db_path(const char *save_dir, const char *db_file, char *buf, size_t size);
 
 /* The name of an N-V-R ("rtprog" of "rtprog-1.0-1.fc39"). */
 void stats_package_name(const char *nvr, char *name, size_t size);

@@ -77,16 +77,32 @@ void task_step_done(struct task *t, const char *what)
 	t->t_step = now;
 }
 
-static void write_time(struct task *t, const char *name)
+static int write_time(struct task *t, const char *name)
 {
 	char text[32];
 	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
 	int r = write_file_at(t->dirfd, name, text, (size_t)n, 0640, true);
 	if (r < 0)
 		log_error("task %s: cannot write %s: %s", t->idstr, name, strerror(-r));
+	return r;
 }
 
-/* The end of every task: the log, the statistics, the status, finished_time last. */
+/* The last writes of a task, finished_time the very last; 0 when all were written. */
+static int write_end(struct task *t, bool success)
+{
+	const char *k = task_status_to_string(success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
+	int r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
+
+	if (r < 0)
+		log_error("task %s: cannot write retrace_log: %s", t->idstr, strerror(-r));
+	if (r >= 0) {
+		r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
+		if (r < 0)
+			log_error("task %s: cannot write its status: %s", t->idstr, strerror(-r));
+	}
+	return r < 0 ? r : write_time(t, "finished_time");
+}
+
 int task_finish(struct task *t, bool success)
 {
 	double duration = monotonic_seconds() - t->t0;
@@ -100,22 +116,32 @@ int task_finish(struct task *t, bool success)
 	int r;
 
 	task_set_status(t, TASK_STATUS_STATS);
-	if (t->w->cfg->db_file[0] == '/')
-		r = snprintf(db, sizeof(db), "%s", t->w->cfg->db_file);
-	else
-		r = snprintf(db, sizeof(db), "%s/%s", t->w->spool.path, t->w->cfg->db_file);
-	r = r >= 0 && (size_t)r < sizeof(db) ? stats_record(db, &st, &err) : -ENAMETOOLONG;
+	r = stats_db_path(t->w->spool.path, t->w->cfg->db_file, db, sizeof(db));
+	if (r >= 0)
+		r = stats_record(db, &st, &err);
 	if (r < 0) {
 		tlog(t, "warning: statistics not saved: %s", err ? err : strerror(-r));
 		log_warn("task %s: statistics not saved: %s", t->idstr, err ? err : strerror(-r));
 	}
 	task_set_status(t, TASK_STATUS_FINISHING);
 	tlog(t, "task %s %s after %.3f s", t->idstr, success ? "succeeded" : "failed", duration);
-	r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
-	if (r < 0)
-		log_error("task %s: cannot write retrace_log: %s", t->idstr, strerror(-r));
-	task_set_status(t, success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
-	write_time(t, "finished_time");
+	/*
+	 * The task process, the only one that has this log, keeps trying its
+	 * last writes (a full disk) until they are written: its task stays
+	 * FINISHING and owned meanwhile, then ends with its real result. Others
+	 * (recovery failing a task) give up: the task stays unlisted and the
+	 * worker's rescan finishes it later.
+	 */
+	for (unsigned pause = 1;; pause = MIN(pause * 2, TASK_END_RETRY_MAX_S)) {
+		r = write_end(t, success);
+		if (r >= 0)
+			break;
+		if (!t->retry_end)
+			return r;
+		log_error("task %s: its end could not be written (%s): trying again in %u s", t->idstr,
+			  strerror(-r), pause);
+		sleep(pause);
+	}
 	r = spool_task_done(&t->w->spool, t->id);
 	if (r < 0)
 		log_error("task %s: cannot remove .running/%s: %s", t->idstr, t->idstr, strerror(-r));
@@ -693,7 +719,8 @@ out:
 
 int worker_run_task(struct worker *w, uint32_t id)
 {
-	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(4 << 20) };
+	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(4 << 20),
+			  .retry_end = true };
 	int r;
 
 	t.t0 = t.t_step = monotonic_seconds();

@@ -38,6 +38,7 @@ struct task {
 	char *os_release;
 	const char *arch;
 	const char *step; /* for the failure line */
+	bool retry_end;   /* the task's own process: task_finish() retries its last writes */
 	/* made at the task's start, while it unpacks and resolves; the first tool run takes it */
 	struct sandbox_prepared *sandbox;
 };
@@ -57,7 +58,13 @@ void task_log_lines(struct task *t, const char *who, const char *text, unsigned 
 void task_set_status(struct task *t, enum task_status s);
 /* Log the time of the step that ends now. */
 void task_step_done(struct task *t, const char *what);
-/* The end of every task: the log, the statistics, the status, finished_time last. Returns 0. */
+/* Longest pause between two tries of a task's last writes (the disk is full). */
+#define TASK_END_RETRY_MAX_S 10
+/*
+ * The end of every task: the statistics, the log, the status, finished_time
+ * last. Returns 0; <0 only when the last writes failed and t->retry_end is
+ * not set (with it, they are tried again until they succeed).
+ */
 int task_finish(struct task *t, bool success);
 /* Fail the task at t->step with this reason (logged), then task_finish(). Returns 0. */
 int task_fail(struct task *t, const char *fmt, ...) _printf_(2, 3);

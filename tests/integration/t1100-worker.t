@@ -18,7 +18,8 @@ REL=fedora-39-x86_64
 REPO=$T/repo
 P=$REPO/$REL/Packages
 F=$RETRACE_SRC/tests/fixtures/rpm
-XZ=application/x-xz-compressed-tar
+
+. "$RETRACE_SRC/tests/lib/worker.sh"
 
 "$F/mkrepo.sh" "$REPO" $REL full >"$T/mkrepo.out" 2>&1
 fixture $? "a release repository built with rpmbuild and createrepo_c" "$T/mkrepo.out"
@@ -36,28 +37,6 @@ $BIN/retrace-reposync -c "$T/conf" --publish-only >/dev/null 2>&1
 ok $? "the release and its packages published for /settings and /checkpackage"
 start_httpd || exit 1
 
-WORKER_PID=
-start_worker() {
-	# root starts it, as in production: it drops to RunAsUser (nobody)
-	setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
-	WORKER_PID=$!
-}
-stop_worker() {
-	[ -n "$WORKER_PID" ] || return 0
-	kill "$WORKER_PID" 2>/dev/null
-	wait "$WORKER_PID" 2>/dev/null
-	WORKER_PID=
-}
-trap 'stop_worker; cleanup' EXIT
-
-# send DIR [TYPE]: pack DIR like abrt-retrace-client and POST it; sets ID PW
-send() {
-	tar -C "$1" -cf - coredump executable package os_release | xz -2 >"$T/up.tar.xz"
-	code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: ${2:-0}")
-	ID=$(header_value X-Task-Id)
-	PW=$(header_value X-Task-Password)
-	[ "$code" = 201 ]
-}
 # frames FILE PREFIX: "#N function at file:line" / "from lib" / "Thread N"
 # lines of a gdb backtrace, the library paths without PREFIX
 frames() {
@@ -425,17 +404,6 @@ $BIN/retrace-resolve --repodir "$REPO" --release $NOGDB --reindex >/dev/null 2>&
 toolroot_fails $NOGDB "gdb cannot be installed from ToolRoot $NOGDB"
 
 # --- a gdb that hangs, a gdb that crashes --------------------------------------------------
-# fake_gdb MODE RELEASE: a release whose gdb is tests/fixtures/rpm/rtfakegdb.c built with MODE
-fake_gdb() {
-	mkdir -p "$T/fake/SOURCES" "$REPO/$2/Packages"
-	cp "$F/rtfakegdb.c" "$T/fake/SOURCES/"
-	rpmbuild -bb --nodeps --quiet -D "_topdir $T/fake" -D 'rt_version 1' -D 'rt_release 1' \
-		-D "rt_mode $1" "$F/rtfakegdb.spec" >"$T/fake/build.log" 2>&1 &&
-		mv "$T"/fake/RPMS/*/gdb-1-1.*.rpm "$REPO/$2/Packages/"
-	fixture $? "a gdb that does $1 built for $2" "$T/fake/build.log"
-	createrepo_c --quiet "$REPO/$2" >/dev/null 2>&1
-	$BIN/retrace-resolve --repodir "$REPO" --release "$2" --reindex >/dev/null 2>&1
-}
 fake_gdb HANG fedora-37-x86_64
 fake_gdb CRASH fedora-36-x86_64
 echo "ProcessCommunicateTimeout = 2" >>"$T/conf"
@@ -446,36 +414,10 @@ toolroot_fails fedora-36-x86_64 "gdb was killed by signal 11"
 
 # --- a task's life when the worker stops or dies ------------------------------------
 # The hanging gdb (fedora-37) keeps a task running for as long as a test needs.
-setconf() { # setconf KEY VALUE: replace or add KEY in $T/conf
-	sed -i "/^$1 = /d" "$T/conf"
-	echo "$1 = $2" >>"$T/conf"
-}
-rows_of() { sqlite3 "$T/spool/stats.db" "SELECT count(*) FROM tasks WHERE taskid = '$1'"; }
-# hang_task: a task that runs in the hanging gdb; sets ID PW, waits until gdb runs
-hang_task() {
-	setconf ToolRoot fedora-37-x86_64
-	setconf ProcessCommunicateTimeout 120
-	start_worker
-	send "$T/segv.d"
-	for _ in $(seq 1 300); do
-		pgrep -u nobody -f /usr/bin/gdb >/dev/null && break
-		sleep 0.1
-	done
-	pgrep -u nobody -f /usr/bin/gdb >/dev/null
-}
-# wait_exit PID SECONDS: the process is gone within SECONDS
-wait_exit() {
-	for _ in $(seq 1 $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # SIGTERM: no new task; the running one gets WorkerStopTimeout, then is
 # queued again - not failed, not counted as an interruption
 setconf WorkerStopTimeout 1
-hang_task
+hang_task "$T/segv.d"
 fixture $? "a task runs in the hanging gdb"
 task_proc=$(pgrep -P "$WORKER_PID" | head -n 1)
 kill -TERM "$WORKER_PID"
@@ -499,7 +441,7 @@ stop_worker
 # A stopped task process, a killed worker, a new worker, the process continued:
 # the task process died with its worker (parent-death signal), the new worker
 # runs the task once
-hang_task
+hang_task "$T/segv.d"
 fixture $? "a task runs in the hanging gdb"
 task_proc=$(pgrep -P "$WORKER_PID" | head -n 1)
 ok $([ -n "$task_proc" ]; echo $?) "the task's process found ($task_proc)"

@@ -1,0 +1,69 @@
+# Helpers for the tests that run retrace-worker against a test repository
+# (sourced after common.sh, once REPO, F, T and $T/conf exist).
+XZ=application/x-xz-compressed-tar
+STATS_DB=${STATS_DB:-$T/spool/stats.db}
+
+WORKER_PID=
+start_worker() {
+	# root starts it, as in production: it drops to RunAsUser (nobody)
+	setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
+	WORKER_PID=$!
+}
+stop_worker() {
+	[ -n "$WORKER_PID" ] || return 0
+	kill "$WORKER_PID" 2>/dev/null
+	wait "$WORKER_PID" 2>/dev/null
+	WORKER_PID=
+}
+trap 'stop_worker; cleanup' EXIT
+
+# send DIR [TYPE]: pack DIR like abrt-retrace-client and POST it; sets ID PW
+send() {
+	tar -C "$1" -cf - coredump executable package os_release | xz -2 >"$T/up.tar.xz"
+	code=$(upload "$T/up.tar.xz" $XZ -H "X-Task-Type: ${2:-0}")
+	ID=$(header_value X-Task-Id)
+	PW=$(header_value X-Task-Password)
+	[ "$code" = 201 ]
+}
+
+setconf() { # setconf KEY VALUE: replace or add KEY in $T/conf
+	sed -i "/^$1 = /d" "$T/conf"
+	echo "$1 = $2" >>"$T/conf"
+}
+rows_of() { sqlite3 "$STATS_DB" "SELECT count(*) FROM tasks WHERE taskid = '$1'"; }
+
+# wait_exit PID SECONDS: the process is gone within SECONDS
+wait_exit() {
+	for _ in $(seq 1 $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# fake_gdb MODE RELEASE: a release whose gdb is tests/fixtures/rpm/rtfakegdb.c built with MODE
+fake_gdb() {
+	mkdir -p "$T/fake/SOURCES" "$REPO/$2/Packages"
+	cp "$F/rtfakegdb.c" "$T/fake/SOURCES/"
+	rpmbuild -bb --nodeps --quiet -D "_topdir $T/fake" -D 'rt_version 1' -D 'rt_release 1' \
+		-D "rt_mode $1" "$F/rtfakegdb.spec" >"$T/fake/build.log" 2>&1 &&
+		mv "$T"/fake/RPMS/*/gdb-1-1.*.rpm "$REPO/$2/Packages/"
+	fixture $? "a gdb that does $1 built for $2" "$T/fake/build.log"
+	createrepo_c --quiet "$REPO/$2" >/dev/null 2>&1
+	$BIN/retrace-resolve --repodir "$REPO" --release "$2" --reindex >/dev/null 2>&1
+}
+
+# hang_task CRASHDIR: a task that runs in the hanging gdb (release
+# fedora-37-x86_64 made by fake_gdb HANG); starts a worker, sets ID PW,
+# waits until gdb runs
+hang_task() {
+	setconf ToolRoot fedora-37-x86_64
+	setconf ProcessCommunicateTimeout "${HANG_TIMEOUT:-120}"
+	start_worker
+	send "$1"
+	for _ in $(seq 1 300); do
+		pgrep -u nobody -f /usr/bin/gdb >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -u nobody -f /usr/bin/gdb >/dev/null
+}
