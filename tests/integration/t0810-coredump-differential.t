@@ -56,13 +56,23 @@ gcore_crash() {
 	shift
 	gdb -q -batch -ex run -ex "gcore $W/$name.core" --args "$@" >/dev/null 2>&1
 }
+# settled PID: PID sleeps and used no CPU time over the last 0.3 s (it has
+# started up: gdb attaching to a process still in its dynamic loader, as a
+# fixed sleep allowed on a loaded machine, has crashed gdb)
+settled() {
+	local a b
+	a=$(cut -d' ' -f3,14,15 "/proc/$1/stat" 2>/dev/null) || return 1
+	sleep 0.3
+	b=$(cut -d' ' -f3,14,15 "/proc/$1/stat" 2>/dev/null) || return 1
+	[ "${a%% *}" = S ] && [ "$a" = "$b" ]
+}
 # gcore_live NAME CMD...: gdb attaches to running CMD and takes its core
 gcore_live() {
 	name=$1
 	shift
 	"$@" >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.7
+	eventually 30 settled "$pid" || diag "$name: did not settle within 30 s"
 	gdb -q -batch -p "$pid" -ex "gcore $W/$name.core" >/dev/null 2>&1
 	kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
@@ -76,7 +86,7 @@ kill_core() {
 	mkdir -p "$W/$name.d"
 	(cd "$W/$name.d" && ulimit -c unlimited && exec "$@") >/dev/null 2>&1 &
 	pid=$!
-	sleep 0.7
+	eventually 30 settled "$pid" || diag "$name: did not settle within 30 s"
 	kill -"$sig" "$pid"
 	wait "$pid" 2>/dev/null
 	mv "$W/$name.d"/core* "$W/$name.core" 2>/dev/null
