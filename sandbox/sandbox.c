@@ -711,6 +711,28 @@ static void read_filter(int fd)
 	bpf_prog = prog;
 }
 
+/* Close every fd but those in keep (the array is sorted here). */
+static void close_all_but(int *keep, size_t n)
+{
+	unsigned from = 0;
+
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int x = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = x;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < 0 || (unsigned)keep[i] < from)
+			continue;
+		if ((unsigned)keep[i] > from && syscall(SYS_close_range, from, (unsigned)keep[i] - 1, 0) < 0)
+			_exit(127);
+		from = (unsigned)keep[i] + 1;
+	}
+	if (syscall(SYS_close_range, from, ~0U, 0) < 0)
+		_exit(127);
+}
+
 /*
  * o NULL: prepared ahead (flags say whether a network namespace is made);
  * the options come over go_r once we said on ready_w that we are ready.
@@ -737,6 +759,16 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 		_exit(127);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		die("PR_SET_PDEATHSIG");
+	/*
+	 * Made ahead, we are a copy of the caller's whole fd table, and we may
+	 * wait long for our options: keep only our pipes, so that nothing the
+	 * caller holds (a task's owner lock, a connection) outlives the caller
+	 * in us. Everything a run needs later comes over go_r.
+	 */
+	if (prepared) {
+		int keep[] = { STATUS_FD, go_r, status_w, out_w, err_w, ready_w };
+		close_all_but(keep, ELEMENTSOF(keep));
+	}
 	/* our capabilities in the new user namespace need no maps */
 	if (!(flags & SANDBOX_NO_NET_NS))
 		netns_helper_start(&netns);

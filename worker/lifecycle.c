@@ -128,6 +128,40 @@ static bool terminated_reason(int dirfd, char why[REASON_MAX])
 }
 
 /*
+ * Its process was killed after writing its log and its final status
+ * (success or fail), before finished_time: its run is over, only that
+ * last file is missing. True when so, and finished_time was written.
+ */
+static bool complete_ended(struct worker *w, uint32_t id, int fd)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1], text[32];
+	struct task_state st;
+	enum task_type type;
+	int n, r;
+
+	if (spool_task_read_state(fd, &st) < 0 || (st.status != TASK_STATUS_SUCCESS && st.status != TASK_STATUS_FAIL))
+		return false;
+	spool_task_id_format(id, idstr);
+	/* what the successful end would have removed: a normal task keeps no crash data */
+	if (st.status == TASK_STATUS_SUCCESS && spool_task_read_type(fd, &type) == 0 &&
+	    (type == TASK_RETRACE || type == TASK_VMCORE)) {
+		const char *name = type == TASK_RETRACE ? "crash/coredump" : "crash/vmcore";
+		if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
+			log_warn("task %s: cannot remove %s: %m", idstr, name);
+	}
+	n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+	r = write_file_at(fd, "finished_time", text, (size_t)n, 0640, true);
+	if (r < 0) {
+		log_error("task %s: cannot write finished_time: %s", idstr, strerror(-r));
+		return false;
+	}
+	log_warn("task %s: its process died after its end (%s) was written: finished", idstr,
+		 task_status_to_string(st.status));
+	spool_task_done(&w->spool, id);
+	return true;
+}
+
+/*
  * ORPHANED: no live process owns it. Finished after all (its process died
  * after the end), terminated (fail with why), interrupted once (queue it
  * again, marked), or twice (fail).
@@ -152,6 +186,8 @@ static void recover_orphan(struct worker *w, uint32_t id)
 		log_info("task %s: %d half-written file(s) of the interrupted run removed", idstr, n);
 	if (file_exists_at(fd, "finished_time")) {
 		spool_task_done(&w->spool, id); /* killed after the end */
+	} else if (complete_ended(w, id, fd)) {
+		/* killed between its end and finished_time */
 	} else if (terminated_reason(fd, why)) {
 		log_warn("task %s: %s: failing it", idstr, why);
 		worker_fail_task(w, id, why);
@@ -193,6 +229,8 @@ static void recover_unlisted(struct worker *w, uint32_t id, int64_t now)
 		return;
 	spool_task_id_format(id, idstr);
 	spool_task_sweep_temp(fd);
+	if (complete_ended(w, id, fd))
+		return;
 	if (terminated_reason(fd, why)) {
 		log_warn("task %s: %s, and its failure was not written: failing it", idstr, why);
 		worker_fail_task(w, id, why);
@@ -260,6 +298,8 @@ void lifecycle_process_ended(struct worker *w, uint32_t id, int wstatus, bool re
 		return;
 	}
 	spool_task_sweep_temp(fd);
+	if (complete_ended(w, id, fd))
+		return;
 	terminated = terminated_reason(fd, why);
 	if (requeue && !terminated) {
 		log_warn("task %s: stopped with the worker: queued again", idstr);

@@ -61,12 +61,31 @@ void task_log_lines(struct task *t, const char *who, const char *text, unsigned 
 	}
 }
 
+/*
+ * The fault-injection point of the lifecycle tests: a worker started with
+ * RETRACE_TEST_PAUSE_AT=<status> in its environment has its task processes
+ * stop themselves (SIGSTOP, as an operator could) right after writing that
+ * status, so that a test can kill the process or the worker, or fill the
+ * disk, exactly there (t1120-faults.t). It only ever stops a task's own
+ * process, once, never the daemon failing or finishing a task for a dead one.
+ */
+static void test_pause(struct task *t, const char *status)
+{
+	if (t->own_process && !t->test_paused && t->w->test_pause_at &&
+	    strcmp(t->w->test_pause_at, status) == 0) {
+		t->test_paused = true; /* once: not again when task_finish() retries */
+		log_info("task %s: stopped at status %s (RETRACE_TEST_PAUSE_AT)", t->idstr, status);
+		raise(SIGSTOP);
+	}
+}
+
 void task_set_status(struct task *t, enum task_status s)
 {
 	const char *k = task_status_to_string(s);
 	int r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
 	if (r < 0)
 		log_error("task %s: cannot write its status: %s", t->idstr, strerror(-r));
+	test_pause(t, k);
 }
 
 /* the time of the step that ends now */
@@ -99,8 +118,19 @@ static int write_end(struct task *t, bool success)
 		r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
 		if (r < 0)
 			log_error("task %s: cannot write its status: %s", t->idstr, strerror(-r));
+		else
+			test_pause(t, k);
 	}
-	return r < 0 ? r : write_time(t, "finished_time");
+	if (r < 0)
+		return r;
+	/*
+	 * The crash data goes only now: a run killed before this point is run
+	 * again with it, one killed after it has its end written, which
+	 * recovery completes (lifecycle_recover()) without running it again.
+	 */
+	if (success && t->drop_at_end && unlinkat(t->crashfd, t->drop_at_end, 0) < 0 && errno != ENOENT)
+		log_warn("task %s: cannot remove the %s: %s", t->idstr, t->drop_at_end, strerror(errno));
+	return write_time(t, "finished_time");
 }
 
 int task_finish(struct task *t, bool success)
@@ -136,7 +166,7 @@ int task_finish(struct task *t, bool success)
 		r = write_end(t, success);
 		if (r >= 0)
 			break;
-		if (!t->retry_end)
+		if (!t->own_process)
 			return r;
 		log_error("task %s: its end could not be written (%s): trying again in %u s", t->idstr,
 			  strerror(-r), pause);
@@ -437,13 +467,11 @@ int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, 
 	return 0;
 }
 
-/* What a normal task keeps of its crash data: nothing. */
+/* What a normal task keeps of its crash data: nothing, once it has ended. */
 void task_drop_crash_file(struct task *t, const char *name)
 {
-	if (unlinkat(t->crashfd, name, 0) < 0)
-		tlog(t, "warning: cannot remove the %s: %s", name, strerror(errno));
-	else
-		tlog(t, "the %s was removed", name);
+	t->drop_at_end = name;
+	tlog(t, "the %s is removed when the task ends", name);
 }
 
 int task_keyring(struct task *t, const char *release, struct pkg_keyring **ret, char **ret_error)
@@ -720,7 +748,7 @@ out:
 int worker_run_task(struct worker *w, uint32_t id)
 {
 	struct task t = { .w = w, .id = id, .dirfd = -1, .crashfd = -1, .log = BUF_INIT(4 << 20),
-			  .retry_end = true };
+			  .own_process = true };
 	int r;
 
 	t.t0 = t.t_step = monotonic_seconds();
@@ -812,6 +840,7 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
+	w->test_pause_at = secure_getenv("RETRACE_TEST_PAUSE_AT");
 	w->repodir_fd = -1;
 	r = spool_open(cfg->save_dir, &w->spool);
 	if (r < 0)

@@ -38,7 +38,9 @@ struct task {
 	char *os_release;
 	const char *arch;
 	const char *step; /* for the failure line */
-	bool retry_end;   /* the task's own process: task_finish() retries its last writes */
+	bool own_process;  /* the task's own process: task_finish() retries its last writes, test_pause() */
+	bool test_paused;  /* test_pause() stopped it already */
+	const char *drop_at_end; /* crash/ file a successful end removes (task_drop_crash_file) */
 	/* made at the task's start, while it unpacks and resolves; the first tool run takes it */
 	struct sandbox_prepared *sandbox;
 };
@@ -62,12 +64,13 @@ void task_step_done(struct task *t, const char *what);
 #define TASK_END_RETRY_MAX_S 10
 /*
  * The end of every task: the statistics, the log, the status, finished_time
- * last. Returns 0; <0 only when the last writes failed and t->retry_end is
+ * last. Returns 0; <0 only when the last writes failed and t->own_process is
  * not set (with it, they are tried again until they succeed).
  */
 int task_finish(struct task *t, bool success);
 /* Fail the task at t->step with this reason (logged), then task_finish(). Returns 0. */
 int task_fail(struct task *t, const char *fmt, ...) _printf_(2, 3);
+/* Remove crash/name when the task ends successfully, just before finished_time. */
 void task_drop_crash_file(struct task *t, const char *name);
 
 /* A memfd's whole contents, NUL-terminated. */

@@ -39,6 +39,7 @@ struct worker {
 	struct sock_fprog *vmcore_policy; /* vmcore.policy */
 	struct sock_fprog *crash_policy;  /* crash.policy */
 	int repodir_fd;
+	const char *test_pause_at; /* RETRACE_TEST_PAUSE_AT: the tests' fault-injection point */
 };
 
 int worker_init(struct worker *w, const struct config *cfg, char **ret_error);

@@ -10,9 +10,7 @@
 # Without the kernel package or qemu (no network) the test says SKIP.
 . "$(dirname "$0")/../lib/common.sh"
 
-for t in qemu-system-x86_64 cpio gcc; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need qemu-system-x86_64 cpio gcc
 [ -x /bin/busybox ] || skip_all "no /bin/busybox (busybox-static)"
 vmlinuz=$("$RETRACE_SRC/tests/tools/debian-kernel.sh" "$T/kernel" 2>"$T/k.err")
 rc=$?

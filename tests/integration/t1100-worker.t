@@ -11,21 +11,11 @@
 # from the release (ToolRoot = <release-id>) instead of this machine's.
 . "$(dirname "$0")/../lib/common.sh"
 
-for t in rpmbuild createrepo_c rpm2archive gdb unshare; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
-REL=fedora-39-x86_64
-REPO=$T/repo
-P=$REPO/$REL/Packages
-F=$RETRACE_SRC/tests/fixtures/rpm
+need rpmbuild createrepo_c rpm2archive gdb unshare
 
 . "$RETRACE_SRC/tests/lib/worker.sh"
 
-"$F/mkrepo.sh" "$REPO" $REL full >"$T/mkrepo.out" 2>&1
-fixture $? "a release repository built with rpmbuild and createrepo_c" "$T/mkrepo.out"
-# what retrace-reposync does after a sync: the solver's caches, as the admin
-$BIN/retrace-resolve --repodir "$REPO" --release $REL --reindex >/dev/null 2>&1
-ok $? "the release indexed"
+release_repo full
 
 mkdir -p "$T/cache"
 [ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache"

@@ -10,21 +10,12 @@
 # hangs (tests/fixtures/rpm/rtfakegdb.c) keeps a task running on demand.
 . "$(dirname "$0")/../lib/common.sh"
 
-for t in rpmbuild createrepo_c rpm2archive gdb unshare sqlite3; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
-REL=fedora-39-x86_64
-REPO=$T/repo
-P=$REPO/$REL/Packages
-F=$RETRACE_SRC/tests/fixtures/rpm
+need rpmbuild createrepo_c rpm2archive gdb unshare sqlite3
 # the statistics beside the spool, not in it: a full spool must not lose them
 STATS_DB=$T/stats/stats.db
 . "$RETRACE_SRC/tests/lib/worker.sh"
 
-"$F/mkrepo.sh" "$REPO" $REL demo >"$T/mkrepo.out" 2>&1
-fixture $? "a release repository built with rpmbuild and createrepo_c" "$T/mkrepo.out"
-$BIN/retrace-resolve --repodir "$REPO" --release $REL --reindex >/dev/null 2>&1
-fixture $? "the release indexed" /dev/null
+release_repo demo
 fake_gdb HANG fedora-37-x86_64
 
 mkdir -p "$T/cache" "$T/drop" "$T/stats"
@@ -37,13 +28,9 @@ WorkerStopTimeout = 1
 RescanInterval = 1
 DBFile = $STATS_DB
 DropDir = $T/drop"
-$BIN/retrace-reposync -c "$T/conf" --publish-only >/dev/null 2>&1
-fixture $? "the release published" /dev/null
+publish
 start_httpd || exit 1
-
-"$F/crash.sh" "$T/segv.d" "$P/rtprog-1.0-1.x86_64.rpm $P/rtprog-libs-1.0-1.x86_64.rpm" rtprog-1.0-1 \
-	-- /usr/bin/rtprog crash abc 2>"$T/crash.err"
-fixture $? "rtprog crashed with a core" "$T/crash.err"
+rtprog_segv
 
 task_cli() { $BIN/retrace-task -c "$T/conf" "$@" 2>&1; }
 cleanup_run() { $BIN/retrace-cleanup -c "$T/conf" 2>&1; }

@@ -13,9 +13,7 @@
 # Without the downloads (no network) the test says SKIP.
 . "$(dirname "$0")/../lib/common.sh"
 
-for t in qemu-system-x86_64 rpmbuild createrepo_c crash; do
-	command -v $t >/dev/null || skip_all "$t is not installed"
-done
+need qemu-system-x86_64 rpmbuild createrepo_c crash
 Q=$T/q
 K=$T/kdbg
 token=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')

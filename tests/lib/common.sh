@@ -128,6 +128,14 @@ skip_all() {
 	exit 0
 }
 
+# need TOOL...: the file is skipped, saying which, when a tool is missing
+# (tools/install-deps.sh installs them all for `make check`)
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null || skip_all "$t is not installed"
+	done
+}
+
 # --- a server of our own --------------------------------------------------
 # The test tree lives in /tmp; the daemon runs as nobody when we are root
 # (as a production server runs as an unprivileged user), as ourselves

@@ -1,6 +1,10 @@
 # Helpers for the tests that run retrace-worker against a test repository
-# (sourced after common.sh, once REPO, F, T and $T/conf exist).
+# (sourced after common.sh; the file writes $T/conf).
 XZ=application/x-xz-compressed-tar
+REL=fedora-39-x86_64
+REPO=$T/repo
+P=$REPO/$REL/Packages
+F=$RETRACE_SRC/tests/fixtures/rpm
 STATS_DB=${STATS_DB:-$T/spool/stats.db}
 
 WORKER_PID=
@@ -9,9 +13,14 @@ start_worker() {
 	setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
 	WORKER_PID=$!
 }
+# (bounded: a worker that does not stop within 30 s is a failure, and killed)
 stop_worker() {
 	[ -n "$WORKER_PID" ] || return 0
 	kill "$WORKER_PID" 2>/dev/null
+	if ! wait_exit "$WORKER_PID" 30; then
+		ok 1 "the worker stopped within 30 s of SIGTERM (it was $(ps -o stat= -p "$WORKER_PID"))"
+		kill -KILL "$WORKER_PID" 2>/dev/null
+	fi
 	wait "$WORKER_PID" 2>/dev/null
 	WORKER_PID=
 }
@@ -30,7 +39,11 @@ setconf() { # setconf KEY VALUE: replace or add KEY in $T/conf
 	sed -i "/^$1 = /d" "$T/conf"
 	echo "$1 = $2" >>"$T/conf"
 }
-rows_of() { sqlite3 "$STATS_DB" "SELECT count(*) FROM tasks WHERE taskid = '$1'"; }
+# rows_of ID: the task's rows in the statistics (never creating the database as root)
+rows_of() {
+	[ -s "$STATS_DB" ] || { echo 0; return; }
+	sqlite3 -readonly "$STATS_DB" "SELECT count(*) FROM tasks WHERE taskid = '$1'"
+}
 
 # wait_exit PID SECONDS: the process is gone within SECONDS
 wait_exit() {
@@ -66,4 +79,28 @@ hang_task() {
 		sleep 0.1
 	done
 	pgrep -u nobody -f /usr/bin/gdb >/dev/null
+}
+
+# release_repo PROFILE: $REPO/$REL built by tests/fixtures/rpm/mkrepo.sh
+# PROFILE and indexed as retrace-reposync would, or the file ends
+release_repo() {
+	"$F/mkrepo.sh" "$REPO" $REL "$1" >"$T/mkrepo.out" 2>&1
+	fixture $? "a release repository built with rpmbuild and createrepo_c" "$T/mkrepo.out"
+	$BIN/retrace-resolve --repodir "$REPO" --release $REL --reindex >"$T/reindex.out" 2>&1
+	fixture $? "the release indexed" "$T/reindex.out"
+}
+
+# publish: the release's package list published (retrace-reposync
+# --publish-only with $T/conf), or the file ends
+publish() {
+	$BIN/retrace-reposync -c "$T/conf" --publish-only >"$T/publish.out" 2>&1
+	fixture $? "the release published" "$T/publish.out"
+}
+
+# rtprog_segv: $T/segv.d, a crash of the release's rtprog (a SIGSEGV), as
+# abrt-retrace-client would pack it, or the file ends
+rtprog_segv() {
+	"$F/crash.sh" "$T/segv.d" "$P/rtprog-1.0-1.x86_64.rpm $P/rtprog-libs-1.0-1.x86_64.rpm" rtprog-1.0-1 \
+		-- /usr/bin/rtprog crash abc 2>"$T/crash.err"
+	fixture $? "rtprog crashed with a core" "$T/crash.err"
 }
