@@ -28,7 +28,7 @@ BIN := $(O)/bin
 OBJ := $(O)/obj
 
 PKGS := libmicrohttpd libarchive libseccomp libcap openssl sqlite3 liblzma zlib libelf libsolvext rpm libcurl \
-	lzo2 libzstd
+	lzo2 libzstd mount
 # The flags are asked for once, when a recipe first needs them; a missing
 # library stops the build with the Debian package that brings it
 # (tools/install-deps.sh build installs them all).
@@ -46,6 +46,7 @@ DEB_rpm := librpm-dev
 DEB_libcurl := libcurl4-openssl-dev
 DEB_lzo2 := liblzo2-dev
 DEB_libzstd := libzstd-dev
+DEB_mount := libmount-dev
 pkg_missing = $(if $(shell command -v pkg-config),$(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) && echo y),,$(DEB_$(p)))),pkg-config) \
 	$(if $(wildcard /usr/include/snappy-c.h),,libsnappy-dev)
 pkg_flags = $(if $(strip $(pkg_missing)),$(error missing Debian packages: $(strip $(pkg_missing)) (as root: tools/install-deps.sh build)),$(shell pkg-config $(1) $(PKGS)))
@@ -161,12 +162,9 @@ $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBWORKER) $(LIBVM
 $(BIN)/retrace-task: $(call obj,tools/retrace-task.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
-# retrace-sandbox is a static PIE where libseccomp.a and libcap.a are there
-# (not in sanitized builds): no dynamic loading in its start-to-exit time.
-SANDBOX_STATIC = $(if $(SAN),,$(and $(filter /%,$(shell $(CC) -print-file-name=libseccomp.a)),$(filter /%,$(shell $(CC) -print-file-name=libcap.a)),yes))
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
-	$(if $(SANDBOX_STATIC),$(CC) $(filter-out -pie,$(LDFLAGS_ALL)) -static-pie -o $@ $^ -lseccomp -lcap,$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS))
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

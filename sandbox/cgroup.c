@@ -29,11 +29,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libmount/libmount.h>
+
 #include "common/fsutil.h"
 #include "common/macro.h"
 
 #define CGROUP_V1 "/sys/fs/cgroup"
-#define MOUNTINFO_MAX (4U << 20)
 
 static struct {
 	bool done;
@@ -84,67 +85,17 @@ static unsigned long long keyed_value(const char *text, const char *key)
 	return 0;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space...) in place. */
-static void unescape_octal(char *s)
-{
-	char *w = s;
-	for (char *r = s; *r; r++) {
-		if (r[0] == '\\' && r[1] >= '0' && r[1] <= '3' && r[2] >= '0' && r[2] <= '7' &&
-		    r[3] >= '0' && r[3] <= '7') {
-			*w++ = (char)((r[1] - '0') * 64 + (r[2] - '0') * 8 + (r[3] - '0'));
-			r += 3;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
-}
-
-/* A /proc file (whose st_size says 0) up to max bytes, NUL-terminated. */
-static int read_proc(const char *path, size_t max, char **ret)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	char *data = NULL;
-	size_t len = 0, size = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-		if (size - len < 4096) {
-			char *d;
-			size = size ? size * 2 : 65536;
-			if (size > max + 1 || !(d = realloc(data, size))) {
-				free(data);
-				return size > max + 1 ? -EFBIG : -ENOMEM;
-			}
-			data = d;
-		}
-		n = read(fd, data + len, size - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(data);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	data[len] = '\0';
-	*ret = data;
-	return 0;
-}
-
 /*
- * Our cgroup v2 group as a directory: the first cgroup2 mount in
- * /proc/self/mountinfo joined with the "0::" line of /proc/self/cgroup.
+ * Our cgroup v2 group as a directory: the first cgroup2 mount in our mount
+ * table (libmount reads /proc/self/mountinfo, escapes and all) joined with
+ * the "0::" line of /proc/self/cgroup.
  */
 static int v2_own_group(char *ret, size_t size)
 {
-	_cleanup_free_ char *mi = NULL;
 	char cg[4096], *path = NULL, *line, *save = NULL;
+	struct libmnt_table *tb;
+	struct libmnt_iter *it;
+	struct libmnt_fs *fs;
 	size_t n = 0;
 	int r;
 
@@ -156,36 +107,33 @@ static int v2_own_group(char *ret, size_t size)
 			path = line + 3;
 	if (!path)
 		return -ENOENT; /* no unified hierarchy */
-	r = read_proc("/proc/self/mountinfo", MOUNTINFO_MAX, &mi);
-	if (r < 0)
-		return r;
-	save = NULL;
-	for (line = strtok_r(mi, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[5], *s = line, *sep = strstr(line, " - cgroup2 ");
-		size_t rl;
-		int i;
-		if (!sep)
-			continue;
-		*sep = '\0';
-		for (i = 0; i < 5 && s; i++) {
-			f[i] = s;
-			s = strchr(s, ' ');
-			if (s)
-				*s++ = '\0';
-		}
-		if (i < 5)
-			continue;
-		unescape_octal(f[3]); /* the mount's root within the hierarchy */
-		unescape_octal(f[4]); /* where it is mounted */
-		rl = strcmp(f[3], "/") == 0 ? 0 : strlen(f[3]);
-		if (strncmp(path, f[3], rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
-			continue; /* our group is not under this mount */
-		if (snprintf(ret, size, "%s%s", f[4], strcmp(path + rl, "/") == 0 ? "" : path + rl) >=
-		    (int)size)
-			return -ENAMETOOLONG;
-		return 0;
+	tb = mnt_new_table();
+	it = mnt_new_iter(MNT_ITER_FORWARD);
+	if (!tb || !it) {
+		r = -ENOMEM;
+		goto out;
 	}
-	return -ENOENT;
+	r = mnt_table_parse_file(tb, "/proc/self/mountinfo");
+	if (r < 0)
+		goto out;
+	r = -ENOENT;
+	while (mnt_table_next_fs(tb, it, &fs) == 0) {
+		const char *root = mnt_fs_get_root(fs), *target = mnt_fs_get_target(fs);
+		size_t rl;
+		if (!mnt_fs_match_fstype(fs, "cgroup2") || !root || !target)
+			continue;
+		rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+		if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
+			continue; /* our group is not under this mount */
+		r = snprintf(ret, size, "%s%s", target, strcmp(path + rl, "/") == 0 ? "" : path + rl) >= (int)size
+			    ? -ENAMETOOLONG
+			    : 0;
+		break;
+	}
+out:
+	mnt_free_iter(it);
+	mnt_unref_table(tb);
+	return r;
 }
 
 static void v2_controllers(const char *base)

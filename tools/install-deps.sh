@@ -10,7 +10,7 @@ set -eu
 # the compiler and the -dev packages of every library the programs link
 build="gcc make pkg-config libc6-dev libmicrohttpd-dev libarchive-dev libseccomp-dev libcap-dev
        libssl-dev libsqlite3-dev liblzma-dev zlib1g-dev libelf-dev libsolv-dev libsolvext-dev
-       librpm-dev libcurl4-openssl-dev liblzo2-dev libsnappy-dev libzstd-dev"
+       librpm-dev libcurl4-openssl-dev liblzo2-dev libsnappy-dev libzstd-dev libmount-dev"
 # RPM fixtures: rpmbuild's find-debuginfo needs file and eu-strip (elfutils)
 # and debugedit, or it builds no -debuginfo packages; rpm2archive unpacks
 rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"

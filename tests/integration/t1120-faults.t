@@ -49,7 +49,7 @@ only_daemon() { [ "$(worker_procs)" = "${WORKER_PID:-}" ]; }
 no_gdb() { ! pgrep -u nobody -f /usr/bin/gdb >/dev/null; }
 stopped_at() { grep -q "task $ID: stopped at status $1 " "$T/worker.out"; }
 end_lost() { grep -q "task $ID: its end could not be written" "$T/worker.out"; }
-host_mounts() { awk -v t="$T/" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | grep -vx "$T/spool"; }
+host_mounts() { findmnt -rn -o TARGET | grep "^$T/" | grep -vx "$T/spool"; }
 
 # fill_bytes / fill_inodes: the spool takes no more data / no more files
 fill_bytes() { dd if=/dev/zero of="$T/spool/filler" bs=1M 2>/dev/null; true; }
