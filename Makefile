@@ -74,7 +74,8 @@ HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
-WORKER_SRC := worker/analyze.c worker/kernel.c worker/lifecycle.c worker/stats.c worker/task.c
+WORKER_SRC := worker/analyze.c worker/coretask.c worker/kernel.c worker/lifecycle.c worker/stats.c worker/task.c \
+	worker/worker.c
 VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 
 LIBCOMMON := $(OBJ)/libcommon.a

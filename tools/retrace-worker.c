@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -65,13 +64,19 @@ static int run_once(struct worker *w, const char *arg)
 {
 	uint32_t id;
 	int fd, r;
+	_cleanup_close_ int lock = -1;
 	struct task_state st;
 
 	if (spool_task_id_parse(arg, strlen(arg), &id) < 0) {
 		fprintf(stderr, "retrace-worker: not a task id: %s\n", arg);
 		return 2;
 	}
-	r = spool_task_take(&w->spool, id);
+	r = lifecycle_take(w, id, &lock);
+	if (r == -EALREADY || r == -EBUSY) {
+		fprintf(stderr, "retrace-worker: task %s: %s\n", arg,
+			r == -EBUSY ? "another process owns it" : "finished already");
+		return 1;
+	}
 	if (r < 0 && r != -ENOENT) {
 		fprintf(stderr, "retrace-worker: task %s: %s\n", arg, strerror(-r));
 		return 1;
@@ -88,18 +93,9 @@ static int run_once(struct worker *w, const char *arg)
 			finished ? "finished already" : "not queued (another worker runs it)");
 		return 1;
 	}
-	{
-		_cleanup_close_ int lock = -1;
-		r = spool_task_lock(&w->spool, id, &lock);
-		if (r < 0) {
-			spool_task_requeue(&w->spool, id);
-			fprintf(stderr, "retrace-worker: task %s: %s\n", arg,
-				r == -EBUSY ? "another process owns it" : strerror(-r));
-			return 1;
-		}
-		lifecycle_owner_set_pid(lock);
-		r = worker_run_task(w, id);
-	}
+	lifecycle_owner_set_pid(lock);
+	r = worker_run_task(w, id);
+	closep(&lock);
 	if (r < 0 || spool_task_open(&w->spool, id, &fd) < 0)
 		return 1;
 	r = spool_task_read_state(fd, &st);
@@ -122,47 +118,13 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 			continue;
 		while (qi < nq) {
 			uint32_t id = queued[qi++];
-			if (spool_task_take(&w->spool, id) < 0)
-				continue; /* deleted or taken meanwhile */
-			/* the owner lock, taken here and held by the task's process alone */
-			int lockfd = -1, r = spool_task_lock(&w->spool, id, &lockfd);
-			if (r < 0) {
-				char idstr[SPOOL_TASK_ID_DIGITS + 1];
-				spool_task_id_format(id, idstr);
-				log_warn("task %s: cannot take its owner lock (%s): left queued", idstr,
-					 r == -EBUSY ? "another process holds it" : strerror(-r));
-				spool_task_requeue(&w->spool, id);
+			int lockfd = -1;
+			pid_t pid;
+			if (lifecycle_take(w, id, &lockfd) < 0)
 				continue;
-			}
-			/* an entry left over beside a task that has finished (a lost race of a
-			 * recovery with a commit): nothing to run */
-			struct task_info ti;
-			if (lifecycle_inspect(&w->spool, id, &ti) == 0 && ti.phase == PHASE_FINISHED) {
-				close(lockfd);
-				spool_task_done(&w->spool, id);
-				continue;
-			}
-			pid_t parent = getpid(), pid = fork();
-			if (pid < 0) {
-				log_error("fork: %s", strerror(errno));
-				close(lockfd);
-				spool_task_requeue(&w->spool, id);
+			pid = lifecycle_start(w, id, lockfd);
+			if (pid < 0)
 				return;
-			}
-			if (pid == 0) {
-				/* dies with the daemon, so no task outlives it to run twice; a
-				 * daemon already gone before the signal was set is seen here */
-				if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
-					_exit(1);
-				lifecycle_owner_set_pid(lockfd);
-				signal(SIGTERM, SIG_DFL);
-				signal(SIGINT, SIG_DFL);
-				sigset_t none;
-				sigemptyset(&none);
-				sigprocmask(SIG_SETMASK, &none, NULL);
-				_exit(worker_run_task(w, id) < 0 ? 1 : 0);
-			}
-			close(lockfd);
 			slots[i] = (struct slot){ .pid = pid, .id = id };
 			break;
 		}

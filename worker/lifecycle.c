@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -106,6 +107,62 @@ void lifecycle_owner_set_pid(int owner_fd)
 	/* best effort: without it the task can still be recovered, only not terminated */
 	if (ftruncate(owner_fd, 0) == 0)
 		(void)!pwrite(owner_fd, text, (size_t)n, 0);
+}
+
+int lifecycle_take(struct worker *w, uint32_t id, int *ret_lockfd)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	struct task_info ti;
+	int lockfd = -1, r;
+
+	spool_task_id_format(id, idstr);
+	r = spool_task_take(&w->spool, id);
+	if (r < 0)
+		return r; /* -ENOENT: deleted or taken meanwhile */
+	r = spool_task_lock(&w->spool, id, &lockfd);
+	if (r < 0) {
+		log_warn("task %s: cannot take its owner lock (%s): left queued", idstr,
+			 r == -EBUSY ? "another process holds it" : strerror(-r));
+		spool_task_requeue(&w->spool, id);
+		return r;
+	}
+	/* an entry left over beside a task that has finished (a lost race of a
+	 * recovery with a commit): nothing to run */
+	if (lifecycle_inspect(&w->spool, id, &ti) == 0 && ti.phase == PHASE_FINISHED) {
+		close(lockfd);
+		spool_task_done(&w->spool, id);
+		return -EALREADY;
+	}
+	*ret_lockfd = lockfd;
+	return 0;
+}
+
+pid_t lifecycle_start(struct worker *w, uint32_t id, int lockfd)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0) {
+		int e = errno;
+		log_error("fork: %s", strerror(e));
+		close(lockfd);
+		spool_task_requeue(&w->spool, id);
+		return -e;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		/* dies with the daemon, so no task outlives it to run twice; a
+		 * daemon already gone before the signal was set is seen here */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != parent)
+			_exit(1);
+		lifecycle_owner_set_pid(lockfd);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(worker_run_task(w, id) < 0 ? 1 : 0);
+	}
+	close(lockfd); /* the child's copy is the lock now */
+	return pid;
 }
 
 #define REASON_MAX 512

@@ -78,6 +78,22 @@ int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret);
 void lifecycle_owner_set_pid(int owner_fd);
 
 /*
+ * QUEUED -> RUNNING, the first half: id's queue entry moved to .running and
+ * its owner lock taken (*ret_lockfd). -ENOENT: not queued (deleted, or
+ * taken by another worker); -EBUSY: another process owns it (left queued);
+ * -EALREADY: it had finished (the stale entry is removed).
+ */
+int lifecycle_take(struct worker *w, uint32_t id, int *ret_lockfd);
+
+/*
+ * The second half: a task process forked to run id (worker_run_task()),
+ * holding lockfd (closed here in the daemon), dying with the daemon
+ * (PR_SET_PDEATHSIG, checked after it is set), its pid in the owner file.
+ * Returns its pid, or -errno when fork failed (the task is queued again).
+ */
+pid_t lifecycle_start(struct worker *w, uint32_t id, int lockfd);
+
+/*
  * Recovery (the worker daemon, at start-up and at every rescan): ORPHANED
  * and UNLISTED tasks, skipping the tasks in ours (the daemon's own slots).
  * Logs one line per task it changes.

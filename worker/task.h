@@ -2,7 +2,9 @@
 /*
  * task.h - what the worker's two pipelines share (internal to worker/):
  * the task being run, its log, its end, the sandbox runner and the cached
- * package trees. task.c runs coredump tasks, kernel.c kernel tasks.
+ * package trees (task.c). coretask.c runs coredump tasks, kernel.c kernel
+ * tasks; worker.c hands a task to one of them. Neither pipeline knows the
+ * other, and task.c knows neither.
  */
 #ifndef RETRACE_WORKER_TASK_H
 #define RETRACE_WORKER_TASK_H
@@ -57,6 +59,8 @@ struct layers {
 void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
 /* The first max lines of a tool's output, each a log line "WHO: line" (text may be NULL). */
 void task_log_lines(struct task *t, const char *who, const char *text, unsigned max);
+/* NAME (started_time, finished_time): the time now, in seconds, atomically written. */
+int task_write_time(struct task *t, const char *name);
 void task_set_status(struct task *t, enum task_status s);
 /* Log the time of the step that ends now. */
 void task_step_done(struct task *t, const char *what);
@@ -103,6 +107,8 @@ void task_layers_release(struct layers *l);
 /* ToolRoot = <release>: the tool and its closure from that release; host: nothing to do. */
 int task_tool_layers(struct task *t, const char *tool, struct layers *tools, char **ret_error);
 
+/* A coredump task (types 0 and 1): coretask.c. */
+int coredump_task(struct task *t);
 /* A kernel task (types 2 and 4): kernel.c. */
 int vmcore_task(struct task *t);
 

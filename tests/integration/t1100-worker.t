@@ -330,12 +330,8 @@ ID=${killed%%:*} PW=${killed#*:}
 is "$(status_of "$ID" "$PW")" PENDING "the killed task is PENDING meanwhile"
 # the parent-death signals go down the chain (task process, sandbox, gdb):
 # on a loaded machine that takes more than a moment
-gone=1
-for _ in $(seq 1 100); do
-	pgrep -u nobody -x gdb >/dev/null || { gone=0; break; }
-	sleep 0.1
-done
-ok $gone "no gdb is left behind by the killed worker (parent-death signal)"
+eventually 10 no_test_gdb
+ok $? "no gdb is left behind by the killed worker (parent-death signal)"
 start_worker
 is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the restarted worker retries it once: FINISHED_SUCCESS"
 like "$(get "$ID" "$PW" log)" "task $ID started" "and its log is the retry's"
@@ -398,8 +394,8 @@ fake_gdb HANG fedora-37-x86_64
 fake_gdb CRASH fedora-36-x86_64
 echo "ProcessCommunicateTimeout = 2" >>"$T/conf"
 toolroot_fails fedora-37-x86_64 "gdb ran past the timeout (ProcessCommunicateTimeout = 2 s) and was killed"
-pgrep -u nobody -f /usr/bin/gdb >/dev/null
-ok $((!$?)) "the hung gdb is gone with its sandbox"
+no_test_gdb
+ok $? "the hung gdb is gone with its sandbox"
 toolroot_fails fedora-36-x86_64 "gdb was killed by signal 11"
 
 # --- a task's life when the worker stops or dies ------------------------------------
@@ -420,8 +416,8 @@ ok $([ -e "$T/spool/.queue/$ID" ] && [ ! -e "$T/spool/.running/$ID" ]; echo $?) 
 ok $([ ! -e "$T/spool/$ID/.retried" ]; echo $?) "... not counted as an interruption"
 like "$(cat "$T/worker.out")" "task $ID: stopped with the worker: queued again" "... and the worker's log says so"
 ok $([ -z "$task_proc" ] || ! kill -0 "$task_proc" 2>/dev/null; echo $?) "... its process is gone"
-pgrep -u nobody -f /usr/bin/gdb >/dev/null
-ok $((!$?)) "... and so is its gdb"
+no_test_gdb
+ok $? "... and so is its gdb"
 setconf ToolRoot host
 start_worker
 is "$(wait_done "$ID" "$PW")" FINISHED_SUCCESS "the next worker runs it: FINISHED_SUCCESS"

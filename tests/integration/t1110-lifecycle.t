@@ -34,7 +34,6 @@ rtprog_segv
 
 task_cli() { $BIN/retrace-task -c "$T/conf" "$@" 2>&1; }
 cleanup_run() { $BIN/retrace-cleanup -c "$T/conf" 2>&1; }
-gdb_gone() { ! pgrep -u nobody -f /usr/bin/gdb >/dev/null; }
 # backdate ID HOURS: the task was created HOURS ago (the password file's mtime)
 backdate() { touch -d "@$(($(date +%s) - $2 * 3600))" "$T/spool/$1/password"; }
 
@@ -55,7 +54,7 @@ like "$out" "task $ID: running for 7200 s, longer than MaxTaskRunTime (3600 s): 
 is "$(wait_done "$ID" "$PW" 30)" FINISHED_FAILURE "... the task fails"
 like "$(get "$ID" "$PW" log)" "the task ran longer than MaxTaskRunTime (3600 s): terminated" \
 	"... its log says why"
-eventually 10 gdb_gone
+eventually 10 no_test_gdb
 ok $? "... its gdb is gone"
 is "$(rows_of "$ID")" 1 "... one statistics row"
 ok $([ ! -e "$T/spool/.running/$ID" ]; echo $?) "... and it is in no list"
@@ -63,13 +62,13 @@ STALLED=$ID STALLED_PW=$PW
 
 # --- retrace-task fail: a running task ------------------------------------------
 send "$T/segv.d"
-eventually 30 pgrep -u nobody -f /usr/bin/gdb >/dev/null
+eventually 30 has_test_gdb
 fixture $? "a second task runs in the hanging gdb"
 out=$(task_cli fail "$ID" "a test says so")
 like "$out" "task $ID: process" "retrace-task fail kills a running task's process"
 is "$(wait_done "$ID" "$PW" 30)" FINISHED_FAILURE "... the task fails"
 like "$(get "$ID" "$PW" log)" "failed by an administrator (retrace-task fail): a test says so" "... saying who and why"
-eventually 10 gdb_gone
+eventually 10 no_test_gdb
 ok $? "... its gdb is gone"
 FAILED=$ID FAILED_PW=$PW
 
@@ -94,7 +93,7 @@ setconf ToolRoot fedora-37-x86_64
 setconf ProcessCommunicateTimeout 120
 start_worker
 send "$T/segv.d"
-eventually 30 pgrep -u nobody -f /usr/bin/gdb >/dev/null
+eventually 30 has_test_gdb
 fixture $? "the only slot is busy in the hanging gdb"
 HUNG=$ID HUNG_PW=$PW
 send "$T/segv.d"
@@ -138,7 +137,7 @@ like "$out" "not a task id" "... saying so"
 if [ "$(id -u)" = 0 ]; then
 	stop_httpd
 	mkdir -p "$T/small"
-	mount -t tmpfs -o size=24m,mode=0755 retrace-test "$T/small"
+	mount -t tmpfs -o size=24m,mode=0755 "${T##*/}" "$T/small" # named for test_gdbs
 	mkdir "$T/small/spool"
 	chown nobody:nogroup "$T/small/spool"
 	setconf SaveDir "$T/small/spool"
@@ -147,7 +146,7 @@ if [ "$(id -u)" = 0 ]; then
 	start_httpd || exit 1
 	start_worker
 	send "$T/segv.d"
-	eventually 30 pgrep -u nobody -f /usr/bin/gdb >/dev/null
+	eventually 30 has_test_gdb
 	fixture $? "a task runs in the hanging gdb, on a 24 MiB spool"
 	# while gdb hangs, the spool fills up; gdb's timeout ends the task on a full disk
 	dd if=/dev/zero of="$T/small/spool/filler" bs=1M count=64 2>/dev/null
@@ -251,7 +250,7 @@ setconf ToolRoot fedora-37-x86_64
 start_worker
 send "$T/segv.d"
 RUN=$ID RUN_PW=$PW
-eventually 30 pgrep -u nobody -f /usr/bin/gdb >/dev/null
+eventually 30 has_test_gdb
 send "$T/segv.d"
 QUEUED=$ID
 backdate "$RUN" 200000

@@ -25,7 +25,7 @@ ROOT=
 if [ "$(id -u)" = 0 ]; then
 	ROOT=yes
 	# the spool on a small tmpfs, so that a test can fill its bytes or inodes
-	mount -t tmpfs -o size=32m,nr_inodes=4000,mode=0755 retrace-faults "$T/spool"
+	mount -t tmpfs -o size=32m,nr_inodes=4000,mode=0755 "${T##*/}" "$T/spool" # named for test_gdbs
 	chown nobody:nogroup "$T/spool"
 fi
 mkdir -p "$T/cache" "$T/stats"
@@ -46,7 +46,6 @@ rtprog_segv
 # (clones of the task process) all have the daemon's command line
 worker_procs() { pgrep -f "retrace-worker -c $T/conf" | sort; }
 only_daemon() { [ "$(worker_procs)" = "${WORKER_PID:-}" ]; }
-no_gdb() { ! pgrep -u nobody -f /usr/bin/gdb >/dev/null; }
 stopped_at() { grep -q "task $ID: stopped at status $1 " "$T/worker.out"; }
 end_lost() { grep -q "task $ID: its end could not be written" "$T/worker.out"; }
 host_mounts() { findmnt -rn -o TARGET | grep "^$T/" | grep -vx "$T/spool"; }
@@ -109,7 +108,7 @@ after() {
 	stop_worker
 	eventually 10 only_daemon
 	ok $? "$st/$fault: no process of the worker is left"
-	eventually 10 no_gdb
+	eventually 10 no_test_gdb
 	ok $? "$st/$fault: no gdb is left"
 	is "$(host_mounts)" "" "$st/$fault: no mount is left on the host"
 }

@@ -74,12 +74,21 @@ hang_task() {
 	setconf ProcessCommunicateTimeout "${HANG_TIMEOUT:-120}"
 	start_worker
 	send "$1"
-	for _ in $(seq 1 300); do
-		pgrep -u nobody -f /usr/bin/gdb >/dev/null && break
-		sleep 0.1
-	done
-	pgrep -u nobody -f /usr/bin/gdb >/dev/null
+	eventually 30 has_test_gdb
 }
+
+# test_gdbs: the gdb processes in this test's sandboxes - those with a
+# mount whose source names $T (the core bound from $T/spool; a spool on a
+# tmpfs of its own is mounted with $T's name as its source) - not another
+# test's or another run's beside it
+test_gdbs() {
+	local p
+	for p in $(pgrep -f /usr/bin/gdb); do
+		findmnt -N "$p" -rn -o SOURCE 2>/dev/null | grep -qF "${T##*/}" && echo "$p"
+	done
+}
+has_test_gdb() { [ -n "$(test_gdbs)" ]; }
+no_test_gdb() { [ -z "$(test_gdbs)" ]; }
 
 # release_repo PROFILE: $REPO/$REL built by tests/fixtures/rpm/mkrepo.sh
 # PROFILE and indexed as retrace-reposync would, or the file ends
