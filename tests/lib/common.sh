@@ -166,7 +166,11 @@ cleanup() {
 		kill "$HTTPD_PID" 2>/dev/null
 		wait "$HTTPD_PID" 2>/dev/null
 	fi
-	[ -n "${RETRACE_KEEP_T:-}" ] || rm -rf "$T"
+	if [ -z "${RETRACE_KEEP_T:-}" ]; then
+		# what a test mounted under $T (a small tmpfs spool), also when it ended early
+		findmnt -rn -o TARGET | grep "^$T/" | sort -r | while read -r m; do umount -l "$m"; done
+		rm -rf "$T"
+	fi
 }
 trap cleanup EXIT
 
