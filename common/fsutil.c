@@ -303,3 +303,28 @@ void lines_release(struct lines *l)
 	l->v = NULL;
 	l->n = l->cap = 0;
 }
+
+int rename_noreplace_at(int fromfd, const char *from, int tofd, const char *to)
+{
+	struct stat st;
+
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	if (fstatat(fromfd, from, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (renameat(fromfd, from, tofd, to) == 0)
+			return 0;
+		return errno == ENOTEMPTY ? -EEXIST : -errno;
+	}
+	if (linkat(fromfd, from, tofd, to, 0) < 0)
+		return -errno;
+	if (unlinkat(fromfd, from, 0) < 0) {
+		int e = -errno;
+		unlinkat(tofd, to, 0);
+		return e;
+	}
+	return 0;
+}

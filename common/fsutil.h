@@ -11,6 +11,15 @@
 #include <sys/types.h>
 
 /*
+ * Rename fromfd/from to tofd/to, never replacing what is there (-EEXIST).
+ * renameat2(RENAME_NOREPLACE) where the file system has it; where it says
+ * EINVAL (ceph-fuse has no rename2), a file is linked (link(2) fails with
+ * EEXIST atomically, also across CephFS clients) and its old name removed,
+ * a directory renamed with rename(2), which never replaces a non-empty
+ * directory - every directory the spool moves holds files.
+ */
+int rename_noreplace_at(int fromfd, const char *from, int tofd, const char *to);
+/*
  * Replace dirfd/name atomically: the data goes to a temporary file in the
  * same directory, is fsync()ed, and renamed over name; with sync_dir the
  * directory is fsync()ed too, so the new name survives a power loss.

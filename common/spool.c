@@ -402,12 +402,12 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 		}
 		spool_task_id_format(id, idstr);
 		/* NOREPLACE: a colliding id must never replace (or join) a task. */
-		if (renameat2(in, name, s->dirfd, idstr, RENAME_NOREPLACE) == 0) {
+		r = rename_noreplace_at(in, name, s->dirfd, idstr);
+		if (r == 0) {
 			*ret_id = id;
 			break;
 		}
-		if (errno != EEXIST) {
-			r = -errno;
+		if (r != -EEXIST) {
 			unlinkat(q, qtmp, 0);
 			return r;
 		}
@@ -417,7 +417,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 		r = -errno;
 	if (r < 0) {
 		/* back where the caller discards it */
-		renameat2(s->dirfd, idstr, in, name, RENAME_NOREPLACE);
+		(void)rename_noreplace_at(s->dirfd, idstr, in, name);
 		unlinkat(q, qtmp, 0);
 		return r;
 	}
@@ -562,8 +562,9 @@ int spool_task_delete(struct spool *s, uint32_t id)
 		return r;
 	hex_encode(rnd, sizeof(rnd), hex);
 	snprintf(tname, sizeof(tname), "%s.%s", idstr, hex);
-	if (renameat2(s->dirfd, idstr, trash, tname, RENAME_NOREPLACE) < 0)
-		return -errno;
+	r = rename_noreplace_at(s->dirfd, idstr, trash, tname);
+	if (r < 0)
+		return r;
 	return rm_rf_at(trash, tname);
 }
 
@@ -577,8 +578,9 @@ static int move_entry(struct spool *s, const char *from, const char *to, uint32_
 	if (f < 0 || t < 0)
 		return -errno;
 	spool_task_id_format(id, idstr);
-	if (renameat2(f, idstr, t, idstr, RENAME_NOREPLACE) < 0)
-		return -errno;
+	int r = rename_noreplace_at(f, idstr, t, idstr);
+	if (r < 0)
+		return r;
 	return fsync_dirfd(t);
 }
 

@@ -79,12 +79,13 @@ hang_task() {
 
 # test_gdbs: the gdb processes in this test's sandboxes - those with a
 # mount whose source names $T (the core bound from $T/spool; a spool on a
-# tmpfs of its own is mounted with $T's name as its source) - not another
-# test's or another run's beside it
+# tmpfs of its own is mounted with $T's name as its source), or
+# SPOOL_MOUNT_MARK where the spool is elsewhere - not another test's or
+# another run's beside it
 test_gdbs() {
 	local p
 	for p in $(pgrep -f /usr/bin/gdb); do
-		findmnt -N "$p" -rn -o SOURCE 2>/dev/null | grep -qF "${T##*/}" && echo "$p"
+		findmnt -N "$p" -rn -o SOURCE 2>/dev/null | grep -qF "${SPOOL_MOUNT_MARK:-${T##*/}}" && echo "$p"
 	done
 }
 has_test_gdb() { [ -n "$(test_gdbs)" ]; }
