@@ -169,21 +169,36 @@ bool package_arch_valid(const char *value)
 
 const char *nvr_strip_epoch(const char *nvr, char *buf, size_t buflen)
 {
-	const char *colon = strchr(nvr, ':');
-	const char *src = nvr;
+	size_t n = 0;
 
-	/* "1:bash-5.2-1" -> "bash-5.2-1"; an epoch is digits before the colon */
-	if (colon) {
-		bool digits = colon > nvr;
-		for (const char *p = nvr; p < colon; p++)
-			if (*p < '0' || *p > '9')
-				digits = false;
-		if (digits)
-			src = colon + 1;
+	/*
+	 * As the original server, re.sub("[1-9][0-9]*:", "", nvr): every run
+	 * of digits that starts with 1-9 and ends in a colon goes, wherever it
+	 * is - ABRT writes "name-E:V-R" ("NetworkManager-1:1.42.2-1.fc39"),
+	 * older clients "E:name-V-R". A run not ended by a colon is kept whole
+	 * (no later start inside it could end in one either).
+	 */
+	for (const char *p = nvr; *p;) {
+		const char *q = p;
+		if (*p >= '1' && *p <= '9') {
+			while (*q >= '0' && *q <= '9')
+				q++;
+			if (*q == ':') {
+				p = q + 1;
+				continue;
+			}
+		} else {
+			q = p + 1;
+		}
+		if (n + (size_t)(q - p) >= buflen)
+			return NULL;
+		memcpy(buf + n, p, (size_t)(q - p));
+		n += (size_t)(q - p);
+		p = q;
 	}
-	if (strlen(src) >= buflen)
+	if (n >= buflen)
 		return NULL;
-	memcpy(buf, src, strlen(src) + 1);
+	buf[n] = '\0';
 	return buf;
 }
 

@@ -63,8 +63,8 @@ bool package_nvr_valid(const char *value);
 bool package_arch_valid(const char *value);
 
 /*
- * Strip an epoch ("1:") from an NVR into buf; returns buf or NULL when it
- * does not fit.
+ * Strip epochs ("1:", anywhere, as the original's re.sub("[1-9][0-9]*:",
+ * "", nvr)) from an NVR into buf; returns buf or NULL when it does not fit.
  */
 const char *nvr_strip_epoch(const char *nvr, char *buf, size_t buflen);
 

@@ -49,6 +49,8 @@ code=$(http_code GET /checkpackage -H "X-Package-NVR: bash-5.2.15-3.fc39" -H "X-
 is "$code" 302 "i586 client finds the i686 package (same family)"
 code=$(http_code GET /checkpackage -H "X-Package-NVR: 1:bash-5.2.15-3.fc39" -H "X-Package-Arch: x86_64")
 is "$code" 302 "an epoch is ignored"
+code=$(http_code GET /checkpackage -H "X-Package-NVR: bash-1:5.2.15-3.fc39" -H "X-Package-Arch: x86_64")
+is "$code" 302 "an epoch inside the NVR, as ABRT writes name-E:V-R, is ignored"
 code=$(http_code GET /checkpackage -H "X-Package-NVR: python3-docs-3.12.0-1.fc39" -H "X-Package-Arch: x86_64")
 is "$code" 302 "noarch package found for any arch"
 code=$(http_code GET /checkpackage -H "X-Package-NVR: zsh-5.9-7.fc39" -H "X-Package-Arch: x86_64")

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "httpd/request.h"
 #include "httpd/upload.h"
 #include "tests/lib/tap.h"
 
@@ -61,6 +62,31 @@ static char *slurp(const char *path, size_t *len)
 	if (read_file_at(AT_FDCWD, path, 64 << 20, &data, len) < 0)
 		return NULL;
 	return data;
+}
+
+/* /checkpackage's epochs, against what Python's re.sub("[1-9][0-9]*:", "", nvr) gives */
+static void test_nvr_strip_epoch(void)
+{
+	static const char *const nvr_cases[][2] = {
+		{ "NetworkManager-1:1.42.2-1.fc39", "NetworkManager-1.42.2-1.fc39" }, /* ABRT's name-E:V-R */
+		{ "1:bash-5.2.15-3.fc39", "bash-5.2.15-3.fc39" },
+		{ "bind-32:9.18.19-1.fc39", "bind-9.18.19-1.fc39" },
+		{ "bash-0:5.2-1", "bash-0:5.2-1" }, /* no epoch starts with 0 */
+		{ "a01:b", "a0b" },
+		{ "x-12:34:5", "x-5" },
+		{ "coreutils-9.3-1.fc39", "coreutils-9.3-1.fc39" },
+		{ "123", "123" },
+		{ "9:", "" },
+	};
+	char buf[64], small[8];
+
+	for (size_t i = 0; i < sizeof(nvr_cases) / sizeof(nvr_cases[0]); i++) {
+		const char *got = nvr_strip_epoch(nvr_cases[i][0], buf, sizeof(buf));
+		is_str(got ? got : "(null)", nvr_cases[i][1], nvr_cases[i][0]);
+	}
+	ok(nvr_strip_epoch("1:abcdefgh", small, sizeof(small)) == NULL, "an NVR that does not fit is NULL");
+	ok(nvr_strip_epoch("1:abcdefg", small, sizeof(small)) == small && strcmp(small, "abcdefg") == 0,
+	   "... one that just fits is stripped");
 }
 
 int main(void)
@@ -150,5 +176,6 @@ int main(void)
 		free(big);
 	}
 	rm_rf_at(AT_FDCWD, dir);
+	test_nvr_strip_epoch();
 	return tap_done();
 }
