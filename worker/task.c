@@ -98,10 +98,23 @@ int task_write_time(struct task *t, const char *name)
 	return r;
 }
 
+/* The crash file a failed task drops at its end (NULL: it keeps its crash data). */
+static const char *failed_crash_file(const struct task *t)
+{
+	if (!t->own_process || t->crashfd < 0)
+		return NULL;
+	if (t->type == TASK_RETRACE)
+		return "coredump";
+	if (t->type == TASK_VMCORE)
+		return "vmcore";
+	return NULL; /* debug tasks keep theirs */
+}
+
 /* The last writes of a task, finished_time the very last; 0 when all were written. */
 static int write_end(struct task *t, bool success)
 {
 	const char *k = task_status_to_string(success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
+	const char *drop = success ? t->drop_at_end : failed_crash_file(t);
 	int r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
 
 	if (r < 0)
@@ -119,9 +132,15 @@ static int write_end(struct task *t, bool success)
 	 * The crash data goes only now: a run killed before this point is run
 	 * again with it, one killed after it has its end written, which
 	 * recovery completes (lifecycle_recover()) without running it again.
+	 * A normal task (not a debug one) that failed by its own verdict on
+	 * what was sent drops it too: a cheap upload that unpacks big and
+	 * fails at once must not pin its size on the disk until
+	 * DeleteFailedTaskAfter. A failure imposed from outside (a killed
+	 * process, retrace-task fail, MaxTaskRunTime) keeps it, for
+	 * retrace-task restart.
 	 */
-	if (success && t->drop_at_end && unlinkat(t->crashfd, t->drop_at_end, 0) < 0 && errno != ENOENT)
-		log_warn("task %s: cannot remove the %s: %s", t->idstr, t->drop_at_end, strerror(errno));
+	if (drop && unlinkat(t->crashfd, drop, 0) < 0 && errno != ENOENT)
+		log_warn("task %s: cannot remove the %s: %s", t->idstr, drop, strerror(errno));
 	return task_write_time(t, "finished_time");
 }
 
@@ -181,6 +200,9 @@ int task_fail(struct task *t, const char *fmt, ...)
 	va_end(ap);
 	tlog(t, "error: %s failed: %s", t->step, msg);
 	log_warn("task %s: %s failed: %s", t->idstr, t->step, msg);
+	if (failed_crash_file(t))
+		tlog(t, "the %s is removed: a failed task keeps no crash data (debug tasks do)",
+		     failed_crash_file(t));
 	return task_finish(t, false);
 }
 

@@ -87,6 +87,21 @@ out=$(task_cli restart "$FAILED")
 ok $((!$?)) "retrace-task restart refuses a successful task"
 like "$out" "only a failed task is restarted" "... saying so"
 
+# --- a failed task keeps no crash data (a debug task does) -----------------------------
+# a few KiB of xz that unpack to a 64 MiB "core" of zeros, failed at once
+mkdir -p "$T/bomb.d"
+cp "$T/segv.d"/executable "$T/segv.d"/package "$T/segv.d"/os_release "$T/bomb.d/"
+head -c $((64 << 20)) /dev/zero >"$T/bomb.d/coredump"
+send "$T/bomb.d"
+ok $? "a 64 MiB core of zeros is accepted ($(stat -c %s "$T/up.tar.xz") bytes sent)"
+is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "... and fails"
+ok $([ ! -e "$T/spool/$ID/crash/coredump" ]; echo $?) "... its coredump is removed at once"
+like "$(get "$ID" "$PW" log)" "the coredump is removed: a failed task keeps no crash data" "... its log says so"
+send "$T/bomb.d" 1
+is "$(wait_done "$ID" "$PW")" FINISHED_FAILURE "the same as a debug task (type 1) fails too"
+is "$(stat -c %s "$T/spool/$ID/crash/coredump" 2>/dev/null)" $((64 << 20)) "... and keeps its coredump"
+rm -rf "$T/bomb.d"
+
 # --- the rescan: a task in no list is found and run ------------------------------------
 stop_worker
 setconf ToolRoot fedora-37-x86_64
