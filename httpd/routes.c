@@ -42,6 +42,11 @@ struct create_ctx {
 	bool listed;    /* on h->active */
 	uint64_t content_length;
 	char remote[INET6_ADDRSTRLEN + 8];
+	/* a refusal waiting for the body to be read (create_refuse()) */
+	unsigned refuse_status;
+	char refuse_msg[256];
+	uint64_t drained;
+	double refuse_since;
 };
 
 /*
@@ -648,6 +653,58 @@ static enum MHD_Result reply_spool_error(struct MHD_Connection *c, int r)
 				  "There is not enough storage space on the server");
 	return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s", strerror(-r));
 }
+/*
+ * Refuse an upload before its body is read. Real clients (abrt-retrace-client,
+ * NSS and libsoup builds) send the whole body before they read anything: a
+ * server that answers and closes with the body unread makes the kernel
+ * reset the connection, and the client reports a network error instead of
+ * the refusal. So the answer waits until the body is read and dropped -
+ * at most HTTPD_REFUSAL_DRAIN_MAX bytes (a larger declared body is answered
+ * at once) and HTTPD_REFUSAL_DRAIN_SECONDS. What the upload made is
+ * removed now, and the refused request holds no upload slot.
+ */
+static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, const char *fmt, ...)
+	_printf_(3, 4);
+static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, const char *fmt, ...)
+{
+	const char *cl = header(x->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	uint64_t length = 0;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(x->refuse_msg, sizeof(x->refuse_msg), fmt, ap);
+	va_end(ap);
+	create_discard(x);
+	if (x->counted) {
+		atomic_fetch_sub(&x->h->uploads, 1);
+		x->counted = false;
+	}
+	if (cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX))
+		return reply_text(x->conn, status, "%s", x->refuse_msg);
+	x->refuse_status = status;
+	x->refuse_since = monotonic_seconds();
+	return MHD_YES;
+}
+
+/* The body of a refused upload: dropped, then the refusal (or at once, past the bounds). */
+static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_size)
+{
+	if (*upload_data_size > 0) {
+		x->drained += *upload_data_size;
+		*upload_data_size = 0;
+		if (x->drained <= HTTPD_REFUSAL_DRAIN_MAX &&
+		    monotonic_seconds() - x->refuse_since <= HTTPD_REFUSAL_DRAIN_SECONDS)
+			return MHD_YES;
+		log_warn("%s: a refused upload's body is past %llu MiB or %d s: answered before its end",
+			 x->remote, HTTPD_REFUSAL_DRAIN_MAX >> 20, HTTPD_REFUSAL_DRAIN_SECONDS);
+	}
+	{
+		unsigned status = x->refuse_status;
+		x->refuse_status = 0; /* answered */
+		return reply_text(x->conn, status, "%s", x->refuse_msg);
+	}
+}
+
 static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener *l,
 				    struct MHD_Connection *c, enum http_method m, void **req_cls)
 {
@@ -659,9 +716,6 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	unsigned tasks, capacity;
 	enum task_type type;
 	int r;
-
-	if (h->cfg->require_https && !l->tls)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
 
 	x = calloc(1, sizeof(*x));
 	if (!x)
@@ -675,32 +729,35 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->counted = true;
 	*req_cls = x;
 
+	if (h->cfg->require_https && !l->tls)
+		return create_refuse(x, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
+
 	load(h, &tasks, &capacity);
 	if (tasks > capacity || atomic_load(&h->uploads) > HTTPD_MAX_CONCURRENT_UPLOADS) {
 		atomic_fetch_add(&h->overloads, 1);
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 				  "Retrace server is fully loaded at the moment");
 	}
 	if (m != METHOD_POST)
-		return reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use POST method");
+		return create_refuse(x, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use POST method");
 	if (!content_type_supported(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
-		return reply_text(c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+		return create_refuse(x, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				  "Specified archive format is not supported");
 	if (!cl || te)
-		return reply_text(c, MHD_HTTP_LENGTH_REQUIRED,
+		return create_refuse(x, MHD_HTTP_LENGTH_REQUIRED,
 				  "You need to set Content-Length header properly");
 	if (content_length_parse(cl, &length) < 0)
-		return reply_text(c, MHD_HTTP_BAD_REQUEST, "Content-Length is not a number");
+		return create_refuse(x, MHD_HTTP_BAD_REQUEST, "Content-Length is not a number");
 	if (length > h->cfg->max_packed_size)
-		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "Specified archive is too large");
+		return create_refuse(x, MHD_HTTP_CONTENT_TOO_LARGE, "Specified archive is too large");
 	if (task_type_parse(header(c, "X-Task-Type"), &type) < 0)
-		return reply_text(c, MHD_HTTP_BAD_REQUEST, "X-Task-Type must be a number (0-4)");
+		return create_refuse(x, MHD_HTTP_BAD_REQUEST, "X-Task-Type must be a number (0-4)");
 	if (fstatvfs(h->spool.dirfd, &sv) < 0)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "Unable to obtain disk free space: %s", strerror(errno));
 	free_b = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (free_b < h->cfg->min_storage_left || free_b - h->cfg->min_storage_left < length)
-		return reply_text(c, MHD_HTTP_INSUFFICIENT_STORAGE,
+		return create_refuse(x, MHD_HTTP_INSUFFICIENT_STORAGE,
 				  "There is not enough storage space on the server");
 
 	x->type = type;
@@ -708,11 +765,15 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
 		x->incoming[0] = '\0';
-		return reply_spool_error(c, r);
+		if (r == -ENOSPC || r == -EDQUOT)
+			return create_refuse(x, MHD_HTTP_INSUFFICIENT_STORAGE,
+					     "There is not enough storage space on the server");
+		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+				     strerror(-r));
 	}
 	x->crash_fd = openat_dir(x->incoming_fd, "crash");
 	if (x->crash_fd < 0)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
 				  strerror(errno));
 
 	struct upload_limits lim = {
@@ -722,12 +783,12 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	};
 	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
 	if (r < 0)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to start unpacking: %s",
+		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to start unpacking: %s",
 				  strerror(-r));
 	pthread_mutex_lock(&h->lock);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->lock);
-		return reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "The server is shutting down");
+		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE, "The server is shutting down");
 	}
 	x->next = h->active;
 	h->active = x;
@@ -840,6 +901,8 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 		}
 	} else if (*req_cls) {
 		struct create_ctx *x = *req_cls;
+		if (x->refuse_status)
+			return create_drain(x, upload_data_size);
 		if (!x->upload) {
 			/* create_begin already answered; drop any body. */
 			*upload_data_size = 0;
@@ -897,6 +960,9 @@ void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload)
 		log_warn("%s: upload ended before it was complete (code %d); nothing was kept",
 			 x->remote, (int)toe);
+	if (x->refuse_status)
+		log_warn("%s: POST /create: %u %s (the client left before its body was read)", x->remote,
+			 x->refuse_status, x->refuse_msg);
 	create_free(x);
 	*req_cls = NULL;
 }

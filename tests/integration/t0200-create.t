@@ -158,7 +158,31 @@ code=$(upload "$T/up.tar.xz" $XZ)
 is "$code" 507 "not enough space left is 507"
 like "$(body)" "not enough storage space" "507 message"
 nothing_kept "$before" "507"
+# A refusal before the body: the NSS client sends its whole body and only
+# then reads; the answer must be there (not a reset connection)
+head -c $((8 << 20)) /dev/urandom >"$T/big.body"
+printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
+	"$XZ" $((8 << 20)) >"$T/req-big"
+out=$("$TOOLS/rawclient" "$PORT" "$T/req-big" "$T/big.body" 2>&1)
+like "$out" "status 507" "8 MiB sent whole to a full server: the client reads 507"
+like "$out" "not enough storage space" "... and its message"
+sed 's|^Content-Type: [^\r]*|Content-Type: application/zip|' "$T/req-big" >"$T/req-big-zip"
+out=$("$TOOLS/rawclient" "$PORT" "$T/req-big-zip" "$T/big.body" 2>&1)
+like "$out" "status 415" "8 MiB of an unsupported type: the client reads 415"
+nothing_kept "$before" "the refused 8 MiB bodies"
 stop_httpd
+write_config "RequireHTTPS = 1"
+start_httpd || exit 1
+out=$("$TOOLS/rawclient" "$PORT" "$T/req-big" "$T/big.body" 2>&1)
+like "$out" "status 403" "8 MiB over plain HTTP to an HTTPS-only server: the client reads 403"
+like "$out" "You must use HTTPS" "... and its message"
+# a declared body past the drain bound (64 MiB) is answered at once
+printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' \
+	"$XZ" $((65 << 20)) >"$T/req-huge"
+out=$("$TOOLS/rawclient" "$PORT" "$T/req-huge" /dev/null 2>&1)
+like "$out" "status 403" "a refused request declaring 65 MiB is answered without waiting for its body"
+stop_httpd
+rm -f "$T/big.body"
 
 # Out of inodes at the very end: a spool on a tmpfs with few inodes, filled
 # but for FREE of them. An upload needs 9 for its files and directories and

@@ -44,6 +44,21 @@ ok $? "retrace-client -k accepts it"
 is "$(head -n 1 "$T/out")" PENDING "... and reads the task's status over HTTPS"
 stop_httpd
 
+# A refusal before the body, over TLS (the NSS client speaks only HTTPS):
+# it sends its whole body, then reads; a server that closed with the body
+# unread resets the connection and the client never sees the 507
+write_config "MinStorageLeft = 1073741824
+TLSListen = 127.0.0.1:$TLSPORT
+TLSCertificate = $T/cert.pem
+TLSKey = $T/key.pem"
+start_httpd || exit 1
+for n in 16384 $((7 << 20)); do
+	out=$(python3 "$RETRACE_SRC/tests/tools/tls-post.py" "$TLSPORT" "$T/cert.pem" $n 2>&1)
+	like "$out" "HTTP/1.1 507" "$n bytes sent whole over TLS to a full server: the client reads 507"
+	like "$out" "not enough storage space" "... and the message"
+done
+stop_httpd
+
 write_config "TLSListen = 127.0.0.1:$TLSPORT
 TLSCertificate = $T/cert.pem
 TLSKey = $T/missing-key.pem"
