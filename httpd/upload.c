@@ -565,7 +565,12 @@ static void unpack(struct upload *u)
 		r = archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN) {
+		/*
+		 * A warning is damage too: where a header's checksum is wrong
+		 * libarchive skips ahead and makes an entry of what it finds
+		 * ("Damaged tar archive"), a nameless one after junk.
+		 */
+		if (r < ARCHIVE_OK) {
 			refuse(u, 400, "The archive is corrupt or truncated: %s",
 			       archive_error_string(a) ? archive_error_string(a) : "bad header");
 			break;

@@ -82,6 +82,15 @@ head -c 700 "$T/good.tar" >"$T/cut.tar"
 code=$(upload "$T/cut.tar" application/x-tar)
 is "$code" 400 "truncated tar is 400"
 like "$(body)" "corrupt or truncated" "truncated tar message"
+# junk right after the first member's data: libarchive skips ahead and
+# makes a nameless entry of what it finds there ("Damaged tar archive")
+size=$(od -An -c -j124 -N11 "$T/good.tar" | tr -d ' \\0')
+end=$((512 + ($(printf '%d' "0$size") + 511) / 512 * 512))
+{ head -c $end "$T/good.tar"; printf 'JUNK%.0s' $(seq 1 300); tail -c +$((end + 1)) "$T/good.tar"; } >"$T/junk.tar"
+code=$(upload "$T/junk.tar" application/x-tar)
+is "$code" 400 "junk after a member is 400"
+like "$(body)" "The archive is corrupt or truncated: Damaged tar archive" "... corrupt, not a member without a name"
+is "$(spool_tasks) $(incoming_left)" "0 0" "... nothing kept"
 head -c 5000 /dev/urandom >"$T/noise"
 code=$(upload "$T/noise" application/x-tar)
 is "$code" 400 "random bytes are 400"

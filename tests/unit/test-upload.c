@@ -32,6 +32,8 @@ static const struct {
 					      (1 << CRASH_FILE_PACKAGE) },
 	{ "dot-slash.tar", 0, "", (1 << CRASH_FILE_COREDUMP) | (1 << CRASH_FILE_EXECUTABLE) |
 					  (1 << CRASH_FILE_PACKAGE) },
+	/* libarchive skips the junk with a warning ("Damaged tar archive"): corrupt */
+	{ "junk-after-member.tar", 400, "Damaged tar archive", 1 << CRASH_FILE_COREDUMP },
 	{ "symlink.tar", 403, "Symlinks are not allowed", 0 },
 	{ "hardlink.tar", 403, "Hard links are not allowed", 1 << CRASH_FILE_COREDUMP },
 	{ "device.tar", 403, "Devices, fifos and sockets", 0 },
