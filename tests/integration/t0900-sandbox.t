@@ -107,6 +107,7 @@ args_for() {
 	case $1 in
 	11-network) echo "$port retrace-probe-$$ $FAR" ;;
 	15-memory-hog | 33-memory-group) echo 256 ;;
+	35-memfd-hoard) echo 16 ;;
 	16-disk-filler) echo 16 ;;
 	esac
 }
@@ -166,13 +167,15 @@ for mode in seccomp prepared; do
 done
 
 # Each layer on its own: without seccomp, namespaces, mounts, capabilities
-# and limits must still hold. (22-kernel-surface and 34-prlimit-others are
-# for seccomp alone: io_uring, for one, is allowed to an unprivileged
-# process by the kernel, and lowering a limit of a process of the same
-# user needs no privilege.)
+# and limits must still hold. (22-kernel-surface, 34-prlimit-others and
+# 35-memfd-hoard are for seccomp alone: io_uring, for one, is allowed to an
+# unprivileged process by the kernel, lowering a limit of a process of the
+# same user needs no privilege, and memfd pages are outside RLIMIT_AS -
+# only a memory cgroup would count them, which an unprivileged worker does
+# not get.)
 for bin in "$R"/bin/[0-9]*; do
 	name=$(basename "$bin")
-	case $name in 18-timeout | 22-kernel-surface | 34-prlimit-others) continue ;; esac
+	case $name in 18-timeout | 22-kernel-surface | 34-prlimit-others | 35-memfd-hoard) continue ;; esac
 	skip_probe "$name" && continue
 	rc=$(run_probe none "$name" $(args_for "$name"))
 	if [ "$rc" = 0 ] || [ "$name:$rc" = 31-crash-inside:139 ]; then
@@ -265,12 +268,14 @@ like "$(cat "$T/err")" "output cut at 100 bytes" "and the cut is reported"
 # Without root: the worker runs as an ordinary user, and so must the sandbox.
 if [ "$(id -u)" = 0 ]; then
 	cp "$SB" "$GDBPOL" "$T/" && chmod a+rx "$T/retrace-sandbox" && chmod a+r "$T/gdb.policy"
-	for name in 01-read-host-files 04-mount 06-capabilities 12-leaked-fds; do
+	for name in 01-read-host-files 04-mount 06-capabilities 12-leaked-fds 35-memfd-hoard; do
 		setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$T/retrace-sandbox" --root "$R" \
-			--policy "$T/gdb.policy" $LIMITS -- "/bin/$name" >"$T/nobody.out" 2>&1
+			--policy "$T/gdb.policy" $LIMITS -- "/bin/$name" $(args_for $name) >"$T/nobody.out" 2>&1
 		rc=$?
 		if [ $rc = 0 ] || [ $rc = 159 ]; then
 			ok 0 "$name, sandbox started by nobody: contained"
+			[ $name = 35-memfd-hoard ] && like "$(cat "$T/nobody.out")" "held 0 MiB in memfds" \
+				"... no memfd for the unprivileged sandbox, which has no memory cgroup"
 		else
 			ok 1 "$name, sandbox started by nobody: contained (exit $rc)"
 			sed 's/^/#   /' "$T/nobody.out"
@@ -278,9 +283,10 @@ if [ "$(id -u)" = 0 ]; then
 	done
 fi
 
-# gdb's fallbacks under the gdb policy.
+# gdb's fallback under the gdb policy: no memfd (ENOSYS), /tmp works.
 out=$($SB --root "$R" --policy "$GDBPOL" -- /bin/fallbacks 2>&1)
-is "$?" 0 "memfd_create and a /tmp file work under the gdb policy"
+is "$?" 0 "memfd_create is ENOSYS and a /tmp file works under the gdb policy"
+is "$out" "memfd_create: ENOSYS; /tmp works" "... as the program says"
 
 # gdb itself: a real core, a real backtrace with symbols, inside the sandbox.
 if command -v gdb >/dev/null; then
