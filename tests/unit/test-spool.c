@@ -136,12 +136,23 @@ int main(void)
 		ok(spool_task_owned(&sp, id2), "owned while held");
 		is_int(spool_task_lock(&sp, id2, &lk2), -EBUSY, "a second owner is refused");
 		ok(fcntl(lk, F_GETFD) & FD_CLOEXEC, "the lock fd is close-on-exec");
-		/* handed to a child that then dies: released with it */
-		child = fork();
-		if (child == 0)
-			_exit(0);
-		close(lk);
-		ok(spool_task_owned(&sp, id2), "still owned while the child may hold it");
+		/* handed to a child that then dies: released with it (the child
+		 * holds on until it is told to go: on a loaded machine it could
+		 * otherwise be gone before the check) */
+		{
+			int go[2];
+			char c;
+			ok(pipe(go) == 0, "a pipe to the child");
+			child = fork();
+			if (child == 0) {
+				close(go[1]);
+				_exit(read(go[0], &c, 1) < 0);
+			}
+			close(go[0]);
+			close(lk);
+			ok(spool_task_owned(&sp, id2), "still owned while the child holds it");
+			close(go[1]); /* the child's read ends: it exits */
+		}
 		waitpid(child, NULL, 0);
 		ok(!spool_task_owned(&sp, id2), "released when its last holder is gone");
 		is_int(spool_task_lock(&sp, id2, &lk2), 0, "a new owner may take it");
