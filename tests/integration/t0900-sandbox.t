@@ -65,7 +65,9 @@ while True:
         c, _ = s.accept(); n += 1; open('$T/hits', 'w').write(str(n))
 " &
 listener=$!
-sleep 0.5
+listening() { ss -Hltn "( sport = :$port )" 2>/dev/null | grep -q .; }
+eventually 30 listening
+ok $? "a listener on the host's 127.0.0.1:$port for the network probe"
 sleep 600 &
 survivor=$!
 # A capture on the host's loopback: no packet of the probes may show up.
@@ -82,8 +84,13 @@ if command -v tcpdump >/dev/null && [ "$(id -u)" = 0 ]; then
 			>/dev/null 2>"$T/tcpdump-far.err" &
 		capture_far=$!
 	fi
-	sleep 1
+	# tcpdump says so once it captures (on a loaded machine, not at once)
+	ready() { grep -q "listening on" "$T/tcpdump.err" &&
+		{ [ -z "$capture_far" ] || grep -q "listening on" "$T/tcpdump-far.err"; }; }
+	eventually 30 ready
+	ok $? "the captures are running"
 fi
+
 
 LIMITS="--memory 268435456 --procs 32 --tmp 16777216 --timeout 10"
 run_probe() { # run_probe MODE NAME ARGS...: prints the exit status
@@ -219,14 +226,16 @@ is "$(cat "$T/hits" 2>/dev/null || echo 0)" 0 "the host's listeners saw no conne
 if [ -n "$capture" ]; then
 	# The control: one packet from the host itself, which the capture must see.
 	printf control >/dev/udp/127.0.0.2/53
-	sleep 1
+	control_seen() { tcpdump -n -r "$T/capture.pcap" 2>/dev/null | grep -q ' > 127\.0\.0\.2\.53:'; }
+	eventually 30 control_seen
 	kill "$capture"
 	wait "$capture" 2>/dev/null
 	is "$(tcpdump -n -r "$T/capture.pcap" 2>/dev/null | wc -l)" 1 \
 		"a capture on the host's loopback saw only the host's own control packet, none of the probes"
 	if [ -n "$capture_far" ]; then
 		printf control >/dev/udp/$FAR/9
-		sleep 1
+		far_seen() { tcpdump -n -r "$T/far.pcap" 2>/dev/null | grep -qF " > $FAR.9:"; }
+		eventually 30 far_seen
 		kill "$capture_far"
 		wait "$capture_far" 2>/dev/null
 		is "$(tcpdump -n -r "$T/far.pcap" 2>/dev/null | wc -l)" 1 \
