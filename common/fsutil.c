@@ -304,27 +304,47 @@ void lines_release(struct lines *l)
 	l->n = l->cap = 0;
 }
 
-int rename_noreplace_at(int fromfd, const char *from, int tofd, const char *to)
+int move_noreplace_fallback_at(int fromfd, const char *from, int tofd, const char *to)
 {
-	struct stat st;
+	struct stat st, tst;
 
-	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -errno;
 	if (fstatat(fromfd, from, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode)) {
+		/* rename(2) would replace an empty directory: what is there stays */
+		if (fstatat(tofd, to, &tst, AT_SYMLINK_NOFOLLOW) == 0)
+			return -EEXIST;
 		if (renameat(fromfd, from, tofd, to) == 0)
 			return 0;
 		return errno == ENOTEMPTY ? -EEXIST : -errno;
 	}
-	if (linkat(fromfd, from, tofd, to, 0) < 0)
-		return -errno;
-	if (unlinkat(fromfd, from, 0) < 0) {
+	if (linkat(fromfd, from, tofd, to, 0) < 0) {
+		int e = errno;
+		/* both names of one file: a move cut short between its link and its
+		 * unlink (a killed process) - finish it */
+		if (e == EEXIST && fstatat(tofd, to, &tst, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    tst.st_dev == st.st_dev && tst.st_ino == st.st_ino) {
+			if (unlinkat(fromfd, from, 0) < 0 && errno != ENOENT)
+				return -errno;
+			return 0;
+		}
+		return -e;
+	}
+	/* the link is the move; an old name removed meanwhile (a delete of the
+	 * queue entry) is gone already */
+	if (unlinkat(fromfd, from, 0) < 0 && errno != ENOENT) {
 		int e = -errno;
 		unlinkat(tofd, to, 0);
 		return e;
 	}
 	return 0;
+}
+
+int rename_noreplace_at(int fromfd, const char *from, int tofd, const char *to)
+{
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -errno;
+	return move_noreplace_fallback_at(fromfd, from, tofd, to);
 }

@@ -20,6 +20,14 @@
  */
 int rename_noreplace_at(int fromfd, const char *from, int tofd, const char *to);
 /*
+ * The fallback alone (tested on its own: no local file system needs it).
+ * A file: link, then unlink the old name; the link failing with EEXIST on
+ * the same file (a move cut short by a killed process) completes the move;
+ * an old name already gone after the link is not an error. A directory:
+ * -EEXIST when the target exists, else rename(2).
+ */
+int move_noreplace_fallback_at(int fromfd, const char *from, int tofd, const char *to);
+/*
  * Replace dirfd/name atomically: the data goes to a temporary file in the
  * same directory, is fsync()ed, and renamed over name; with sync_dir the
  * directory is fsync()ed too, so the new name survives a power loss.

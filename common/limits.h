@@ -17,8 +17,9 @@
 #define HTTPD_MAX_CONCURRENT_UPLOADS 32    /* POST /create bodies being unpacked at once */
 /* A POST /create refused before its body is read is answered once the body
  * is read and dropped (real clients send it all before they read), up to
- * this many bytes and seconds; past either, at once (and the connection
- * closes with the rest unread). */
+ * this many bytes and seconds; past either the connection is closed
+ * unanswered. A larger declared body, or Expect: 100-continue, is answered
+ * at once. */
 #define HTTPD_REFUSAL_DRAIN_MAX (64ULL << 20)
 #define HTTPD_REFUSAL_DRAIN_SECONDS 30
 #define HTTPD_THREADS 2                    /* epoll threads per listener */

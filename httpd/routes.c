@@ -659,15 +659,18 @@ static enum MHD_Result reply_spool_error(struct MHD_Connection *c, int r)
  * server that answers and closes with the body unread makes the kernel
  * reset the connection, and the client reports a network error instead of
  * the refusal. So the answer waits until the body is read and dropped -
- * at most HTTPD_REFUSAL_DRAIN_MAX bytes (a larger declared body is answered
- * at once) and HTTPD_REFUSAL_DRAIN_SECONDS. What the upload made is
- * removed now, and the refused request holds no upload slot.
+ * at most HTTPD_REFUSAL_DRAIN_MAX bytes and HTTPD_REFUSAL_DRAIN_SECONDS;
+ * past either the connection is closed unanswered (libmicrohttpd queues
+ * no answer while a body arrives). A larger declared body, or a client
+ * waiting for "100 Continue", is answered at once. What the upload made
+ * is removed now, and the refused request holds no upload slot.
  */
 static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, const char *fmt, ...)
 	_printf_(3, 4);
 static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, const char *fmt, ...)
 {
 	const char *cl = header(x->conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *expect = header(x->conn, MHD_HTTP_HEADER_EXPECT);
 	uint64_t length = 0;
 	va_list ap;
 
@@ -679,7 +682,10 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 		atomic_fetch_sub(&x->h->uploads, 1);
 		x->counted = false;
 	}
-	if (cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX))
+	/* at once: a body too big to drain, or one the client sends only after
+	 * "100 Continue" (Expect), which it then never gets */
+	if ((cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
+	    (expect && strcasestr(expect, "100-continue")))
 		return reply_text(x->conn, status, "%s", x->refuse_msg);
 	x->refuse_status = status;
 	x->refuse_since = monotonic_seconds();
@@ -695,8 +701,12 @@ static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_si
 		if (x->drained <= HTTPD_REFUSAL_DRAIN_MAX &&
 		    monotonic_seconds() - x->refuse_since <= HTTPD_REFUSAL_DRAIN_SECONDS)
 			return MHD_YES;
-		log_warn("%s: a refused upload's body is past %llu MiB or %d s: answered before its end",
-			 x->remote, HTTPD_REFUSAL_DRAIN_MAX >> 20, HTTPD_REFUSAL_DRAIN_SECONDS);
+		/* libmicrohttpd queues no answer while a body is arriving: close */
+		log_warn("%s: POST /create: %u %s (its body went past %llu MiB or %d s: closed unanswered)",
+			 x->remote, x->refuse_status, x->refuse_msg, HTTPD_REFUSAL_DRAIN_MAX >> 20,
+			 HTTPD_REFUSAL_DRAIN_SECONDS);
+		x->refuse_status = 0;
+		return MHD_NO;
 	}
 	{
 		unsigned status = x->refuse_status;

@@ -170,6 +170,20 @@ sed 's|^Content-Type: [^\r]*|Content-Type: application/zip|' "$T/req-big" >"$T/r
 out=$("$TOOLS/rawclient" "$PORT" "$T/req-big-zip" "$T/big.body" 2>&1)
 like "$out" "status 415" "8 MiB of an unsupported type: the client reads 415"
 nothing_kept "$before" "the refused 8 MiB bodies"
+# a client that waits for "100 Continue" gets the refusal at once and sends nothing
+out=$(curl -s -o "$T/body" -w '%{http_code} %{size_upload}' -H 'Expect: 100-continue' \
+	-H "Content-Type: $XZ" --data-binary "@$T/big.body" "$(URL /create)")
+is "${out% *}" 507 "Expect: 100-continue: 507 at once"
+ok $([ "${out#* }" -lt 1048576 ]; echo $?) "... before the client sent its body (it sent ${out#* } bytes)"
+# a chunked body past the drain bound: closed unanswered, and logged
+head -c $((65 << 20)) /dev/zero >"$T/huge.body"
+curl -s -o /dev/null -H 'Expect:' -H 'Transfer-Encoding: chunked' -H "Content-Type: $XZ" \
+	--data-binary "@$T/huge.body" "$(URL /create)"
+rm -f "$T/huge.body"
+unanswered() { grep -q "POST /create: 411 .*(its body went past 64 MiB or 30 s: closed unanswered)" "$T/httpd.out"; }
+eventually 10 unanswered
+ok $? "a refused (411) chunked body past 64 MiB: the connection is closed unanswered, and logged"
+nothing_kept "$before" "the refused 65 MiB chunked body"
 stop_httpd
 write_config "RequireHTTPS = 1"
 start_httpd || exit 1

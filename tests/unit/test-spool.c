@@ -10,6 +10,35 @@
 #include "../../common/spool.h"
 #include "../lib/tap.h"
 
+/* The spool's move where renameat2(RENAME_NOREPLACE) is missing (ceph-fuse):
+ * the fallback on its own, on this file system. */
+static void test_move_fallback(int d)
+{
+	struct stat a, b;
+
+	mkdirat(d, "q", 0700);
+	mkdirat(d, "r", 0700);
+	create_file_at(d, "q/1", "x", 1, 0600);
+	is_int(move_noreplace_fallback_at(d, "q/1", d, "r/1"), 0, "fallback: a file moved");
+	ok(!file_exists_at(d, "q/1") && file_exists_at(d, "r/1"), "... by its new name only");
+	create_file_at(d, "q/1", "y", 1, 0600);
+	is_int(move_noreplace_fallback_at(d, "q/1", d, "r/1"), -EEXIST, "fallback: an existing target is EEXIST");
+	ok(file_exists_at(d, "q/1"), "... and the source stays");
+	unlinkat(d, "q/1", 0);
+	/* a move cut short between its link and its unlink: both names of one file */
+	ok(linkat(d, "r/1", d, "q/1", 0) == 0, "a move cut short after its link");
+	is_int(move_noreplace_fallback_at(d, "r/1", d, "q/1"), 0, "fallback: the cut-short move is finished");
+	ok(!file_exists_at(d, "r/1") && fstatat(d, "q/1", &a, 0) == 0 && a.st_nlink == 1,
+	   "... one name, one link left");
+	/* directories: never onto an existing one, even an empty one */
+	mkdirat(d, "t1", 0700);
+	create_file_at(d, "t1/password", "p", 1, 0600);
+	mkdirat(d, "empty", 0700);
+	is_int(move_noreplace_fallback_at(d, "t1", d, "empty"), -EEXIST, "fallback: not onto an empty directory");
+	is_int(move_noreplace_fallback_at(d, "t1", d, "t2"), 0, "fallback: a directory moved");
+	ok(fstatat(d, "t2/password", &b, 0) == 0 && !file_exists_at(d, "t1"), "... whole");
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/retrace-test-spool-XXXXXX";
@@ -183,6 +212,14 @@ int main(void)
 		ok(!file_exists_at(sp.dirfd, p), "discarded incoming is gone");
 	}
 
+	{
+		int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		mkdirat(d, "mv", 0700);
+		int m = openat(d, "mv", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		test_move_fallback(m);
+		close(m);
+		close(d);
+	}
 	spool_close(&sp);
 	rm_rf_at(AT_FDCWD, dir);
 	return tap_done();
