@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -71,6 +72,24 @@ bool task_type_is_vmcore(enum task_type t)
 bool task_type_is_interactive(enum task_type t)
 {
 	return t == TASK_RETRACE_INTERACTIVE || t == TASK_VMCORE_INTERACTIVE;
+}
+
+const char *task_type_crash_file(enum task_type t)
+{
+	return task_type_is_vmcore(t) ? "vmcore" : "coredump";
+}
+
+bool task_type_keeps_crash_data(enum task_type t)
+{
+	return t != TASK_RETRACE && t != TASK_VMCORE;
+}
+
+int spool_task_write_time(int task_dirfd, const char *name)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+
+	return write_file_at(task_dirfd, name, text, (size_t)n, 0640, true);
 }
 
 static int mkdir_if_missing(int dirfd, const char *name)

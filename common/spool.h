@@ -69,6 +69,11 @@ enum task_status task_status_from_string(const char *s);
 const char *task_status_message(enum task_status s);
 bool task_type_is_vmcore(enum task_type t);
 bool task_type_is_interactive(enum task_type t);
+/* The crash file of a task of type t, in its crash/ directory: "coredump" or "vmcore". */
+const char *task_type_crash_file(enum task_type t);
+/* Whether a task of type t keeps its crash data once it has ended: debug and
+ * interactive tasks do (1, 3, 4); normal ones (0, 2) do not. */
+bool task_type_keeps_crash_data(enum task_type t);
 
 struct spool {
 	int dirfd;
@@ -126,6 +131,9 @@ struct task_state {
 /* What a status poll needs, with as few syscalls as that takes. */
 int spool_task_read_state(int task_dirfd, struct task_state *ret);
 int spool_task_read_type(int task_dirfd, enum task_type *ret);
+/* NAME (started_time, finished_time) in a task directory: the time now, in
+ * unix seconds, written atomically and synced. */
+int spool_task_write_time(int task_dirfd, const char *name);
 
 int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
 /*

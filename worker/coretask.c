@@ -327,8 +327,8 @@ int coredump_task(struct task *t)
 	/* 4. cleanup: a normal task keeps no crash data */
 	t->step = "cleaning up";
 	task_set_status(t, TASK_STATUS_CLEANUP);
-	if (t->type == TASK_RETRACE) {
-		task_drop_crash_file(t, "coredump");
+	if (!task_type_keeps_crash_data(t->type)) {
+		tlog(t, "the coredump is removed when the task ends");
 	} else {
 		/* what retrace-interact needs to rebuild this root: the packages and their trees */
 		struct buf d = BUF_INIT(2 * ROOTFS_MAX_FILE_LIST + 4096);

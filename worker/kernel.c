@@ -675,8 +675,8 @@ int vmcore_task(struct task *t)
 
 	t->step = "cleaning up";
 	task_set_status(t, TASK_STATUS_CLEANUP);
-	if (t->type == TASK_VMCORE) {
-		task_drop_crash_file(t, "vmcore");
+	if (!task_type_keeps_crash_data(t->type)) {
+		tlog(t, "the vmcore is removed when the task ends");
 	} else {
 		tlog(t, "task type %d: the vmcore is kept", (int)t->type);
 	}

@@ -191,23 +191,22 @@ static bool terminated_reason(int dirfd, char why[REASON_MAX])
  */
 static bool complete_ended(struct worker *w, uint32_t id, int fd)
 {
-	char idstr[SPOOL_TASK_ID_DIGITS + 1], text[32];
+	char idstr[SPOOL_TASK_ID_DIGITS + 1], name[32];
 	struct task_state st;
 	enum task_type type;
-	int n, r;
+	int r;
 
 	if (spool_task_read_state(fd, &st) < 0 || (st.status != TASK_STATUS_SUCCESS && st.status != TASK_STATUS_FAIL))
 		return false;
 	spool_task_id_format(id, idstr);
 	/* what the successful end would have removed: a normal task keeps no crash data */
 	if (st.status == TASK_STATUS_SUCCESS && spool_task_read_type(fd, &type) == 0 &&
-	    (type == TASK_RETRACE || type == TASK_VMCORE)) {
-		const char *name = type == TASK_RETRACE ? "crash/coredump" : "crash/vmcore";
+	    !task_type_keeps_crash_data(type)) {
+		snprintf(name, sizeof(name), "crash/%s", task_type_crash_file(type));
 		if (unlinkat(fd, name, 0) < 0 && errno != ENOENT)
 			log_warn("task %s: cannot remove %s: %m", idstr, name);
 	}
-	n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
-	r = write_file_at(fd, "finished_time", text, (size_t)n, 0640, true);
+	r = spool_task_write_time(fd, "finished_time");
 	if (r < 0) {
 		log_error("task %s: cannot write finished_time: %s", idstr, strerror(-r));
 		return false;

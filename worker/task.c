@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -90,31 +89,29 @@ void task_step_done(struct task *t, const char *what)
 
 int task_write_time(struct task *t, const char *name)
 {
-	char text[32];
-	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
-	int r = write_file_at(t->dirfd, name, text, (size_t)n, 0640, true);
+	int r = spool_task_write_time(t->dirfd, name);
 	if (r < 0)
 		log_error("task %s: cannot write %s: %s", t->idstr, name, strerror(-r));
 	return r;
 }
 
-/* The crash file a failed task drops at its end (NULL: it keeps its crash data). */
-static const char *failed_crash_file(const struct task *t)
+/*
+ * The crash file the task's own process removes at its end, success or
+ * failure (NULL: it keeps its crash data). A failure the daemon writes for
+ * a dead or terminated process keeps it, for retrace-task restart.
+ */
+static const char *end_drop(const struct task *t)
 {
-	if (!t->own_process || t->crashfd < 0)
+	if (!t->own_process || t->crashfd < 0 || task_type_keeps_crash_data(t->type))
 		return NULL;
-	if (t->type == TASK_RETRACE)
-		return "coredump";
-	if (t->type == TASK_VMCORE)
-		return "vmcore";
-	return NULL; /* debug tasks keep theirs */
+	return task_type_crash_file(t->type);
 }
 
 /* The last writes of a task, finished_time the very last; 0 when all were written. */
 static int write_end(struct task *t, bool success)
 {
 	const char *k = task_status_to_string(success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
-	const char *drop = success ? t->drop_at_end : failed_crash_file(t);
+	const char *drop = end_drop(t);
 	int r = write_file_at(t->dirfd, "retrace_log", t->log.data ? t->log.data : "", t->log.len, 0640, false);
 
 	if (r < 0)
@@ -200,9 +197,8 @@ int task_fail(struct task *t, const char *fmt, ...)
 	va_end(ap);
 	tlog(t, "error: %s failed: %s", t->step, msg);
 	log_warn("task %s: %s failed: %s", t->idstr, t->step, msg);
-	if (failed_crash_file(t))
-		tlog(t, "the %s is removed: a failed task keeps no crash data (debug tasks do)",
-		     failed_crash_file(t));
+	if (end_drop(t))
+		tlog(t, "the %s is removed: a failed task keeps no crash data (debug tasks do)", end_drop(t));
 	return task_finish(t, false);
 }
 
@@ -353,13 +349,6 @@ int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, 
 		}
 	rcache_free(cache);
 	return 0;
-}
-
-/* What a normal task keeps of its crash data: nothing, once it has ended. */
-void task_drop_crash_file(struct task *t, const char *name)
-{
-	t->drop_at_end = name;
-	tlog(t, "the %s is removed when the task ends", name);
 }
 
 int task_keyring(struct task *t, const char *release, struct pkg_keyring **ret, char **ret_error)

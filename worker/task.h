@@ -42,7 +42,6 @@ struct task {
 	const char *step; /* for the failure line */
 	bool own_process;  /* the task's own process: task_finish() retries its last writes, test_pause() */
 	bool test_paused;  /* test_pause() stopped it already */
-	const char *drop_at_end; /* crash/ file a successful end removes (task_drop_crash_file) */
 	/* made at the task's start, while it unpacks and resolves; the first tool run takes it */
 	struct sandbox_prepared *sandbox;
 };
@@ -67,15 +66,14 @@ void task_step_done(struct task *t, const char *what);
 /* Longest pause between two tries of a task's last writes (the disk is full). */
 #define TASK_END_RETRY_MAX_S 10
 /*
- * The end of every task: the statistics, the log, the status, finished_time
+ * The end of every task: the statistics, the log, the status, the crash
+ * data of a normal task (task_type_keeps_crash_data()) removed, finished_time
  * last. Returns 0; <0 only when the last writes failed and t->own_process is
  * not set (with it, they are tried again until they succeed).
  */
 int task_finish(struct task *t, bool success);
 /* Fail the task at t->step with this reason (logged), then task_finish(). Returns 0. */
 int task_fail(struct task *t, const char *fmt, ...) _printf_(2, 3);
-/* Remove crash/name when the task ends successfully, just before finished_time. */
-void task_drop_crash_file(struct task *t, const char *name);
 
 /* A memfd's whole contents, NUL-terminated. */
 int memfd_text(int fd, char **ret);
