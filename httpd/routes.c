@@ -645,13 +645,16 @@ static void create_free(struct create_ctx *x)
 /* The checks that need no body, in the original server's order. */
 
 /* The spool refused to make a task: out of space or inodes (ENOSPC) or over
- * a quota is 507, as the original answers; anything else is 500. */
-static enum MHD_Result reply_spool_error(struct MHD_Connection *c, int r)
+ * a quota is 507, as the original answers; anything else is 500. The status,
+ * and its message in msg. */
+static unsigned spool_error(int r, char *msg, size_t size)
 {
-	if (r == -ENOSPC || r == -EDQUOT)
-		return reply_text(c, MHD_HTTP_INSUFFICIENT_STORAGE,
-				  "There is not enough storage space on the server");
-	return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s", strerror(-r));
+	if (r == -ENOSPC || r == -EDQUOT) {
+		snprintf(msg, size, "There is not enough storage space on the server");
+		return MHD_HTTP_INSUFFICIENT_STORAGE;
+	}
+	snprintf(msg, size, "Unable to create new task: %s", strerror(-r));
+	return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 /*
  * Refuse an upload before its body is read. Real clients (abrt-retrace-client,
@@ -746,16 +749,16 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	if (tasks > capacity || atomic_load(&h->uploads) > HTTPD_MAX_CONCURRENT_UPLOADS) {
 		atomic_fetch_add(&h->overloads, 1);
 		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE,
-				  "Retrace server is fully loaded at the moment");
+				     "Retrace server is fully loaded at the moment");
 	}
 	if (m != METHOD_POST)
 		return create_refuse(x, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use POST method");
 	if (!content_type_supported(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return create_refuse(x, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-				  "Specified archive format is not supported");
+				     "Specified archive format is not supported");
 	if (!cl || te)
 		return create_refuse(x, MHD_HTTP_LENGTH_REQUIRED,
-				  "You need to set Content-Length header properly");
+				     "You need to set Content-Length header properly");
 	if (content_length_parse(cl, &length) < 0)
 		return create_refuse(x, MHD_HTTP_BAD_REQUEST, "Content-Length is not a number");
 	if (length > h->cfg->max_packed_size)
@@ -764,27 +767,25 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		return create_refuse(x, MHD_HTTP_BAD_REQUEST, "X-Task-Type must be a number (0-4)");
 	if (fstatvfs(h->spool.dirfd, &sv) < 0)
 		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				  "Unable to obtain disk free space: %s", strerror(errno));
+				     "Unable to obtain disk free space: %s", strerror(errno));
 	free_b = (uint64_t)sv.f_bavail * sv.f_frsize;
 	if (free_b < h->cfg->min_storage_left || free_b - h->cfg->min_storage_left < length)
 		return create_refuse(x, MHD_HTTP_INSUFFICIENT_STORAGE,
-				  "There is not enough storage space on the server");
+				     "There is not enough storage space on the server");
 
 	x->type = type;
 	x->content_length = length;
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
+		char msg[128];
+		unsigned status = spool_error(r, msg, sizeof(msg));
 		x->incoming[0] = '\0';
-		if (r == -ENOSPC || r == -EDQUOT)
-			return create_refuse(x, MHD_HTTP_INSUFFICIENT_STORAGE,
-					     "There is not enough storage space on the server");
-		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
-				     strerror(-r));
+		return create_refuse(x, status, "%s", msg);
 	}
 	x->crash_fd = openat_dir(x->incoming_fd, "crash");
 	if (x->crash_fd < 0)
 		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
-				  strerror(errno));
+				     strerror(errno));
 
 	struct upload_limits lim = {
 		.max_packed = h->cfg->max_packed_size,
@@ -794,7 +795,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
 	if (r < 0)
 		return create_refuse(x, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to start unpacking: %s",
-				  strerror(-r));
+				     strerror(-r));
 	pthread_mutex_lock(&h->lock);
 	if (h->stopping) {
 		pthread_mutex_unlock(&h->lock);
@@ -846,8 +847,10 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	if (r < 0) {
 		/* the commit left nothing behind: the incoming directory goes too */
 		log_warn("%s: the task could not be committed to the spool: %s", x->remote, strerror(-r));
+		char msg[128];
+		unsigned status = spool_error(r, msg, sizeof(msg));
 		create_discard(x);
-		return reply_spool_error(c, r);
+		return reply_text(c, status, "%s", msg);
 	}
 	x->committed = true;
 	atomic_fetch_add(&h->tasks_created, 1);

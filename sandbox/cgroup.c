@@ -118,16 +118,15 @@ static int v2_own_group(char *ret, size_t size)
 		goto out;
 	r = -ENOENT;
 	while (mnt_table_next_fs(tb, it, &fs) == 0) {
-		const char *root = mnt_fs_get_root(fs), *target = mnt_fs_get_target(fs);
+		const char *root = mnt_fs_get_root(fs), *target = mnt_fs_get_target(fs), *rest;
 		size_t rl;
 		if (!mnt_fs_match_fstype(fs, "cgroup2") || !root || !target)
 			continue;
 		rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
 		if (strncmp(path, root, rl) != 0 || (path[rl] != '/' && path[rl] != '\0'))
 			continue; /* our group is not under this mount */
-		r = snprintf(ret, size, "%s%s", target, strcmp(path + rl, "/") == 0 ? "" : path + rl) >= (int)size
-			    ? -ENAMETOOLONG
-			    : 0;
+		rest = strcmp(path + rl, "/") == 0 ? "" : path + rl; /* "": the mount's root itself */
+		r = snprintf(ret, size, "%s%s", target, rest) >= (int)size ? -ENAMETOOLONG : 0;
 		break;
 	}
 out:

@@ -72,15 +72,6 @@ static int run_once(struct worker *w, const char *arg)
 		return 2;
 	}
 	r = lifecycle_take(w, id, &lock);
-	if (r == -EALREADY || r == -EBUSY) {
-		fprintf(stderr, "retrace-worker: task %s: %s\n", arg,
-			r == -EBUSY ? "another process owns it" : "finished already");
-		return 1;
-	}
-	if (r < 0 && r != -ENOENT) {
-		fprintf(stderr, "retrace-worker: task %s: %s\n", arg, strerror(-r));
-		return 1;
-	}
 	if (r == -ENOENT) {
 		/* not queued: a task already finished, or being run, is left alone */
 		if (spool_task_open(&w->spool, id, &fd) < 0) {
@@ -91,6 +82,11 @@ static int run_once(struct worker *w, const char *arg)
 		close(fd);
 		fprintf(stderr, "retrace-worker: task %s is %s\n", arg,
 			finished ? "finished already" : "not queued (another worker runs it)");
+		return 1;
+	}
+	if (r < 0) {
+		const char *why = r == -EBUSY ? "another process owns it" : strerror(-r);
+		fprintf(stderr, "retrace-worker: task %s: %s\n", arg, r == -EALREADY ? "finished already" : why);
 		return 1;
 	}
 	lifecycle_owner_set_pid(lock);

@@ -30,8 +30,8 @@ if [ "$(id -u)" = 0 ]; then
 fi
 mkdir -p "$T/cache" "$T/stats"
 [ -n "$ROOT" ] && chown nobody:nogroup "$T/cache" "$T/stats"
-umount_spool() { [ -z "$ROOT" ] || umount "$T/spool" 2>/dev/null; }
-trap 'stop_worker; stop_httpd; umount_spool; cleanup' EXIT
+# (cleanup() unmounts the spool)
+trap 'stop_worker; stop_httpd; cleanup' EXIT
 write_config "RootfsCacheDir = $T/cache
 RequireGPGCheck = 0
 MaxParallelTasks = 1
