@@ -78,6 +78,22 @@ static const struct key_def keys[] = {
 	{ "MaxUnpackedSize", KEY_MIB, OFF(max_unpacked_size), "600", 1, MAX_MIB,
 	  "Largest total size of the unpacked files, in MiB (sparse files count "
 	  "their full size)." },
+	{ "HeaderTimeout", KEY_UINT, OFF(header_timeout), "20", 1, 3600,
+	  "Seconds a client has to send a request's headers, counted from its connection "
+	  "(or the end of its previous request); then the connection is closed." },
+	{ "MinUploadRate", KEY_UINT, OFF(min_upload_rate), "1", 0, 1048576,
+	  "KiB/s an upload's body must reach over every UploadRateWindow, else it is ended "
+	  "and nothing is kept; 0 disables." },
+	{ "UploadRateWindow", KEY_UINT, OFF(upload_rate_window), "30", 1, 3600,
+	  "Seconds over which MinUploadRate is measured." },
+	{ "MaxConnectionsPerAddress", KEY_UINT, OFF(max_connections_per_address), "32", 1,
+	  HTTPD_MAX_CONNECTIONS,
+	  "Open connections one client address (IPv4, or an IPv6 /64) may have, both listeners "
+	  "together; more are closed at once." },
+	{ "MaxUploadsPerAddress", KEY_UINT, OFF(max_uploads_per_address), "4", 1,
+	  HTTPD_MAX_CONCURRENT_UPLOADS,
+	  "Uploads (POST /create bodies) one client address (IPv4, or an IPv6 /64) may send "
+	  "at once; more get 429." },
 	{ "MinStorageLeft", KEY_MIB, OFF(min_storage_left), "10240", 0, MAX_MIB,
 	  "Free space, in MiB, that must remain on SaveDir's file system." },
 	{ "DeleteTaskAfter", KEY_HOURS, OFF(delete_task_after), "120", 0, 0,

@@ -40,6 +40,11 @@ struct config {
 	uint64_t max_packed_size;   /* bytes */
 	uint64_t max_unpacked_size; /* bytes */
 	uint64_t min_storage_left;  /* bytes */
+	uint64_t header_timeout;      /* seconds */
+	uint64_t min_upload_rate;     /* KiB/s, 0 = none */
+	uint64_t upload_rate_window;  /* seconds */
+	uint64_t max_connections_per_address;
+	uint64_t max_uploads_per_address;
 	int64_t delete_task_after;  /* hours, <= 0 disables */
 	int64_t delete_failed_task_after;
 	int64_t archive_task_after;

@@ -11,7 +11,6 @@
 
 /* HTTP front end */
 #define HTTPD_MAX_CONNECTIONS 512          /* per listener */
-#define HTTPD_MAX_CONNECTIONS_PER_IP 128
 #define HTTPD_CONNECTION_TIMEOUT_S 60      /* idle seconds before a connection is closed */
 #define HTTPD_CONNECTION_MEMORY (32 * 1024) /* MHD's per-connection buffer: headers + body chunk */
 #define HTTPD_MAX_CONCURRENT_UPLOADS 32    /* POST /create bodies being unpacked at once */
@@ -23,6 +22,12 @@
 #define HTTPD_REFUSAL_DRAIN_MAX (64ULL << 20)
 #define HTTPD_REFUSAL_DRAIN_SECONDS 30
 #define HTTPD_THREADS 2                    /* epoll threads per listener */
+/* From a request's headers to its answer sent (a slow reader of an answer). */
+#define HTTPD_ANSWER_TIMEOUT_S 120
+/* When every upload slot is taken, an upload slower than this on average
+ * (after its first window) gives its slot to the new one. 64 KiB/s sends
+ * the largest default upload (30 MiB) in 8 minutes. */
+#define HTTPD_PREEMPT_RATE (64 * 1024)
 
 /* Uploads */
 #define UPLOAD_RING_SIZE (512 * 1024)      /* bytes between the network and the unpacker */

@@ -26,6 +26,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/util.h"
+#include "httpd/guard.h"
 #include "httpd/routes.h"
 #include "sandbox/confine.h"
 #include "sandbox/seccomp-policy.h"
@@ -87,8 +88,8 @@ static struct MHD_Daemon *start_daemon(struct httpd_listener *l, int fd, const c
 		flags, 0, NULL, NULL, httpd_access_handler, l, MHD_OPTION_EXTERNAL_LOGGER,
 		mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTPD_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)HTTPD_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		(unsigned)HTTPD_MAX_CONNECTIONS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTPD_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_CONNECTION,
+		guard_notify_connection, &l->h->guard, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)HTTPD_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 		(size_t)HTTPD_CONNECTION_MEMORY, MHD_OPTION_NOTIFY_COMPLETED,
 		httpd_request_completed, l->h,
@@ -247,6 +248,11 @@ int main(int argc, char **argv)
 	seccomp_release(filter);
 	if (r < 0) {
 		log_error("cannot load the seccomp filter: %s", strerror(-r));
+		return 1;
+	}
+	r = guard_start(&h.guard);
+	if (r < 0) {
+		log_error("cannot start the connection deadlines' thread: %s", strerror(-r));
 		return 1;
 	}
 

@@ -31,6 +31,7 @@
 struct create_ctx {
 	struct httpd *h;
 	struct MHD_Connection *conn;
+	struct guard_conn *gc; /* the connection's deadlines */
 	struct create_ctx *next;
 	char incoming[SPOOL_INCOMING_NAME_LEN + 1];
 	int incoming_fd;
@@ -38,6 +39,7 @@ struct create_ctx {
 	struct upload *upload;
 	enum task_type type;
 	bool counted;   /* holds a slot in h->uploads */
+	bool per_addr;  /* holds one of its address's MaxUploadsPerAddress */
 	bool committed; /* the task exists: keep the directory */
 	bool listed;    /* on h->active */
 	uint64_t content_length;
@@ -97,6 +99,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 		return MHD_NO;
 	if (ctype)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	guard_phase(guard_of(c), GUARD_ANSWER);
 	r = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -448,6 +451,19 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		    free_b, running, queued, atomic_load(&h->uploads),
 		    (unsigned long long)atomic_load(&h->overloads),
 		    (unsigned long long)atomic_load(&h->tasks_created), ok, failed);
+	buf_appendf(&b,
+		    "# HELP retrace_connections_ended_total Connections the server ended, by reason.\n"
+		    "# TYPE retrace_connections_ended_total counter\n"
+		    "retrace_connections_ended_total{reason=\"header_timeout\"} %llu\n"
+		    "retrace_connections_ended_total{reason=\"slow_upload\"} %llu\n"
+		    "retrace_connections_ended_total{reason=\"answer_timeout\"} %llu\n"
+		    "retrace_connections_ended_total{reason=\"per_address_limit\"} %llu\n"
+		    "retrace_connections_ended_total{reason=\"slot_preempted\"} %llu\n",
+		    (unsigned long long)atomic_load(&h->guard.cut_headers),
+		    (unsigned long long)atomic_load(&h->guard.cut_slow_body),
+		    (unsigned long long)atomic_load(&h->guard.cut_answer),
+		    (unsigned long long)atomic_load(&h->guard.refused_conns),
+		    (unsigned long long)atomic_load(&h->guard.preempted));
 	if (!b.data)
 		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
 	return reply_buf(c, MHD_HTTP_OK, CT_METRICS, b.data, b.len, NULL);
@@ -588,16 +604,30 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 
 /* --- POST /create -------------------------------------------------------- */
 
+/* While the unpacker catches up, the client is not the one that is slow. */
 static void create_suspend(void *userdata)
 {
 	struct create_ctx *x = userdata;
+	guard_phase(x->gc, GUARD_WORKING);
 	MHD_suspend_connection(x->conn);
 }
 
 static void create_resume(void *userdata)
 {
 	struct create_ctx *x = userdata;
+	guard_phase(x->gc, GUARD_BODY);
 	MHD_resume_connection(x->conn);
+}
+
+/* Give back the slots an upload holds: the server's and its address's. */
+static void create_release_slots(struct create_ctx *x)
+{
+	if (x->counted)
+		atomic_fetch_sub(&x->h->uploads, 1);
+	x->counted = false;
+	if (x->per_addr)
+		guard_upload_end(x->gc);
+	x->per_addr = false;
 }
 
 /*
@@ -637,8 +667,7 @@ static void create_free(struct create_ctx *x)
 	}
 	/* A refused or broken upload leaves nothing behind. */
 	create_discard(x);
-	if (x->counted)
-		atomic_fetch_sub(&h->uploads, 1);
+	create_release_slots(x);
 	free(x);
 }
 
@@ -681,10 +710,7 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	vsnprintf(x->refuse_msg, sizeof(x->refuse_msg), fmt, ap);
 	va_end(ap);
 	create_discard(x);
-	if (x->counted) {
-		atomic_fetch_sub(&x->h->uploads, 1);
-		x->counted = false;
-	}
+	create_release_slots(x);
 	/* at once: a body too big to drain, or one the client sends only after
 	 * "100 Continue" (Expect), which it then never gets */
 	if ((cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
@@ -692,6 +718,7 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 		return reply_text(x->conn, status, "%s", x->refuse_msg);
 	x->refuse_status = status;
 	x->refuse_since = monotonic_seconds();
+	guard_phase(x->gc, GUARD_BODY); /* drained at MinUploadRate or faster */
 	return MHD_YES;
 }
 
@@ -700,6 +727,7 @@ static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_si
 {
 	if (*upload_data_size > 0) {
 		x->drained += *upload_data_size;
+		guard_body(x->gc, *upload_data_size);
 		*upload_data_size = 0;
 		if (x->drained <= HTTPD_REFUSAL_DRAIN_MAX &&
 		    monotonic_seconds() - x->refuse_since <= HTTPD_REFUSAL_DRAIN_SECONDS)
@@ -735,6 +763,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		return MHD_NO;
 	x->h = h;
 	x->conn = c;
+	x->gc = guard_of(c);
 	x->incoming_fd = x->crash_fd = -1;
 	client_address(c, x->remote, sizeof(x->remote));
 	/* From here on the request owns a slot: it counts in the load. */
@@ -746,7 +775,20 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		return create_refuse(x, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
 
 	load(h, &tasks, &capacity);
-	if (tasks > capacity || atomic_load(&h->uploads) > HTTPD_MAX_CONCURRENT_UPLOADS) {
+	if (tasks > capacity) {
+		atomic_fetch_add(&h->overloads, 1);
+		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE,
+				     "Retrace server is fully loaded at the moment");
+	}
+	if (!guard_upload_begin(x->gc))
+		return create_refuse(x, MHD_HTTP_TOO_MANY_REQUESTS,
+				     "Too many uploads from your address at once (at most %u)",
+				     (unsigned)h->cfg->max_uploads_per_address);
+	x->per_addr = true;
+	/* Every slot taken: the slowest upload, if slow enough, gives its slot up
+	 * (it ends within milliseconds); a slow client never makes a normal one wait. */
+	if (atomic_load(&h->uploads) > HTTPD_MAX_CONCURRENT_UPLOADS &&
+	    !guard_preempt_slowest(&h->guard, x->gc)) {
 		atomic_fetch_add(&h->overloads, 1);
 		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "Retrace server is fully loaded at the moment");
@@ -805,6 +847,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	h->active = x;
 	x->listed = true;
 	pthread_mutex_unlock(&h->lock);
+	guard_phase(x->gc, GUARD_BODY);
 	return MHD_YES;
 }
 
@@ -873,6 +916,7 @@ static enum MHD_Result create_continue(struct httpd *h, struct create_ctx *x,
 		size_t used = 0;
 		upload_feed(x->upload, upload_data, *upload_data_size, &used);
 		*upload_data_size -= used;
+		guard_body(x->gc, used);
 		/* On UPLOAD_WAIT the connection is suspended until the unpacker made room. */
 		return MHD_YES;
 	}
@@ -926,6 +970,7 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 		return create_begin(h, l, conn, m, req_cls);
 	} else {
 		*req_cls = &read_request_marker;
+		guard_phase(guard_of(conn), GUARD_ANSWER);
 		return MHD_YES;
 	}
 
@@ -964,8 +1009,9 @@ void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_
 {
 	struct create_ctx *x = *req_cls;
 	(void)cls;
-	(void)conn;
 
+	/* a kept-alive connection waits for its next request's headers */
+	guard_phase(guard_of(conn), GUARD_HEADERS);
 	if (!x || *req_cls == &read_request_marker) {
 		*req_cls = NULL;
 		return;
@@ -995,8 +1041,19 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 	char real[PATH_MAX];
 	int r;
 
+	struct guard_settings gs = {
+		.header_timeout = (unsigned)cfg->header_timeout,
+		.answer_timeout = HTTPD_ANSWER_TIMEOUT_S,
+		.min_body_rate = cfg->min_upload_rate * 1024,
+		.body_window = (unsigned)cfg->upload_rate_window,
+		.preempt_rate = HTTPD_PREEMPT_RATE,
+		.max_conns_per_addr = (unsigned)cfg->max_connections_per_address,
+		.max_uploads_per_addr = (unsigned)cfg->max_uploads_per_address,
+	};
+
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
+	guard_init(&h->guard, &gs);
 	h->spool.dirfd = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	r = spool_open(cfg->save_dir, &h->spool);
@@ -1015,6 +1072,7 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 
 void httpd_release(struct httpd *h)
 {
+	guard_stop(&h->guard);
 	spool_close(&h->spool);
 	free(h->db_path);
 	h->db_path = NULL;

@@ -18,6 +18,7 @@
 
 #include "common/config.h"
 #include "common/spool.h"
+#include "httpd/guard.h"
 
 struct create_ctx;
 
@@ -29,6 +30,8 @@ struct httpd {
 	atomic_uint uploads;          /* POST /create bodies in flight */
 	atomic_ullong overloads;      /* 503 answers since start */
 	atomic_ullong tasks_created;  /* 201 answers since start */
+
+	struct guard guard;           /* deadlines and per-address limits */
 
 	pthread_mutex_t lock;         /* guards the list below */
 	struct create_ctx *active;    /* uploads in flight, for shutdown */
