@@ -69,7 +69,7 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 # --- sources ---------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
 SANDBOX_SRC := sandbox/cgroup.c sandbox/seccomp-policy.c sandbox/confine.c sandbox/daemon.c sandbox/sandbox.c
-HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/routes.c
+HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/routes.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c

@@ -78,6 +78,10 @@ static const struct key_def keys[] = {
 	{ "MaxUnpackedSize", KEY_MIB, OFF(max_unpacked_size), "600", 1, MAX_MIB,
 	  "Largest total size of the unpacked files, in MiB (sparse files count "
 	  "their full size)." },
+	{ "MaxSpoolPerAddress", KEY_MIB, OFF(max_spool_per_address), "2048", 0, MAX_MIB,
+	  "MiB of disk one client address (IPv4, or an IPv6 /64) may keep in tasks that still "
+	  "hold crash data (unfinished, or kept for debugging); more is refused with 429. "
+	  "0 disables." },
 	{ "HeaderTimeout", KEY_UINT, OFF(header_timeout), "20", 1, 3600,
 	  "Seconds a client has to send a request's headers, counted from its connection "
 	  "(or the end of its previous request); then the connection is closed." },
@@ -94,6 +98,10 @@ static const struct key_def keys[] = {
 	  HTTPD_MAX_CONCURRENT_UPLOADS,
 	  "Uploads (POST /create bodies) one client address (IPv4, or an IPv6 /64) may send "
 	  "at once; more get 429." },
+	{ "MaxUnpackRatio", KEY_UINT, OFF(max_unpack_ratio), "100", 0, 1000000,
+	  "Bytes an upload may store on disk per byte sent, past the first 16 MiB (whole "
+	  "zero pages are holes and cost nothing); more is refused as a decompression bomb. "
+	  "0 disables." },
 	{ "MinStorageLeft", KEY_MIB, OFF(min_storage_left), "10240", 0, MAX_MIB,
 	  "Free space, in MiB, that must remain on SaveDir's file system." },
 	{ "DeleteTaskAfter", KEY_HOURS, OFF(delete_task_after), "120", 0, 0,

@@ -40,6 +40,8 @@ struct config {
 	uint64_t max_packed_size;   /* bytes */
 	uint64_t max_unpacked_size; /* bytes */
 	uint64_t min_storage_left;  /* bytes */
+	uint64_t max_spool_per_address; /* bytes, 0 = none */
+	uint64_t max_unpack_ratio;    /* stored bytes per packed byte, 0 = none */
 	uint64_t header_timeout;      /* seconds */
 	uint64_t min_upload_rate;     /* KiB/s, 0 = none */
 	uint64_t upload_rate_window;  /* seconds */

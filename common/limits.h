@@ -35,6 +35,8 @@
 #define UPLOAD_TAR_OVERHEAD (4 * MIB_BYTES) /* tar headers and padding beyond MaxUnpackedSize */
 #define UPLOAD_MAX_ENTRIES 64              /* archive members examined before giving up */
 #define UPLOAD_STATVFS_EVERY (16 * MIB_BYTES) /* re-check free space this often while writing */
+#define UPLOAD_HOLE_PAGE 4096              /* all-zero pages of this size are written as holes */
+#define UPLOAD_RATIO_ALLOWANCE (16 * MIB_BYTES) /* stored bytes free of MaxUnpackRatio */
 
 /* Files httpd reads from the spool */
 #define SPOOL_MAX_PUBLISHED_LIST (512 * MIB_BYTES) /* .published/packages */

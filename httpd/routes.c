@@ -43,7 +43,9 @@ struct create_ctx {
 	bool committed; /* the task exists: keep the directory */
 	bool listed;    /* on h->active */
 	uint64_t content_length;
+	uint64_t spool_budget; /* of MaxSpoolPerAddress, what this upload may store; 0 = no bound */
 	char remote[INET6_ADDRSTRLEN + 8];
+	struct guard_addr addr; /* the address as the per-address limits count it */
 	/* a refusal waiting for the body to be read (create_refuse()) */
 	unsigned refuse_status;
 	char refuse_msg[256];
@@ -766,6 +768,11 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->gc = guard_of(c);
 	x->incoming_fd = x->crash_fd = -1;
 	client_address(c, x->remote, sizeof(x->remote));
+	{
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		(void)guard_addr_from_sockaddr(ci ? ci->client_addr : NULL, &x->addr);
+	}
 	/* From here on the request owns a slot: it counts in the load. */
 	atomic_fetch_add(&h->uploads, 1);
 	x->counted = true;
@@ -792,6 +799,16 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		atomic_fetch_add(&h->overloads, 1);
 		return create_refuse(x, MHD_HTTP_SERVICE_UNAVAILABLE,
 				     "Retrace server is fully loaded at the moment");
+	}
+	if (h->cfg->max_spool_per_address) {
+		uint64_t used = ledger_usage(&h->ledger, &h->spool, &x->addr);
+		if (used >= h->cfg->max_spool_per_address)
+			return create_refuse(x, MHD_HTTP_TOO_MANY_REQUESTS,
+					     "Your address keeps %llu MiB in unfinished tasks on this server "
+					     "(at most %llu MiB); try again when they have finished",
+					     (unsigned long long)(used >> 20),
+					     (unsigned long long)(h->cfg->max_spool_per_address >> 20));
+		x->spool_budget = h->cfg->max_spool_per_address - used;
 	}
 	if (m != METHOD_POST)
 		return create_refuse(x, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use POST method");
@@ -833,6 +850,8 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		.max_packed = h->cfg->max_packed_size,
 		.max_unpacked = h->cfg->max_unpacked_size,
 		.min_storage_left = h->cfg->min_storage_left,
+		.max_ratio = h->cfg->max_unpack_ratio,
+		.max_stored = x->spool_budget,
 	};
 	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
 	if (r < 0)
@@ -886,6 +905,8 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	}
 	r = spool_password_new(pw);
 	if (r == 0)
+		r = ledger_write(x->incoming_fd, x->remote, res.stored);
+	if (r == 0)
 		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw, &id);
 	if (r < 0) {
 		/* the commit left nothing behind: the incoming directory goes too */
@@ -896,9 +917,11 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		return reply_text(c, status, "%s", msg);
 	}
 	x->committed = true;
+	ledger_add(&h->ledger, &h->spool, id, &x->addr, res.stored);
 	atomic_fetch_add(&h->tasks_created, 1);
-	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked)", x->remote, id,
-		 (int)x->type, (unsigned long long)res.received, (unsigned long long)res.unpacked);
+	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked, %llu stored)",
+		 x->remote, id, (int)x->type, (unsigned long long)res.received,
+		 (unsigned long long)res.unpacked, (unsigned long long)res.stored);
 	snprintf(idstr, sizeof(idstr), "%u", id);
 	char est[16];
 	bool have_est = !task_type_is_vmcore(x->type) && estimate_time(h, id, est, sizeof(est));
@@ -1054,9 +1077,13 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
 	guard_init(&h->guard, &gs);
+	ledger_init(&h->ledger);
 	h->spool.dirfd = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	r = spool_open(cfg->save_dir, &h->spool);
+	if (r < 0)
+		return r;
+	r = ledger_load(&h->ledger, &h->spool);
 	if (r < 0)
 		return r;
 	if (!realpath(cfg->save_dir, real))
@@ -1073,6 +1100,7 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 void httpd_release(struct httpd *h)
 {
 	guard_stop(&h->guard);
+	ledger_release(&h->ledger);
 	spool_close(&h->spool);
 	free(h->db_path);
 	h->db_path = NULL;

@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/spool.h"
 #include "httpd/guard.h"
+#include "httpd/ledger.h"
 
 struct create_ctx;
 
@@ -32,6 +33,7 @@ struct httpd {
 	atomic_ullong tasks_created;  /* 201 answers since start */
 
 	struct guard guard;           /* deadlines and per-address limits */
+	struct ledger ledger;         /* what each address keeps in the spool */
 
 	pthread_mutex_t lock;         /* guards the list below */
 	struct create_ctx *active;    /* uploads in flight, for shutdown */

@@ -93,6 +93,7 @@ struct upload {
 	size_t in_len, in_off;
 	bool input_eof;
 	unsigned char out[OUT_CHUNK];
+	uint64_t pulled; /* packed bytes taken from the ring */
 	uint64_t decompressed;
 	uint64_t declared; /* sum of accepted entries' declared sizes */
 	uint64_t written_since_statvfs;
@@ -188,6 +189,7 @@ static int pull_input(struct upload *u)
 	u->ring_start = (u->ring_start + n) % UPLOAD_RING_SIZE;
 	u->ring_len -= n;
 	u->in_len += n;
+	u->pulled += n;
 	if (u->producer_waiting) {
 		u->producer_waiting = false;
 		u->resume(u->userdata);
@@ -410,6 +412,38 @@ static void refuse_errno(struct upload *u, int err, const char *what, const char
 		refuse(u, 500, "Unable to %s '%s': %s", what, name, strerror(err));
 }
 
+/*
+ * Write one data block of a member, leaving its all-zero pages as holes:
+ * the zeros of a core (unused stack, untouched heap) cost no disk, and
+ * what does (u->result.stored) is what the ratio bound weighs.
+ */
+static int write_block(struct upload *u, int fd, const unsigned char *buf, size_t len, uint64_t off)
+{
+	static const unsigned char zeros[UPLOAD_HOLE_PAGE];
+	size_t i = 0;
+
+	while (i < len) {
+		size_t start, page;
+		/* skip whole zero pages (aligned to the file offset) */
+		page = MIN(len - i, UPLOAD_HOLE_PAGE - (size_t)((off + i) % UPLOAD_HOLE_PAGE));
+		if (memcmp(buf + i, zeros, page) == 0) {
+			i += page;
+			continue;
+		}
+		/* then write the run of pages that are not */
+		start = i;
+		do {
+			i += page;
+			page = MIN(len - i, (size_t)UPLOAD_HOLE_PAGE);
+		} while (i < len && memcmp(buf + i, zeros, page) != 0);
+		int w = pwrite_all(fd, buf + start, i - start, (off_t)(off + start));
+		if (w < 0)
+			return w;
+		u->result.stored += i - start;
+	}
+	return 0;
+}
+
 static int write_entry(struct upload *u, struct archive *a, const char *name, uint64_t size)
 {
 	_cleanup_close_ int fd = -1;
@@ -440,9 +474,25 @@ static int write_entry(struct upload *u, struct archive *a, const char *name, ui
 		}
 		if (len == 0)
 			continue;
-		int w = pwrite_all(fd, buf, len, (off_t)off);
+		int w = write_block(u, fd, buf, len, (uint64_t)off);
 		if (w < 0) {
 			refuse_errno(u, -w, "write", name);
+			return -1;
+		}
+		/* Data that costs disk far beyond what was sent: a bomb (real cores'
+		 * non-zero pages compress at most 10x, docs/SECURITY.md). */
+		if (u->lim.max_ratio && u->result.stored > UPLOAD_RATIO_ALLOWANCE &&
+		    u->result.stored - UPLOAD_RATIO_ALLOWANCE > u->lim.max_ratio * u->pulled) {
+			refuse(u, 413,
+			       "The archive expands more than %llu times its size: refused as a "
+			       "decompression bomb",
+			       (unsigned long long)u->lim.max_ratio);
+			return -1;
+		}
+		if (u->lim.max_stored && u->result.stored > u->lim.max_stored) {
+			refuse(u, 429,
+			       "Your address would keep more than its share of this server's disk in "
+			       "unfinished tasks (MaxSpoolPerAddress); try again when they have finished");
 			return -1;
 		}
 		u->written_since_statvfs += len;

@@ -53,6 +53,11 @@ struct upload_limits {
 	uint64_t max_packed;       /* bytes received */
 	uint64_t max_unpacked;     /* sum of declared file sizes */
 	uint64_t min_storage_left; /* free bytes that must remain */
+	/* bytes stored (zero pages are holes) per packed byte, past
+	 * UPLOAD_RATIO_ALLOWANCE; 0 = no bound */
+	uint64_t max_ratio;
+	/* bytes stored this upload may use of its address's MaxSpoolPerAddress; 0 = no bound */
+	uint64_t max_stored;
 };
 
 struct upload_result {
@@ -61,6 +66,7 @@ struct upload_result {
 	uint32_t files;     /* bit (1 << enum crash_file) per file present */
 	uint64_t received;  /* packed bytes */
 	uint64_t unpacked;  /* declared bytes written */
+	uint64_t stored;    /* bytes that cost disk: all but whole zero pages */
 };
 
 enum upload_progress {

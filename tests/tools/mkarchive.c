@@ -6,6 +6,8 @@
  *   file:NAME=@PATH     a regular file with PATH's contents
  *   file:NAME=TEXT      a regular file holding TEXT
  *   zeros:NAME=SIZE     a regular file of SIZE zero bytes (streamed)
+ *   fill:NAME=SIZE      a regular file of SIZE bytes 'A' (streamed): compresses as
+ *                       well as zeros, but no page of it is a hole
  *   sparse:NAME=SIZE    a sparse file: declared SIZE, one 1-byte block of data
  *   symlink:NAME=TARGET, hardlink:NAME=TARGET, dir:NAME, chr:NAME, blk:NAME,
  *   fifo:NAME, sock:NAME
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		const char *data = NULL;
 		size_t len = 0;
 		long long zeros = -1;
+		char fill_byte = 0;
 
 		colon = strchr(spec, ':');
 		if (!colon)
@@ -97,7 +100,8 @@ int main(int argc, char **argv)
 				len = strlen(data);
 			}
 			archive_entry_set_size(e, (la_int64_t)len);
-		} else if (strcmp(spec, "zeros") == 0) {
+		} else if (strcmp(spec, "zeros") == 0 || strcmp(spec, "fill") == 0) {
+			fill_byte = spec[0] == 'f' ? 'A' : 0;
 			archive_entry_set_filetype(e, AE_IFREG);
 			zeros = val ? strtoll(val, NULL, 10) : 0;
 			archive_entry_set_size(e, zeros);
@@ -133,6 +137,7 @@ int main(int argc, char **argv)
 			die("header", a);
 		if (zeros >= 0) {
 			static char block[65536];
+			memset(block, fill_byte, sizeof(block));
 			while (zeros > 0) {
 				size_t n = zeros > (long long)sizeof(block) ? sizeof(block) : (size_t)zeros;
 				if (archive_write_data(a, block, n) != (la_ssize_t)n)

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "common/fsutil.h"
+#include "common/macro.h"
 #include "httpd/request.h"
 #include "httpd/upload.h"
 #include "tests/lib/tap.h"
@@ -91,6 +92,105 @@ static void test_nvr_strip_epoch(void)
 	   "... one that just fits is stripped");
 }
 
+/* A ustar archive by hand: one member NAME of n bytes, then the end blocks. */
+static unsigned char *tar_one(const char *name, const unsigned char *data, size_t n,
+			      size_t *ret_total)
+{
+	size_t total = 512 + ((n + 511) & ~(size_t)511) + 1024;
+	unsigned char *tar = calloc(1, total);
+	unsigned sum = 0;
+
+	/* NOLINTBEGIN(bugprone-not-null-terminated-result): tar fields are fixed-width */
+	memcpy(tar, name, strlen(name));
+	memcpy(tar + 100, "0000644", 7);
+	memcpy(tar + 108, "0000000", 7);
+	memcpy(tar + 116, "0000000", 7);
+	snprintf((char *)tar + 124, 12, "%011zo", n);
+	memcpy(tar + 136, "00000000000", 11);
+	tar[156] = '0';
+	memcpy(tar + 257, "ustar", 6);
+	memcpy(tar + 263, "00", 2);
+	memset(tar + 148, ' ', 8);
+	for (int k = 0; k < 512; k++)
+		sum += tar[k];
+	snprintf((char *)tar + 148, 8, "%06o", sum);
+	/* NOLINTEND(bugprone-not-null-terminated-result) */
+	memcpy(tar + 512, data, n);
+	*ret_total = total;
+	return tar;
+}
+
+/* A fresh directory DIR/NAME, opened. */
+static int subdir(const char *dir, const char *name)
+{
+	char sub[4200];
+	snprintf(sub, sizeof(sub), "%s/%s", dir, name);
+	mkdir(sub, 0700);
+	return open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* Zero pages are written as holes, the rest intact; only the rest counts as stored. */
+static void test_holes(const char *dir)
+{
+	size_t n = (1 << 20) + 100, total, expect = 0;
+	unsigned char *core = malloc(n);
+	struct upload_limits lim = { .max_packed = 8 << 20, .max_unpacked = 8 << 20 };
+	struct upload_result res;
+	char *back = NULL;
+	size_t blen = 0;
+	struct stat st;
+	int fd;
+
+	/* odd pages hold data, even pages are zero; the last, partial page holds data */
+	for (size_t k = 0; k < n; k++)
+		core[k] = ((k / 4096) % 2 || k >= (1 << 20)) ? (unsigned char)(k % 251 + 1) : 0;
+	for (size_t k = 0; k < n; k += 4096)
+		if (core[k])
+			expect += MIN((size_t)4096, n - k);
+	unsigned char *tar = tar_one("coredump", core, n, &total);
+	fd = subdir(dir, "holes");
+	/* chunks that do not align with pages */
+	upload_run_buffer(fd, &lim, tar, total, 3000, &res);
+	is_int(res.http_status, 0, "a core with zero pages is accepted");
+	read_file_at(fd, "coredump", 8 << 20, &back, &blen);
+	ok(back && blen == n && memcmp(back, core, n) == 0, "... and reads back intact");
+	is_int(res.stored, expect, "... only its non-zero pages are stored");
+	ok(fstatat(fd, "coredump", &st, 0) == 0 && (uint64_t)st.st_blocks * 512 <= expect + 8192,
+	   "... and only they take disk (%llu bytes allocated)",
+	   (unsigned long long)st.st_blocks * 512);
+	free(back);
+	close(fd);
+
+	/* the same as a bomb: more stored than 16 MiB + ratio x packed is refused */
+	size_t bn = 40 << 20;
+	unsigned char *fill = malloc(bn);
+	memset(fill, 'A', bn);
+	unsigned char *btar = tar_one("coredump", fill, bn, &total);
+	struct upload_limits blim = { .max_packed = 64 << 20, .max_unpacked = 64 << 20,
+				      .max_ratio = 1 };
+	fd = subdir(dir, "bomb");
+	upload_run_buffer(fd, &blim, btar, total, 65536, &res);
+	is_int(res.http_status, 0, "a raw tar never stores more than it received (ratio 1)");
+	close(fd);
+	/* stored within its budget, then past it */
+	struct upload_limits slim = { .max_packed = 64 << 20, .max_unpacked = 64 << 20,
+				      .max_stored = 41 << 20 };
+	fd = subdir(dir, "budget1");
+	upload_run_buffer(fd, &slim, btar, total, 65536, &res);
+	is_int(res.http_status, 0, "an upload within its address's budget is accepted");
+	close(fd);
+	slim.max_stored = 39 << 20;
+	fd = subdir(dir, "budget2");
+	upload_run_buffer(fd, &slim, btar, total, 65536, &res);
+	is_int(res.http_status, 429, "one past it is refused with 429");
+	ok(strstr(res.message, "MaxSpoolPerAddress") != NULL, "... saying why: %s", res.message);
+	close(fd);
+	free(btar);
+	free(fill);
+	free(tar);
+	free(core);
+}
+
 int main(void)
 {
 	const char *src = secure_getenv("RETRACE_SRC");
@@ -132,26 +232,8 @@ int main(void)
 		int fd;
 		for (size_t k = 0; k < n; k++)
 			big[k] = (unsigned char)(k * 7 + (k >> 9));
-		/* tar by hand: a ustar header for "coredump" of n bytes */
-		size_t total = 512 + ((n + 511) & ~(size_t)511) + 1024;
-		unsigned char *tar = calloc(1, total);
-		/* NOLINTBEGIN(bugprone-not-null-terminated-result): tar fields are fixed-width */
-		memcpy(tar, "coredump", 8);
-		memcpy(tar + 100, "0000644", 7);
-		memcpy(tar + 108, "0000000", 7);
-		memcpy(tar + 116, "0000000", 7);
-		snprintf((char *)tar + 124, 12, "%011zo", n);
-		memcpy(tar + 136, "00000000000", 11);
-		tar[156] = '0';
-		memcpy(tar + 257, "ustar", 6);
-		memcpy(tar + 263, "00", 2);
-		memset(tar + 148, ' ', 8);
-		unsigned sum = 0;
-		for (int k = 0; k < 512; k++)
-			sum += tar[k];
-		snprintf((char *)tar + 148, 8, "%06o", sum);
-		/* NOLINTEND(bugprone-not-null-terminated-result) */
-		memcpy(tar + 512, big, n);
+		size_t total;
+		unsigned char *tar = tar_one("coredump", big, n, &total);
 		snprintf(sub, sizeof(sub), "%s/big", dir);
 		mkdir(sub, 0700);
 		fd = open(sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -177,6 +259,7 @@ int main(void)
 		free(tar);
 		free(big);
 	}
+	test_holes(dir);
 	rm_rf_at(AT_FDCWD, dir);
 	test_nvr_strip_epoch();
 	return tap_done();
