@@ -302,6 +302,35 @@ void guard_body(struct guard_conn *gc, uint64_t n)
 	pthread_mutex_unlock(&g->lock);
 }
 
+bool guard_peer_closed(const struct guard_conn *gc)
+{
+	char c;
+	return gc && recv(gc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
+bool guard_was_cut(struct guard_conn *gc)
+{
+	bool cut;
+
+	if (!gc)
+		return false;
+	pthread_mutex_lock(&gc->g->lock);
+	cut = gc->cut;
+	pthread_mutex_unlock(&gc->g->lock);
+	return cut;
+}
+
+void guard_send_raw(const struct guard_conn *gc, const char *data, size_t len)
+{
+	while (gc && len > 0) {
+		ssize_t n = send(gc->fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n <= 0)
+			return;
+		data += n;
+		len -= (size_t)n;
+	}
+}
+
 bool guard_upload_begin(struct guard_conn *gc)
 {
 	struct guard *g;

@@ -92,6 +92,23 @@ void guard_phase(struct guard_conn *gc, enum guard_phase p);
 void guard_body(struct guard_conn *gc, uint64_t n);
 
 /*
+ * The peer closed its side and nothing of what it sent is left unread
+ * (recv with MSG_PEEK sees the end). libmicrohttpd 0.9.75 misses an end
+ * that arrives with the last bytes of a body (it reads again only on a
+ * new edge) and waits for its idle timeout; the request handling asks
+ * this after each piece of a body instead.
+ */
+bool guard_peer_closed(const struct guard_conn *gc);
+/* Whether the guard ended the connection (and logged why). */
+bool guard_was_cut(struct guard_conn *gc);
+/*
+ * Send a whole small answer on a plain-HTTP connection's socket, outside
+ * libmicrohttpd: only for a request it can no longer answer (a body cut
+ * short), just before the connection is closed.
+ */
+void guard_send_raw(const struct guard_conn *gc, const char *data, size_t len);
+
+/*
  * Take an upload slot of the connection's address: false if it already
  * has MaxUploadsPerAddress uploads. guard_upload_end() gives it back.
  */

@@ -43,6 +43,9 @@ struct create_ctx {
 	bool committed; /* the task exists: keep the directory */
 	bool listed;    /* on h->active */
 	uint64_t content_length;
+	uint64_t body_seen;    /* body bytes handed to us so far */
+	bool tls;
+	bool cut_short; /* answered and logged by create_cut_short() */
 	uint64_t spool_budget; /* of MaxSpoolPerAddress, what this upload may store; 0 = no bound */
 	char remote[INET6_ADDRSTRLEN + 8];
 	struct guard_addr addr; /* the address as the per-address limits count it */
@@ -715,6 +718,8 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	create_release_slots(x);
 	/* at once: a body too big to drain, or one the client sends only after
 	 * "100 Continue" (Expect), which it then never gets */
+	if (cl && content_length_parse(cl, &length) == 0)
+		x->content_length = length;
 	if ((cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
 	    (expect && strcasestr(expect, "100-continue")))
 		return reply_text(x->conn, status, "%s", x->refuse_msg);
@@ -724,13 +729,54 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	return MHD_YES;
 }
 
+/*
+ * After a piece of the body: did the client close its side before sending
+ * all of it? libmicrohttpd would wait for its idle timeout; we answer now -
+ * the refusal if there was one, else 400 - on a plain connection by hand
+ * (libmicrohttpd cannot answer in the middle of a body), and close.
+ */
+static bool create_cut_short(struct create_ctx *x, size_t piece, bool eof)
+{
+	char msg[300], answer[512];
+	unsigned status = x->refuse_status ? x->refuse_status : MHD_HTTP_BAD_REQUEST;
+	int n;
+
+	x->body_seen += piece;
+	if (x->cut_short || !x->content_length || x->body_seen >= x->content_length ||
+	    !(eof || guard_peer_closed(x->gc)) || guard_was_cut(x->gc))
+		return false;
+	if (x->refuse_status)
+		snprintf(msg, sizeof(msg), "%s", x->refuse_msg);
+	else
+		snprintf(msg, sizeof(msg), "The upload was cut short: %llu of %llu bytes received",
+			 (unsigned long long)x->body_seen, (unsigned long long)x->content_length);
+	log_warn("%s: POST /create: %u %s (the client closed its side after %llu of %llu bytes%s)",
+		 x->remote, status, msg, (unsigned long long)x->body_seen,
+		 (unsigned long long)x->content_length,
+		 x->tls ? "; closed unanswered: TLS" : "");
+	x->refuse_status = 0;
+	x->cut_short = true;
+	if (!x->tls) {
+		n = snprintf(answer, sizeof(answer),
+			     "HTTP/1.1 %u %s\r\nContent-Type: " CT_TEXT "\r\nContent-Length: %zu\r\n"
+			     "Connection: close\r\n\r\n%s",
+			     status, MHD_get_reason_phrase_for(status), strlen(msg), msg);
+		if (n > 0 && (size_t)n < sizeof(answer))
+			guard_send_raw(x->gc, answer, (size_t)n);
+	}
+	return true;
+}
+
 /* The body of a refused upload: dropped, then the refusal (or at once, past the bounds). */
 static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_size)
 {
 	if (*upload_data_size > 0) {
-		x->drained += *upload_data_size;
-		guard_body(x->gc, *upload_data_size);
+		size_t piece = *upload_data_size;
+		x->drained += piece;
+		guard_body(x->gc, piece);
 		*upload_data_size = 0;
+		if (create_cut_short(x, piece, false))
+			return MHD_NO;
 		if (x->drained <= HTTPD_REFUSAL_DRAIN_MAX &&
 		    monotonic_seconds() - x->refuse_since <= HTTPD_REFUSAL_DRAIN_SECONDS)
 			return MHD_YES;
@@ -766,6 +812,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->h = h;
 	x->conn = c;
 	x->gc = guard_of(c);
+	x->tls = l->tls;
 	x->incoming_fd = x->crash_fd = -1;
 	client_address(c, x->remote, sizeof(x->remote));
 	{
@@ -940,6 +987,13 @@ static enum MHD_Result create_continue(struct httpd *h, struct create_ctx *x,
 		upload_feed(x->upload, upload_data, *upload_data_size, &used);
 		*upload_data_size -= used;
 		guard_body(x->gc, used);
+		/* all of the piece taken: nothing of the body is left unread here */
+		if (*upload_data_size == 0 && create_cut_short(x, used, false)) {
+			upload_abort(x->upload);
+			return MHD_NO;
+		}
+		if (*upload_data_size != 0)
+			x->body_seen += used;
 		/* On UPLOAD_WAIT the connection is suspended until the unpacker made room. */
 		return MHD_YES;
 	}
@@ -1039,12 +1093,17 @@ void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_
 		*req_cls = NULL;
 		return;
 	}
-	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload)
+	/* libmicrohttpd saw the client close its side in the middle of the body */
+	if (toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT && (x->upload || x->refuse_status))
+		create_cut_short(x, 0, true);
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload && !x->cut_short &&
+	    !guard_was_cut(x->gc))
 		log_warn("%s: upload ended before it was complete (code %d); nothing was kept",
 			 x->remote, (int)toe);
 	if (x->refuse_status)
-		log_warn("%s: POST /create: %u %s (the client left before its body was read)", x->remote,
-			 x->refuse_status, x->refuse_msg);
+		log_warn("%s: POST /create: %u %s (%s)", x->remote, x->refuse_status, x->refuse_msg,
+			 guard_was_cut(x->gc) ? "unanswered: its body was too slow to be read"
+					      : "the client left before its body was read");
 	create_free(x);
 	*req_cls = NULL;
 }

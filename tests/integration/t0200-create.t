@@ -199,8 +199,8 @@ stop_httpd
 rm -f "$T/big.body"
 
 # Out of inodes at the very end: a spool on a tmpfs with few inodes, filled
-# but for FREE of them. An upload needs 9 for its files and directories and
-# one more for its queue entry: with fewer the client gets 507 and nothing
+# but for FREE of them. An upload needs 10 for its files and directories
+# (with its 'client' file) and one more for its queue entry: with fewer the client gets 507 and nothing
 # is left behind (no task, no queue entry, nothing in .incoming).
 if [ "$(id -u)" = 0 ]; then
 	I=$T/ispool
@@ -225,7 +225,7 @@ if [ "$(id -u)" = 0 ]; then
 		done
 	}
 	ispool_tasks() { find "$I" -mindepth 1 -maxdepth 1 -name '[1-9]*' | wc -l; }
-	for free in 3 8 9; do
+	for free in 3 9 10; do
 		fill_to $free
 		code=$(upload "$T/up.tar.xz" $XZ)
 		is "$code" 507 "$free inodes free: 507"
@@ -235,9 +235,9 @@ if [ "$(id -u)" = 0 ]; then
 	done
 	like "$(cat "$T/httpd.out")" "the task could not be committed to the spool: No space left on device" \
 		"the server's log says why"
-	fill_to 10
+	fill_to 11
 	code=$(upload "$T/up.tar.xz" $XZ)
-	is "$code" 201 "10 inodes free: 201"
+	is "$code" 201 "11 inodes free: 201"
 	id=$(header_value X-Task-Id)
 	ok $([ -e "$I/.queue/$id" ] && [ -d "$I/$id" ]; echo $?) "... the task and its queue entry"
 	stop_httpd

@@ -49,6 +49,21 @@ is "$(num flood_refused_at_once)" 292 "flood: the other 292 are closed at once"
 [ "$(num good_failed)" -eq 0 ] && [ "$(num good_worst_ms)" -lt 1500 ]
 ok $? "flood: the good client was served throughout (worst $(num good_worst_ms) ms)"
 
+# --- bodies cut short by a half-close: answered at once, not at a timeout
+$HOSTILE "$PORT" halfclose 6 2 >"$T/out" 2>"$T/err"
+ok $? "half-close: the attack ran" || sed 's/^/#   /' "$T/err"
+sed 's/^/#   /' "$T/out"
+# 400, or the 429 of an upload past MaxUploadsPerAddress: its refusal
+is "$(($(num halfclose_status_400) + $(num halfclose_status_429)))" 6 \
+	"half-close: each of 6 bodies cut short is answered (400 or 429)"
+[ "$(num halfclose_worst_ms)" -lt 2000 ]
+ok $? "half-close: at once ($(num halfclose_worst_ms) ms at worst), not after a timeout"
+is "$(num halfclose_most_status_lines)" 1 "half-close: one status line per answer"
+grep -q "POST /create: 400 The upload was cut short: 5000 of 100000 bytes received" "$T/log/retrace-httpd.log"
+ok $? "half-close: the log says what was cut short"
+eventually 10 incoming_is 0
+ok $? "half-close: no partial upload is left in .incoming"
+
 # --- slow bodies: 10 addresses x 3 uploads at 1 byte/s: 2 per address are
 # taken (the third gets 429), each is ended past its first 2 s window
 crash=$(make_crash_dir)
@@ -57,7 +72,7 @@ GOOD_UPLOAD=$T/good.tar.xz $HOSTILE "$PORT" slowbody 10 3 1 6 >"$T/out" 2>"$T/er
 ok $? "slow bodies: the attack ran" || sed 's/^/#   /' "$T/err"
 sed 's/^/#   /' "$T/out"
 # a refusal is answered once the body is read: these never are, the log says it
-is "$(grep -c "POST /create: 429 Too many uploads from your address at once (at most 2)" \
+is "$(grep -Ec "127.0.0.1[0-9]: POST /create: 429 Too many uploads from your address at once \(at most 2\)" \
 	"$T/log/retrace-httpd.log")" 10 "slow bodies: the third upload of each address is refused (429)"
 [ "$(num body_ended)" -eq 30 ] && [ "$(num body_held_to_end)" -eq 0 ]
 ok $? "slow bodies: every slow upload was ended ($(num body_ended) of 30)"

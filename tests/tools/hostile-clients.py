@@ -9,6 +9,9 @@
 #   slowloris ADDRS CONNS SECONDS  CONNS connections from each of ADDRS
 #       addresses, one header byte every 0.5 s, reconnecting when closed.
 #   flood CONNS SECONDS            CONNS idle connections from 127.0.0.6.
+#   halfclose N SECONDS            N uploads from 127.0.0.7 that send 5000 of
+#       100000 body bytes and close their sending side: each must be
+#       answered at once (a 400 on plain HTTP), never left to a timeout.
 #   slowbody ADDRS PER RATE SECONDS  PER uploads from each of ADDRS
 #       addresses, each sending RATE bytes/s of a 4 MiB body; the good
 #       client uploads GOOD (an archive file, env GOOD_UPLOAD) after 1/2 of
@@ -189,6 +192,30 @@ def body_conn(src, rate, size):
     s.close()
 
 
+def half_close():
+    t0 = time.monotonic()
+    try:
+        s = connect("127.0.0.7", 30)
+        s.sendall(b"POST /create HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-xz-compressed-tar\r\n"
+                  b"Content-Length: 100000\r\n\r\n" + os.urandom(5000))
+        s.shutdown(socket.SHUT_WR)
+        s.settimeout(30)
+        data = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+        s.close()
+    except OSError:
+        add("halfclose_error")
+        return
+    setmax("halfclose_worst_ms", int((time.monotonic() - t0) * 1000))
+    add("halfclose_status_%d" % status_of(data))
+    setmax("halfclose_most_status_lines", data.count(b"HTTP/1."))
+
+
 def good_upload(path, result):
     data = open(path, "rb").read()
     t0 = time.monotonic()
@@ -221,6 +248,9 @@ def main():
     elif SCENARIO == "flood":
         for _ in range(int(ARGS[0])):
             threads.append(threading.Thread(target=flood_conn, args=(keep,), daemon=True))
+    elif SCENARIO == "halfclose":
+        for _ in range(int(ARGS[0])):
+            threads.append(threading.Thread(target=half_close, daemon=True))
     elif SCENARIO == "slowbody":
         naddr, per, rate = int(ARGS[0]), int(ARGS[1]), int(ARGS[2])
         for a in range(naddr):
