@@ -61,6 +61,12 @@ static const struct key_def keys[] = {
 	{ "ProcessCommunicateTimeout", KEY_UINT, OFF(process_timeout), "300", 1, 86400,
 	  "Seconds gdb (and crash) may run in the sandbox before the whole sandbox is "
 	  "killed and the task fails." },
+	{ "SandboxMemoryLimit", KEY_MIB, OFF(sandbox_memory_limit), "4096", 64, MAX_MIB,
+	  "MiB a task's gdb, crash or makedumpfile may use: their memory cgroup's limit, "
+	  "and RLIMIT_AS of each of their processes." },
+	{ "RequireMemoryCgroup", KEY_BOOL, OFF(require_memory_cgroup), "1", 0, 0,
+	  "The worker refuses to start when its sandboxes cannot get a memory cgroup; 0 "
+	  "starts it anyway, bounding a task's memory only per process." },
 	{ "WorkerStopTimeout", KEY_UINT, OFF(worker_stop_timeout), "30", 0, 86400,
 	  "Seconds a stopping worker (SIGTERM) gives its running tasks to finish; "
 	  "those still running then are killed and queued again." },

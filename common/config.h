@@ -30,9 +30,11 @@ struct config {
 	bool allow_task_manager;
 	bool allow_metrics;
 	bool require_gpg_check;
+	bool require_memory_cgroup;
 
 	uint64_t max_parallel_tasks;
 	uint64_t process_timeout; /* seconds a sandboxed gdb or crash may run */
+	uint64_t sandbox_memory_limit; /* bytes */
 	uint64_t worker_stop_timeout; /* seconds running tasks get at SIGTERM */
 	uint64_t rescan_interval;     /* seconds between the worker's recovery rescans */
 	uint64_t max_task_run_time;   /* seconds before retrace-cleanup terminates a task; 0 never */

@@ -41,7 +41,11 @@ static struct {
 	char base[256]; /* "" when cgroup v2 gives us nothing */
 	bool mem, pids; /* controllers the base hands to its children */
 	char note[384];
-} v2;
+	/* where v1 groups are made: the hierarchy's root, or a group a root
+	 * process made and handed to us (sandbox_cgroup_delegate()) */
+	char v1_mem[192], v1_pids[192];
+	bool v1_mem_ok, v1_pids_ok;
+} v2 = { .v1_mem = CGROUP_V1 "/memory", .v1_pids = CGROUP_V1 "/pids" };
 
 static int write_in(const char *dir, const char *file, const char *text)
 {
@@ -222,24 +226,79 @@ const char *sandbox_cgroup_setup(void)
 				v2_split(own);
 		}
 	}
-	v1_mem = !v2.mem && access(CGROUP_V1 "/memory/cgroup.procs", W_OK) == 0;
-	v1_pids = !v2.pids && access(CGROUP_V1 "/pids/cgroup.procs", W_OK) == 0;
+	/* v1: groups may be made where we may make directories */
+	v1_mem = !v2.mem && access(v2.v1_mem, W_OK) == 0 && file_exists_at(AT_FDCWD, CGROUP_V1 "/memory/cgroup.procs");
+	v1_pids = !v2.pids && access(v2.v1_pids, W_OK) == 0 && file_exists_at(AT_FDCWD, CGROUP_V1 "/pids/cgroup.procs");
+	v2.v1_mem_ok = v1_mem;
+	v2.v1_pids_ok = v1_pids;
 	if (v2.base[0])
 		remove_stale(v2.base);
 	if (v1_mem)
-		remove_stale(CGROUP_V1 "/memory");
+		remove_stale(v2.v1_mem);
 	if (v1_pids)
-		remove_stale(CGROUP_V1 "/pids");
+		remove_stale(v2.v1_pids);
 	if (v2.base[0])
 		snprintf(v2.note, sizeof(v2.note), "cgroup v2 under %s:%s%s%s%s", v2.base,
 			 v2.mem ? " memory" : "", v2.pids ? " pids" : "",
 			 v1_mem ? "; cgroup v1 memory" : "", v1_pids ? "; cgroup v1 pids" : "");
 	else if (v1_mem || v1_pids)
-		snprintf(v2.note, sizeof(v2.note), "cgroup v1:%s%s (no cgroup v2 subtree with memory or "
-			 "pids is ours)", v1_mem ? " memory" : "", v1_pids ? " pids" : "");
+		snprintf(v2.note, sizeof(v2.note), "cgroup v1:%s%s under %s (no cgroup v2 subtree with memory or "
+			 "pids is ours)", v1_mem ? " memory" : "", v1_pids ? " pids" : "",
+			 v1_mem ? v2.v1_mem : v2.v1_pids);
 	else
 		snprintf(v2.note, sizeof(v2.note), "no cgroup may be created here: rlimits only");
 	return v2.note;
+}
+
+bool sandbox_cgroup_has_memory(void)
+{
+	(void)sandbox_cgroup_setup();
+	return v2.mem || v2.v1_mem_ok;
+}
+
+/* A v1 group of controller for uid to make its runs' groups in; "" on failure. */
+static void v1_delegate(const char *controller, char *dir, size_t size, uid_t uid, gid_t gid)
+{
+	char hier[128], path[160];
+
+	snprintf(hier, sizeof(hier), CGROUP_V1 "/%s", controller);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", hier);
+	if (!file_exists_at(AT_FDCWD, path) || access(hier, W_OK) < 0)
+		return;
+	/* one for every worker of the machine: their runs' groups are named by pid */
+	snprintf(path, sizeof(path), "%s/" SANDBOX_CGROUP_V1_DELEGATED, hier);
+	if ((mkdir(path, 0755) < 0 && errno != EEXIST) || chown(path, uid, gid) < 0) {
+		(void)rmdir(path);
+		return;
+	}
+	if (snprintf(dir, size, "%s", path) >= (int)size)
+		(void)rmdir(path), dir[0] = '\0';
+}
+
+void sandbox_cgroup_delegate(uid_t uid, gid_t gid)
+{
+	if (geteuid() != 0 || v2.done)
+		return;
+	/* cgroup v2: the split as root, then the base and the file that moves
+	 * processes between its children are the user's */
+	{
+		char own[256];
+		if (v2_own_group(own, sizeof(own)) == 0) {
+			v2_controllers(own);
+			if (!v2.base[0])
+				v2_split(own);
+		}
+		if (v2.base[0]) {
+			char procs[300];
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", v2.base);
+			if (chown(v2.base, uid, gid) < 0 || chown(procs, uid, gid) < 0)
+				v2.base[0] = '\0', v2.mem = v2.pids = false;
+		}
+	}
+	if (!v2.mem)
+		v1_delegate("memory", v2.v1_mem, sizeof(v2.v1_mem), uid, gid);
+	if (!v2.pids)
+		v1_delegate("pids", v2.v1_pids, sizeof(v2.v1_pids), uid, gid);
 }
 
 /* The run's group in the v1 hierarchy of controller, its limit written (dir: 256 bytes). */
@@ -248,7 +307,11 @@ static bool v1_group(char *dir, const char *controller, const char *file, uint64
 {
 	char v[32];
 
-	snprintf(dir, 256, CGROUP_V1 "/%s/retrace-sandbox.%d.%u", controller, pid, seq);
+	if (snprintf(dir, 256, "%s/retrace-sandbox.%d.%u",
+		     strcmp(controller, "memory") == 0 ? v2.v1_mem : v2.v1_pids, pid, seq) >= 256) {
+		dir[0] = '\0';
+		return false;
+	}
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)limit);
 	if (mkdir(dir, 0700) < 0) {
 		dir[0] = '\0';

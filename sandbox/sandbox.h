@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct sock_fprog;
 struct sandbox_prepared;
@@ -137,6 +138,19 @@ int sandbox_run(const struct sandbox_opts *o, struct sandbox_result *ret, char *
  */
 #define SANDBOX_CGROUP_LEAF "retrace-supervisor"
 const char *sandbox_cgroup_setup(void);
+/* Whether runs get a memory group (v2 or v1); calls sandbox_cgroup_setup(). */
+bool sandbox_cgroup_has_memory(void);
+/*
+ * Called as root by a daemon about to switch to uid/gid, before
+ * sandbox_cgroup_setup(): hands it groups it could not make itself - the
+ * cgroup v2 base (split as root; the base directory and its cgroup.procs
+ * become the user's), else the group SANDBOX_CGROUP_V1_DELEGATED in each
+ * cgroup v1 hierarchy (memory, pids), made if needed and given to the
+ * user, under which its runs' groups are made. It stays (a user may not
+ * remove it: its parent is root's); the next worker uses it again.
+ */
+#define SANDBOX_CGROUP_V1_DELEGATED "retrace-worker"
+void sandbox_cgroup_delegate(uid_t uid, gid_t gid);
 
 /*
  * The part of a run that does not depend on its options, done ahead: pid

@@ -21,6 +21,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include "common/spool.h"
 #include "common/user.h"
 #include "common/util.h"
+#include "sandbox/sandbox.h"
 #include "worker/lifecycle.h"
 #include "worker/worker.h"
 
@@ -271,6 +273,12 @@ int main(int argc, char **argv)
 		log_warn("%s", cfg.warnings);
 	free(err);
 	err = NULL;
+	/* as root: the cgroups the sandboxes need, handed to RunAsUser */
+	if (geteuid() == 0) {
+		struct passwd *pw = getpwnam(cfg.run_as_user);
+		if (pw && pw->pw_uid != 0)
+			sandbox_cgroup_delegate(pw->pw_uid, pw->pw_gid);
+	}
 	r = drop_to_user(cfg.run_as_user, &err);
 	if (r >= 0)
 		r = worker_init(&w, &cfg, &err);

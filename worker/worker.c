@@ -193,6 +193,19 @@ int worker_init(struct worker *w, const struct config *cfg, char **ret_error)
 		return error_set(ret_error, -ENOENT, "ToolRoot = host needs /usr/bin/gdb, which is not installed");
 	/* before any task's child is forked: a cgroup v2 split needs us alone in our group */
 	log_info("sandbox cgroups: %s", sandbox_cgroup_setup());
+	if (!sandbox_cgroup_has_memory()) {
+		if (cfg->require_memory_cgroup)
+			return error_set(ret_error, -EPERM,
+					 "the sandboxes can get no memory cgroup (%s): a task's memory would be "
+					 "bounded only per process (RLIMIT_AS times its processes), by its /tmp "
+					 "and by pipe buffers. Start retrace-worker as root (it hands cgroups to "
+					 "RunAsUser), give it a delegated cgroup v2 subtree (systemd's "
+					 "Delegate=yes), or set RequireMemoryCgroup = 0 in %s to run anyway",
+					 sandbox_cgroup_setup(), cfg->path);
+		log_warn("RequireMemoryCgroup = 0: the sandboxes get no memory cgroup; a task's memory "
+			 "is bounded only per process (%llu MiB each)",
+			 (unsigned long long)(cfg->sandbox_memory_limit >> 20));
+	}
 	return 0;
 }
 
