@@ -2,6 +2,8 @@
 # make bench: retrace-httpd measured against a peer tool in the same run.
 #  1. status polls: GET /<id> with the password, 100 connections, wrk; the
 #     peer is nginx serving a file of the same size from disk.
+#  1b. the same polls and a normal client's uploads while 500 hostile
+#     (slowloris) connections are open, against the same without them.
 #  2. upload + unpack of a 200 MB coredump sent as tar.xz (xz -2, as ABRT
 #     sends it); the peer is `xz -dc | tar x` on the same file. Peak RSS of
 #     the server is read from /proc (goal: under 64 MB).
@@ -18,9 +20,11 @@ W=$(mktemp -d /tmp/retrace-bench.XXXXXX)
 chmod 755 "$W"
 HTTPD_PID=
 NGINX_PID=
+HOSTILE_PID=
 cleanup() {
 	[ -n "$HTTPD_PID" ] && kill "$HTTPD_PID" 2>/dev/null || true
 	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+	[ -n "$HOSTILE_PID" ] && kill "$HOSTILE_PID" 2>/dev/null || true
 	wait 2>/dev/null || true
 	rm -rf "$W"
 }
@@ -44,6 +48,8 @@ MaxPackedSize = 1024
 MaxUnpackedSize = 4096
 RunAsUser = nobody
 SeccompPolicyDir = $W/pol
+# wrk's 100 connections, and 1b's 500 hostile ones, come from few addresses
+MaxConnectionsPerAddress = 512
 EOC
 "$W/retrace-httpd" -c "$W/conf" >"$W/httpd.out" 2>&1 &
 HTTPD_PID=$!
@@ -140,6 +146,41 @@ printf '| ratio retrace-httpd / nginx | %s | %s |\n' \
 	"$(awk -v a="$ours_p99" -v b="$ng_p99" 'BEGIN {printf "%.2f", a / b}')"
 [ -n "$ours_err" ] && echo "retrace-httpd errors: $ours_err"
 [ -n "$ng_err" ] && echo "nginx errors: $ng_err"
+
+# --- 1b. the front door under attack ---------------------------------------------
+echo
+echo "== 500 hostile connections (slowloris: 20 addresses x 25, one header byte every 0.5 s, reconnecting"
+echo "   when HeaderTimeout (20 s) ends them): status polls as in 1, and 10 uploads of a small crash"
+echo "   (curl from 127.0.0.200, connection and all), against the same without them"
+upload_ms() { # -> "min median" milliseconds of 10 uploads of small.tar.xz
+	for _ in $(seq 10); do
+		curl -s -o /dev/null -w '%{time_total} %{http_code}\n' --interface 127.0.0.200 \
+			-H 'Content-Type: application/x-xz-compressed-tar' --data-binary "@$W/small.tar.xz" \
+			"http://127.0.0.1:$P/create"
+	done | awk '$2 == 201 {printf "%.1f\n", $1 * 1000}' | sort -n |
+		awk '{v[NR] = $1} END {if (NR == 0) print "failed failed"; else print v[1], v[int((NR + 1) / 2)]}'
+}
+hostile_open() { ss -Htn state established "( dport = :$P )" | awk '$4 !~ /^127\.0\.0\.(1|200):/' | wc -l; }
+read -r q_umin q_umed < <(upload_ms)
+python3 tests/tools/hostile-clients.py "$P" slowloris 20 25 $((DURATION * 3 + 60)) >"$W/hostile.out" 2>&1 &
+HOSTILE_PID=$!
+for _ in $(seq 200); do [ "$(hostile_open)" -ge 500 ] && break; sleep 0.1; done
+open_before=$(hostile_open)
+read -r a_rps a_p99 a_err < <(run_wrk "http://127.0.0.1:$P/$ID")
+read -r a_umin a_umed < <(upload_ms)
+open_after=$(hostile_open)
+kill "$HOSTILE_PID" 2>/dev/null || true
+wait "$HOSTILE_PID" 2>/dev/null || true
+HOSTILE_PID=
+printf '\n| retrace-httpd | polls/s | poll p99 (ms) | upload min (ms) | upload median (ms) |\n|---|---|---|---|---|\n'
+printf '| quiet | %s | %s | %s | %s |\n' "$ours_rps" "$ours_p99" "$q_umin" "$q_umed"
+printf '| %s-%s hostile connections open | %s | %s | %s | %s |\n' "$open_before" "$open_after" \
+	"$a_rps" "$a_p99" "$a_umin" "$a_umed"
+printf '| ratio under attack / quiet | %s | %s | | %s |\n' \
+	"$(awk -v a="$a_rps" -v b="$ours_rps" 'BEGIN {printf "%.2f", a / b}')" \
+	"$(awk -v a="$a_p99" -v b="$ours_p99" 'BEGIN {printf "%.2f", a / b}')" \
+	"$(awk -v a="$a_umed" -v b="$q_umed" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+[ -n "$a_err" ] && echo "retrace-httpd errors under attack: $a_err"
 
 # --- 2. upload + unpack -----------------------------------------------------------
 echo
