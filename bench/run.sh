@@ -160,7 +160,9 @@ upload_ms() { # -> "min median" milliseconds of 10 uploads of small.tar.xz
 	done | awk '$2 == 201 {printf "%.1f\n", $1 * 1000}' | sort -n |
 		awk '{v[NR] = $1} END {if (NR == 0) print "failed failed"; else print v[1], v[int((NR + 1) / 2)]}'
 }
-hostile_open() { ss -Htn state established "( dport = :$P )" | awk '$4 !~ /^127\.0\.0\.(1|200):/' | wc -l; }
+# the attackers' side of their connections (ss prints no state column with a state filter)
+hostile_open() { ss -Htn state established "( dport = :$P )" | awk '$3 !~ /^127\.0\.0\.(1|200):/' | wc -l; }
+read -r q_rps q_p99 q_err < <(run_wrk "http://127.0.0.1:$P/$ID")
 read -r q_umin q_umed < <(upload_ms)
 python3 tests/tools/hostile-clients.py "$P" slowloris 20 25 $((DURATION * 3 + 60)) >"$W/hostile.out" 2>&1 &
 HOSTILE_PID=$!
@@ -173,12 +175,12 @@ kill "$HOSTILE_PID" 2>/dev/null || true
 wait "$HOSTILE_PID" 2>/dev/null || true
 HOSTILE_PID=
 printf '\n| retrace-httpd | polls/s | poll p99 (ms) | upload min (ms) | upload median (ms) |\n|---|---|---|---|---|\n'
-printf '| quiet | %s | %s | %s | %s |\n' "$ours_rps" "$ours_p99" "$q_umin" "$q_umed"
+printf '| quiet | %s | %s | %s | %s |\n' "$q_rps" "$q_p99" "$q_umin" "$q_umed"
 printf '| %s-%s hostile connections open | %s | %s | %s | %s |\n' "$open_before" "$open_after" \
 	"$a_rps" "$a_p99" "$a_umin" "$a_umed"
 printf '| ratio under attack / quiet | %s | %s | | %s |\n' \
-	"$(awk -v a="$a_rps" -v b="$ours_rps" 'BEGIN {printf "%.2f", a / b}')" \
-	"$(awk -v a="$a_p99" -v b="$ours_p99" 'BEGIN {printf "%.2f", a / b}')" \
+	"$(awk -v a="$a_rps" -v b="$q_rps" 'BEGIN {printf "%.2f", a / b}')" \
+	"$(awk -v a="$a_p99" -v b="$q_p99" 'BEGIN {printf "%.2f", a / b}')" \
 	"$(awk -v a="$a_umed" -v b="$q_umed" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
 [ -n "$a_err" ] && echo "retrace-httpd errors under attack: $a_err"
 
