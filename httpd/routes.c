@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -82,6 +83,30 @@ static void client_address(struct MHD_Connection *c, char *buf, size_t len)
 static const char *header(struct MHD_Connection *c, const char *name)
 {
 	return MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+}
+
+struct header_count {
+	const char *name;
+	unsigned n;
+};
+
+static enum MHD_Result count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
+{
+	struct header_count *hc = cls;
+	(void)kind;
+	(void)value;
+	if (key && strcasecmp(key, hc->name) == 0)
+		hc->n++;
+	return MHD_YES;
+}
+
+/* How many times a header was sent (a second Content-Length is a smuggling attempt). */
+static unsigned header_times(struct MHD_Connection *c, const char *name)
+{
+	struct header_count hc = { name, 0 };
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &hc);
+	return hc.n;
 }
 
 /* A URL safe to put in a log line: printable, at most 128 bytes. */
@@ -716,12 +741,17 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	va_end(ap);
 	create_discard(x);
 	create_release_slots(x);
-	/* at once: a body too big to drain, or one the client sends only after
-	 * "100 Continue" (Expect), which it then never gets */
+	/* at once: a body too big to drain, one the client sends only after
+	 * "100 Continue" (Expect), which it then never gets, or one whose end
+	 * cannot be told (no length, a length given twice or beside a
+	 * Transfer-Encoding, an encoding other than chunked) */
+	const char *te = header(x->conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	bool chunked = te && strcasecmp(te, "chunked") == 0;
 	if (cl && content_length_parse(cl, &length) == 0)
 		x->content_length = length;
 	if ((cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
-	    (expect && strcasestr(expect, "100-continue")))
+	    (expect && strcasestr(expect, "100-continue")) || (!cl && !chunked) || (cl && te) ||
+	    (te && !chunked) || header_times(x->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
 		return reply_text(x->conn, status, "%s", x->refuse_msg);
 	x->refuse_status = status;
 	x->refuse_since = monotonic_seconds();
@@ -862,6 +892,8 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	if (!content_type_supported(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
 		return create_refuse(x, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
 				     "Specified archive format is not supported");
+	if (cl && header_times(c, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
+		return create_refuse(x, MHD_HTTP_BAD_REQUEST, "Content-Length is given more than once");
 	if (!cl || te)
 		return create_refuse(x, MHD_HTTP_LENGTH_REQUIRED,
 				     "You need to set Content-Length header properly");

@@ -115,6 +115,23 @@ code=$(http_code GET /settings)
 is "$code" 200 "server still serves after a client hung up mid-upload"
 like "$(body)" "running_tasks 0" "the broken upload holds no slot"
 
+# Bodies whose end cannot be told: answered at once, never drained into a
+# second request (request smuggling), one status line each.
+framing() { # NAME EXTRA-HEADERS WANT-STATUS WANT-MESSAGE
+	printf 'POST /create HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-tar\r\n%b\r\n' "$2" >"$T/req-framing"
+	out=$(timeout 10 "$TOOLS/rawclient" "$PORT" "$T/req-framing" 2>&1)
+	like "$out" "status $3" "$1: $3 at once"
+	like "$out" "$4" "... $4"
+	is "$(printf '%s\n' "$out" | grep -c '^status ')" 1 "... one status line"
+}
+framing "Content-Length twice" 'Content-Length: 5\r\nContent-Length: 6\r\n' 400 \
+	"Content-Length is given more than once"
+framing "Content-Length beside Transfer-Encoding" 'Content-Length: 5\r\nTransfer-Encoding: chunked\r\n' 411 \
+	"You need to set Content-Length header properly"
+framing "Transfer-Encoding other than chunked" 'Transfer-Encoding: gzip\r\n' 411 \
+	"You need to set Content-Length header properly"
+nothing_kept "$before" "bodies whose end cannot be told"
+
 # SIGTERM while an upload is in the middle of its body.
 "$TOOLS/rawclient" "$PORT" "$T/req-long" "$T/up.tar" --pause-after 50000 3 >"$T/paused.out" 2>&1 &
 client=$!
