@@ -6,6 +6,8 @@
 #   make lint       clang-tidy, cppcheck and the banned-function grep
 #   make fuzz       libFuzzer targets (clang) into build/fuzz
 #   make bench      benchmarks against peer tools, printed as tables
+#   make install    programs, policies, configuration, systemd units (PREFIX, DESTDIR, ...)
+#   make dist       a release tarball of the tree
 #   make SANITIZE=address,undefined   a sanitized copy in build/san
 .DEFAULT_GOAL := all
 .SUFFIXES:
@@ -250,7 +252,57 @@ fuzz: deps-fuzz
 		clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz-$$t fuzz/fuzz-$$t.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lpthread; \
 	done
 
+# --- install -----------------------------------------------------------------
+VERSION := 0.1.0
+PREFIX ?= /usr
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+DATADIR ?= $(PREFIX)/share
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
+DOCDIR ?= $(DATADIR)/doc/retrace-server
+# what users and admins run: bin; the daemons and the tools that manage them: sbin
+INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy retrace-sandbox
+INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task \
+	retrace-rootfs retrace-resolve
+UNITS := retrace-httpd.service retrace-worker.service retrace-cleanup.service retrace-cleanup.timer \
+	retrace-reposync.service retrace-reposync.timer
+subst_paths = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install: $(PROGRAMS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/retrace-server/policy/seccomp \
+		$(DESTDIR)$(SYSCONFDIR)/retrace-server/repos.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 policy/seccomp/*.policy $(DESTDIR)$(DATADIR)/retrace-server/policy/seccomp/
+	@# the configuration names the policies' installed place; an admin's file is never replaced
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/retrace-server.conf ]; then \
+		echo "keeping $(DESTDIR)$(SYSCONFDIR)/retrace-server.conf; the shipped one is retrace-server.conf.dist"; \
+		conf=$(DESTDIR)$(SYSCONFDIR)/retrace-server.conf.dist; \
+	else conf=$(DESTDIR)$(SYSCONFDIR)/retrace-server.conf; fi; \
+	sed 's|^SeccompPolicyDir = .*|SeccompPolicyDir = $(DATADIR)/retrace-server/policy/seccomp|' \
+		config/retrace-server.conf >"$$conf" && chmod 0644 "$$conf"
+	for u in $(UNITS); do $(subst_paths) packaging/systemd/$$u >$(DESTDIR)$(UNITDIR)/$$u; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -m 0644 packaging/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/retrace-server.conf
+	install -m 0644 packaging/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/retrace-server.conf
+	install -m 0644 packaging/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/retrace-server
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+# the tracked files of the tree (git archive), or all of it outside git
+dist:
+	@mkdir -p build
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git archive --format=tar.gz --prefix=retrace-server-$(VERSION)/ -o build/retrace-server-$(VERSION).tar.gz HEAD; \
+	else \
+		tar --exclude=./build --transform 's|^\./|retrace-server-$(VERSION)/|' -czf build/retrace-server-$(VERSION).tar.gz .; \
+	fi
+	@echo build/retrace-server-$(VERSION).tar.gz
+
 clean:
 	rm -rf build
 
-.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests
+.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist

@@ -154,11 +154,9 @@ int main(int argc, char **argv)
 		for (char *l = strtok_r(cfg.warnings, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
 			log_warn("%s", l);
 	}
-	if (cfg.allow_task_manager) {
-		log_error("%s: AllowTaskManager = 1, but this server has no task manager; set it to 0",
-			  cfg.path);
-		return 1;
-	}
+	if (cfg.allow_task_manager)
+		log_warn("%s: AllowTaskManager = 1, but this server has no task manager yet: /manager "
+			 "answers 403", cfg.path);
 	if (!*cfg.listen && !*cfg.tls_listen) {
 		log_error("%s: neither Listen nor TLSListen is set: nothing to serve", cfg.path);
 		return 1;

@@ -19,14 +19,15 @@ rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
 # makes the keys), kernels booted under qemu from a busybox initramfs, the
 # i386 crashers (gcc-multilib), dnf as the solver's reference, crash and
 # makedumpfile for kernel dumps, a throw-away Ceph cluster (mon, mgr, osd,
-# mds, ceph-fuse) for the spool on CephFS
+# mds, ceph-fuse) for the spool on CephFS, systemd's analyze, sysusers and
+# tmpfiles for the installed units and entries
 # the demo: a repository made with rpmbuild, the server, a crash sent with curl
 demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
 # (everything the demo needs, so that .ci/run, which runs make demo first
 # and make check after it in one fresh root, proves both lists)
 check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdump makedumpfile
        qemu-system-x86 busybox-static dnf gpg gpg-agent crash binutils
-       ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common"
+       ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common systemd"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

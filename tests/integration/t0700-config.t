@@ -15,7 +15,6 @@ refuse "bad number" "$T/conf:10: MaxPackedSize = '10MB'" "MaxPackedSize = 10MB"
 refuse "bad section" "$T/conf:11: unknown section '[hookscripts]'" "
 [hookscripts]"
 refuse "bad listen address" "$T/conf:9: Listen = 'localhost:80'" "Listen = localhost:80"
-refuse "task manager" "AllowTaskManager = 1, but this server has no task manager" "AllowTaskManager = 1"
 refuse "no listener" "neither Listen nor TLSListen is set" "Listen ="
 refuse "missing policy" "httpd.policy: cannot read" "SeccompPolicyDir = $T/nowhere"
 mkdir -p "$T/pol"
@@ -34,6 +33,15 @@ like "$(cat "$T/out")" "SeccompPolicyDir: $T/wpol/crash.policy:2: unknown syscal
 "$BIN/retrace-httpd" -c "$T/does-not-exist.conf" >"$T/out" 2>&1
 is "$?" 1 "missing configuration file: refuses to start"
 like "$(cat "$T/out")" "does-not-exist.conf: cannot open" "missing configuration file: says so"
+
+# an original server's configuration with its task manager on still starts
+write_config "AllowTaskManager = 1"
+start_httpd
+ok $? "AllowTaskManager = 1 (an original server's file): the server starts"
+like "$(cat "$T/httpd.out")" "AllowTaskManager = 1, but this server has no task manager yet: /manager answers 403" \
+	"... and warns that /manager answers 403"
+is "$(http_code GET /manager)" 403 "... which it does"
+stop_httpd
 
 write_config "AuthGroup = retrace"
 start_httpd
