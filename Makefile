@@ -263,6 +263,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR ?= $(DATADIR)/doc/retrace-server
+APPARMORDIR ?= $(SYSCONFDIR)/apparmor.d
 # what users and admins run: bin; the daemons and the tools that manage them: sbin
 INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy retrace-sandbox
 INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task \
@@ -291,6 +292,14 @@ install: $(PROGRAMS)
 	install -m 0644 packaging/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/retrace-server.conf
 	install -m 0644 packaging/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/retrace-server
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(APPARMORDIR)
+	install -m 0644 policy/apparmor/usr.sbin.retrace-worker policy/apparmor/usr.sbin.retrace-httpd \
+		$(DESTDIR)$(APPARMORDIR)/
+	@# AppArmor 4's userns rule, only where this machine's parser knows it
+	@if command -v apparmor_parser >/dev/null && \
+	    [ "$$(apparmor_parser --version | sed -n 's/.*version \([0-9]*\).*/\1/p' | head -n 1)" -ge 4 ] 2>/dev/null; then \
+		install -D -m 0644 policy/apparmor/retrace-server/userns $(DESTDIR)$(APPARMORDIR)/retrace-server/userns; \
+	fi
 
 # the tracked files of the tree (git archive), or all of it outside git
 dist:

@@ -58,6 +58,8 @@ for d in var/spool/retrace-server var/log/retrace-server var/cache/retrace-serve
 done
 [ -f "$R/etc/logrotate.d/retrace-server" ] && [ -f "$R/usr/share/doc/retrace-server/SECURITY.md" ]
 ok $? "logrotate entry and docs installed"
+[ -f "$R/etc/apparmor.d/usr.sbin.retrace-worker" ] && [ -f "$R/etc/apparmor.d/usr.sbin.retrace-httpd" ]
+ok $? "AppArmor profiles installed"
 
 # an admin's configuration is never replaced
 echo "# mine" >>"$R/etc/retrace-server.conf"
