@@ -301,6 +301,22 @@ install: $(PROGRAMS)
 		install -D -m 0644 policy/apparmor/retrace-server/userns $(DESTDIR)$(APPARMORDIR)/retrace-server/userns; \
 	fi
 
+# RPMs built by packaging/retrace-server.spec from the dist tarball, into
+# build/rpm (RPMBUILD_FLAGS=--nodeps where the build dependencies are not
+# RPMs, as on Debian)
+rpm: dist
+	rpmbuild -bb $(RPMBUILD_FLAGS) -D "_topdir $(abspath build/rpm)" -D "_sourcedir $(abspath build)" \
+		packaging/retrace-server.spec
+	@ls build/rpm/RPMS/*/*.rpm
+
+# a Debian package of the dist tarball (packaging/debian), into build/deb
+deb: dist
+	rm -rf build/deb && mkdir -p build/deb
+	tar -C build/deb -xzf build/retrace-server-$(VERSION).tar.gz
+	cp -r packaging/debian build/deb/retrace-server-$(VERSION)/debian
+	cd build/deb/retrace-server-$(VERSION) && dpkg-buildpackage -us -uc -b $(DEB_FLAGS)
+	@ls build/deb/*.deb
+
 # the tracked files of the tree (git archive), or all of it outside git
 dist:
 	@mkdir -p build
@@ -314,4 +330,4 @@ dist:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist
+.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist rpm deb
