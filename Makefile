@@ -94,6 +94,10 @@ obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
 	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-task $(BIN)/retrace-worker \
 	$(BIN)/retrace-client $(BIN)/retrace-vmcore
+# man pages, made from docs/man/*.md (tools/md2man.awk)
+MAN_SRC := $(wildcard docs/man/*.md)
+MAN_PAGES := $(patsubst docs/man/%.md,$(O)/man/%,$(MAN_SRC))
+MAN_DATE := 2026-12-04
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
@@ -106,7 +110,7 @@ TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/runtime $(O)/tests/mkarchive $(O)/
 # (config_default_policy_dir()); an installed program has no such file.
 SOURCE_MARK := $(BIN)/.retrace-source
 
-all: $(PROGRAMS) $(SOURCE_MARK)
+all: $(PROGRAMS) $(SOURCE_MARK) $(MAN_PAGES)
 
 $(SOURCE_MARK): FORCE
 	@mkdir -p $(@D)
@@ -252,6 +256,24 @@ fuzz: deps-fuzz
 		clang $(FUZZ_CFLAGS) -o $(FUZZ_O)/fuzz-$$t fuzz/fuzz-$$t.c $(FUZZ_LIB_SRC) $(PKG_LIBS) -lpthread; \
 	done
 
+# --- man pages: docs/man/*.md to roff; retrace-server.conf(5) from the key table
+man: $(MAN_PAGES)
+
+$(O)/tools/conf-keys: $(call obj,tools/conf-keys.c) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(O)/man/retrace-server.conf.5: docs/man/retrace-server.conf.5.md $(O)/tools/conf-keys tools/md2man.awk
+	@mkdir -p $(@D)
+	$(O)/tools/conf-keys >$@.keys
+	awk -v keys=$@.keys '$$0 == "@KEYS@" { while ((getline l < keys) > 0) print l; next } { print }' $< >$@.md
+	awk -v version=$(VERSION) -v date=$(MAN_DATE) -f tools/md2man.awk $@.md >$@
+	rm -f $@.keys $@.md
+
+$(O)/man/%: docs/man/%.md tools/md2man.awk
+	@mkdir -p $(@D)
+	awk -v version=$(VERSION) -v date=$(MAN_DATE) -f tools/md2man.awk $< >$@
+
 # --- install -----------------------------------------------------------------
 VERSION := 0.1.0
 PREFIX ?= /usr
@@ -263,6 +285,7 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DOCDIR ?= $(DATADIR)/doc/retrace-server
+MANDIR ?= $(DATADIR)/man
 APPARMORDIR ?= $(SYSCONFDIR)/apparmor.d
 # what users and admins run: bin; the daemons and the tools that manage them: sbin
 INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy retrace-sandbox
@@ -272,7 +295,7 @@ UNITS := retrace-httpd.service retrace-worker.service retrace-cleanup.service re
 	retrace-reposync.service retrace-reposync.timer
 subst_paths = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
-install: $(PROGRAMS)
+install: $(PROGRAMS) $(MAN_PAGES)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/retrace-server/policy/seccomp \
 		$(DESTDIR)$(SYSCONFDIR)/retrace-server/repos.d $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(DOCDIR)
@@ -292,6 +315,7 @@ install: $(PROGRAMS)
 	install -m 0644 packaging/tmpfiles.conf $(DESTDIR)$(TMPFILESDIR)/retrace-server.conf
 	install -m 0644 packaging/logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/retrace-server
 	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+	for p in $(MAN_PAGES); do s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
 	install -d $(DESTDIR)$(APPARMORDIR)
 	install -m 0644 policy/apparmor/usr.sbin.retrace-worker policy/apparmor/usr.sbin.retrace-httpd \
 		$(DESTDIR)$(APPARMORDIR)/
@@ -330,4 +354,4 @@ dist:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist rpm deb
+.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist rpm deb man

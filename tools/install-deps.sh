@@ -22,7 +22,8 @@ rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
 # mds, ceph-fuse) for the spool on CephFS, systemd's analyze, sysusers and
 # tmpfiles for the installed units and entries, the SELinux reference
 # policy headers and compilers and apparmor_parser for our MAC policies,
-# debhelper (and rpmbuild, above) for make deb and make rpm
+# debhelper (and rpmbuild, above) for make deb and make rpm, groff and man
+# to render the man pages
 # the demo: a repository made with rpmbuild, the server, a crash sent with curl
 demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
 # (everything the demo needs, so that .ci/run, which runs make demo first
@@ -30,7 +31,8 @@ demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
 check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdump makedumpfile
        qemu-system-x86 busybox-static dnf gpg gpg-agent crash binutils
        ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common systemd
-       selinux-policy-dev checkpolicy semodule-utils apparmor debhelper"
+       selinux-policy-dev checkpolicy semodule-utils apparmor debhelper
+       groff-base man-db bsdextrautils"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

@@ -60,6 +60,9 @@ done
 ok $? "logrotate entry and docs installed"
 [ -f "$R/etc/apparmor.d/usr.sbin.retrace-worker" ] && [ -f "$R/etc/apparmor.d/usr.sbin.retrace-httpd" ]
 ok $? "AppArmor profiles installed"
+[ -f "$R/usr/share/man/man8/retrace-httpd.8" ] && [ -f "$R/usr/share/man/man1/retrace-client.1" ] &&
+	[ -f "$R/usr/share/man/man5/retrace-server.conf.5" ]
+ok $? "man pages installed in sections 1, 5 and 8"
 
 # an admin's configuration is never replaced
 echo "# mine" >>"$R/etc/retrace-server.conf"
