@@ -34,7 +34,7 @@ make -s -C "$T/src" deb >"$T/deb.out" 2>&1
 ok $? "make deb (dpkg-buildpackage)" || tail -n 20 "$T/deb.out" | sed 's/^/#   /'
 DEB=$(ls "$T"/src/build/deb/retrace-server_0.1.0-1_*.deb 2>/dev/null | head -n 1)
 [ -n "$DEB" ]
-ok $? "... the .deb"
+ok $? "... the .deb" || tail -n 30 "$T/deb.out" | sed 's/^/#   /'
 dpkg-deb -c "$DEB" | awk '{print $6}' >"$T/deb.list"
 for f in ./usr/sbin/retrace-httpd ./usr/sbin/retrace-worker ./usr/bin/retrace-client \
 	./usr/share/retrace-server/policy/seccomp/gdb.policy ./lib/systemd/system/retrace-worker.service \
