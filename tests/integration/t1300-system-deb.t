@@ -38,6 +38,8 @@ fixture $? "make deb" "$T/deb.out"
 DEB=$(ls "$T"/src/build/deb/retrace-server_*.deb | head -n 1)
 release_repo full
 rtprog_segv
+HOG=fedora-35-x86_64
+fake_gdb HOG $HOG
 
 # --- a fresh Debian 12 with systemd ----------------------------------------------
 base=$(ls /var/cache/retrace-ci/bookworm-minbase-*.tar 2>/dev/null | head -n 1)
@@ -123,6 +125,26 @@ like "$(cat "$T/bt")" "in main (" "... down to main"
 id=$(ls "$G/var/spool/retrace-server" | grep -E '^[1-9][0-9]{8}$' | head -n 1)
 log=$(cat "$G/var/spool/retrace-server/$id/retrace_log" 2>&1)
 like "$log" "cgroup v1 memory 4294967296 bytes" "the task's sandbox had its own memory group with SandboxMemoryLimit"
+
+# --- the memory limit, enforced: a "gdb" that fills 100 MiB of memory and 200
+# MiB of its /tmp (tests/fixtures/rpm/rtfakegdb.c) as the release's gdb,
+# under SandboxMemoryLimit = 128
+cp -r "$REPO/$HOG" "$G/var/cache/retrace-server/"
+chroot "$G" chown -R retrace:retrace "/var/cache/retrace-server/$HOG"
+guest runuser -u retrace -- retrace-resolve --repodir /var/cache/retrace-server --release $HOG --reindex \
+	>"$T/reindex2.out" 2>&1
+fixture $? "the hog's release indexed in the guest" "$T/reindex2.out"
+sed -i -e "s/^ToolRoot =.*/ToolRoot = $HOG/" -e 's/^SandboxMemoryLimit =.*/SandboxMemoryLimit = 128/' \
+	"$G/etc/retrace-server.conf"
+guest systemctl restart retrace-worker.service
+ok $? "the worker restarted with ToolRoot = $HOG, SandboxMemoryLimit = 128"
+guest timeout 120 retrace-client --url http://127.0.0.1:8080 batch --dir /root/segv.d --status-delay 1 \
+	>"$T/bt2" 2>"$T/client2.err"
+is "$?" 1 "the hog's task fails"
+id2=$(ls -t "$G/var/spool/retrace-server" | grep -E '^[1-9][0-9]{8}$' | grep -v "^$id\$" | head -n 1)
+log2=$(cat "$G/var/spool/retrace-server/$id2/retrace_log" 2>&1)
+like "$log2" "cgroup v1 memory 134217728 bytes" "... its sandbox had a memory group of 128 MiB"
+like "$log2" "limits hit: the memory limit" "... which stopped it"
 stop_guest
 ok $([ -z "$NSPID" ]; echo $?) "the guest powered off"
 done_testing
