@@ -50,6 +50,57 @@ grep -q "key 'AuthGroup' of the original server has no effect here" "$T/httpd.ou
 ok $? "with a warning"
 stop_httpd
 
+# every key of the original server's shipped retrace-server.conf (its keys,
+# values of ours): the file loads, each key it does not implement warned about by name
+orig="AuthGroup = retrace
+AllowAPIDelete = 0
+AllowInteractive = 0
+AllowExternalDir = 0
+AllowTaskManager = 0
+TaskManagerAuthDelete = 0
+TaskManagerDeleteUsers =
+RequireGPGCheck = 0
+MaxParallelTasks = 5
+MaxPackedSize = 50
+MaxUnpackedSize = 1024
+DeleteTaskAfter = 0
+ArchiveTaskAfter = 0
+DBFile = stats.db
+DropDir = /srv/retrace/archive
+UseWorkDir = 0
+WorkDir = /tmp/retrace-server
+UseCreaterepoUpdate = False
+KeepRawhideLatest = 3
+KernelChrootRepo = http://mirror.example/\$ARCH/os/
+KojiRoot = /mnt/koji
+UseFTPTasks = 0
+FTPSSL = 0
+FTPHost = ftp.example.com
+FTPUser = user
+FTPPass = password
+FTPDir = /
+FTPBufferSize = 16
+WgetKernelDebuginfos = 0
+KernelDebuginfoURL = http://koji.example/\$VERSION/
+VmcoreDumpLevel = 0
+UseFafPackages = 0
+FafLinkDir = /var/spool/faf/retrace-tmp
+EmailNotify = 0
+EmailNotifyFrom = retrace@localhost
+AllowVMCoreTask = 1
+AllowUsrCoreTask = 1
+CalculateMd5 = 0
+VmcoreRunKmem = 0
+ProcessCommunicateTimeout = 3600"
+write_config "$orig"
+start_httpd
+ok $? "the original server's configuration file, every key of it, loads"
+for k in AuthGroup UseWorkDir KojiRoot FTPHost EmailNotifyFrom UseFafPackages; do
+	grep -q "key '$k' of the original server has no effect here" "$T/httpd.out"
+	ok $? "... $k: a warning naming it"
+done
+stop_httpd
+
 check "retrace-policy check accepts the shipped policies" "$BIN/retrace-policy" check "$RETRACE_SRC"/policy/seccomp/*.policy
 "$BIN/retrace-policy" check "$T/pol/httpd.policy" >"$T/out" 2>&1
 is "$?" 1 "retrace-policy check refuses a bad policy"
