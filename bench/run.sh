@@ -444,6 +444,18 @@ for i in 1 2 3; do
 	retrace_once
 done | median >"$W/dcold"
 for i in 1 2 3 4 5 6 7; do retrace_once; done | median >"$W/dwarm"
+# what a user waits: retrace-client batch (settings, checkpackage, tar | xz -2, upload,
+# its own polling), the whole command
+client_once() {
+	local start end
+	start=$(date +%s%N)
+	"$B/bin/retrace-client" --url "http://127.0.0.1:$DP" batch --dir "$W/dcrash" >"$W/cbt" 2>"$W/cerr"
+	end=$(date +%s%N)
+	grep -q 'rtlib_store (where=where@entry=0x0' "$W/cbt" || { echo "retrace-client: no backtrace:" >&2; cat "$W/cerr" >&2; }
+	secs "$start" "$end"
+	echo
+}
+for i in 1 2 3 4 5; do client_once; done | median >"$W/dclient"
 kill "$DWORKER_PID" "$DHTTPD_PID" 2>/dev/null || true
 wait "$DWORKER_PID" "$DHTTPD_PID" 2>/dev/null || true
 # the part that replaces mock: the root for this crash
@@ -467,6 +479,7 @@ dnf3_ms=$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.0f", (b - a) / 1e6}')
 printf '\n| make demo'"'"'s crash, %d KiB core | seconds |\n|---|---|\n' "$(($(stat -c %s "$W/dcrash/coredump") / 1024))"
 printf '| upload to backtrace, cold cache (6 packages extracted; median of 3) | %s |\n' "$(cat "$W/dcold")"
 printf '| upload to backtrace, warm cache (median of 7; goal under 1 s) | %s |\n' "$(cat "$W/dwarm")"
+printf '| retrace-client batch, warm cache, the whole command (median of 5) | %s |\n' "$(cat "$W/dclient")"
 printf '\n| the root for that crash (%s) | ms | dnf / ours |\n|---|---|---|\n' "$dnames"
 printf '| retrace-rootfs, warm cache: lookups + conflicts + overlay mount (median of 5) | %s | %s |\n' \
 	"$(cat "$W/droot")" "$(awk -v a="$dnf3_ms" -v b="$(cat "$W/droot")" 'BEGIN {printf "%.0fx", (b > 0 ? a / b : 0)}')"

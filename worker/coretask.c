@@ -38,6 +38,30 @@
 #define PY_END "----------PYTHON--END---------"
 #define GDB_STDERR_LINES 40
 
+/*
+ * The lines of our print commands whose value is a null pointer ("$2 = 0x0":
+ * no abort message, no GLib assertion): nothing to show. Locals print as
+ * "name = 0x0", never with a history number.
+ */
+static void drop_null_values(char *out)
+{
+	char *r = out, *w = out;
+
+	while (*r) {
+		size_t len = strcspn(r, "\n");
+		bool nl = r[len] == '\n';
+		size_t digits = r[0] == '$' ? strspn(r + 1, "0123456789") : 0;
+		bool null_value = digits > 0 && len == 1 + digits + strlen(" = 0x0") &&
+				  strncmp(r + 1 + digits, " = 0x0", strlen(" = 0x0")) == 0;
+		if (!null_value) {
+			memmove(w, r, len + nl);
+			w += len + nl;
+		}
+		r += len + nl;
+	}
+	*w = '\0';
+}
+
 /* Drop the Python section when gdb printed nothing in it; cut our PC line off. */
 static void postprocess(char *out, const char **ret_pc_line)
 {
@@ -56,6 +80,7 @@ static void postprocess(char *out, const char **ret_pc_line)
 		if (inside == pe)
 			memmove(py, pe + strlen(PY_END) + 1, strlen(pe + strlen(PY_END) + 1) + 1);
 	}
+	drop_null_values(out);
 }
 
 struct gdb_run {
@@ -71,13 +96,22 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	_cleanup_close_ int outfd = -1, errfd = -1;
 	const char *argv[64];
 	size_t n = 0;
-	const struct sandbox_stack sysroot = { .dst = "/sysroot", .layers = layers, .nlayers = nlayers };
+	const char *sysroot_layers[ROOTFS_MAX_LAYERS + 1];
+	struct sandbox_stack sysroot = { .dst = "/sysroot", .layers = sysroot_layers, .nlayers = nlayers + 1 };
 	struct sandbox_bind bind;
 	struct sandbox_opts o;
 	int r;
 
+	if (nlayers > ROOTFS_MAX_LAYERS)
+		return error_set(ret_error, -E2BIG, "%zu layers: more than overlayfs takes", nlayers);
 	if (asprintf(&core, "%s/%s/crash/coredump", w->spool.path, t->idstr) < 0)
 		return -ENOMEM;
+	/* the packages' trees, and under them the usrmerge links (bin -> usr/bin,
+	 * lib64 -> usr/lib64, ...) that the distribution's filesystem package
+	 * makes: the core's file notes name /bin/PROG where the package put
+	 * /usr/bin/PROG, and gdb looks for them under the sysroot */
+	memcpy(sysroot_layers, layers, nlayers * sizeof(*layers));
+	sysroot_layers[nlayers] = w->skeleton;
 	bind = (struct sandbox_bind){ .src = core, .dst = "/core" };
 
 	argv[n++] = "/usr/bin/gdb";

@@ -100,6 +100,10 @@ retrace() {
 retrace segv /usr/bin/rtprog "$REFPROG"
 bt=$(cat "$T/segv.bt")
 like "$bt" "#0  rtlib_store (where=where@entry=0x0, value=99) at rtlib.c:13" "segv: crashing frame with arguments and file:line"
+unlike "$(cat "$T/segv.log")" "during file-backed mapping note processing" \
+	"segv: gdb found the executable the core's file notes name (/bin/rtprog: the usrmerge links under the packages)"
+ok $(! grep -qE '^\$[0-9]+ = 0x0$' "$T/segv.bt"; echo $?) \
+	"segv: no stray value lines (no abort message: nothing printed)"
 like "$bt" "13		*where = value;" "segv: the source line (from -debugsource)"
 like "$bt" "        local = 2" "segv: local variables (backtrace full)"
 like "$bt" "in main (" "segv: down to main"
