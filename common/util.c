@@ -87,6 +87,15 @@ int parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
+void sockaddr_ip_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	snprintf(buf, len, "?");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
 int parse_listen_address(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len)
 {
 	char host[INET6_ADDRSTRLEN + 1];

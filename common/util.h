@@ -28,6 +28,8 @@ int parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret);
 int parse_bool(const char *s, bool *ret);
 /* "HOST:PORT" with a numeric IPv4 host, or "[IPv6]:PORT". */
 int parse_listen_address(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len);
+/* The numeric address of an AF_INET or AF_INET6 sockaddr, else "?". */
+void sockaddr_ip_text(const struct sockaddr *sa, char *buf, size_t len);
 
 struct buf {
 	char *data;

@@ -54,7 +54,19 @@ int guard_addr_from_sockaddr(const struct sockaddr *sa, struct guard_addr *ret)
 	return -EAFNOSUPPORT;
 }
 
-static bool addr_eq(const struct guard_addr *a, const struct guard_addr *b)
+int guard_addr_from_text(const char *text, struct guard_addr *ret)
+{
+	struct sockaddr_in in = { .sin_family = AF_INET };
+	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
+
+	if (inet_pton(AF_INET, text, &in.sin_addr) == 1)
+		return guard_addr_from_sockaddr((struct sockaddr *)&in, ret);
+	if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1)
+		return guard_addr_from_sockaddr((struct sockaddr *)&in6, ret);
+	return -EINVAL;
+}
+
+bool guard_addr_eq(const struct guard_addr *a, const struct guard_addr *b)
 {
 	return memcmp(a->bytes, b->bytes, sizeof(a->bytes)) == 0;
 }
@@ -192,16 +204,11 @@ static void conn_started(struct guard *g, struct MHD_Connection *c, void **socke
 	gc->phase = GUARD_HEADERS;
 	gc->since = now;
 	(void)guard_addr_from_sockaddr(sa, &gc->addr);
-	snprintf(gc->text, sizeof(gc->text), "?");
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, gc->text, sizeof(gc->text));
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, gc->text,
-			  sizeof(gc->text));
+	sockaddr_ip_text(sa, gc->text, sizeof(gc->text));
 
 	pthread_mutex_lock(&g->lock);
 	for (struct guard_conn *o = g->conns; o; o = o->next)
-		if (!o->cut && addr_eq(&o->addr, &gc->addr))
+		if (!o->cut && guard_addr_eq(&o->addr, &gc->addr))
 			same++;
 	gc->next = g->conns;
 	if (g->conns)
@@ -213,8 +220,8 @@ static void conn_started(struct guard *g, struct MHD_Connection *c, void **socke
 		atomic_fetch_add(&g->refused_conns, 1);
 		if (now - g->last_refusal_log >= 1.0) {
 			log_warn("%s: connection refused: %u connections from this address are open "
-				 "(MaxConnectionsPerAddress)%s",
-				 gc->text, same, g->refusals_unlogged ? "; more refusals not logged" : "");
+				 "(MaxConnectionsPerAddress)",
+				 gc->text, same);
 			if (g->refusals_unlogged)
 				log_warn("%u more connection(s) refused for MaxConnectionsPerAddress in the "
 					 "last second", g->refusals_unlogged);
@@ -256,6 +263,12 @@ void guard_notify_connection(void *cls, struct MHD_Connection *c, void **socket_
 		conn_started(g, c, socket_context);
 	else if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
 		conn_closed(g, socket_context);
+}
+
+const struct guard_addr *guard_conn_addr(const struct guard_conn *gc)
+{
+	static const struct guard_addr none;
+	return gc ? &gc->addr : &none;
 }
 
 struct guard_conn *guard_of(struct MHD_Connection *c)
@@ -342,7 +355,7 @@ bool guard_upload_begin(struct guard_conn *gc)
 	g = gc->g;
 	pthread_mutex_lock(&g->lock);
 	for (struct guard_conn *o = g->conns; o; o = o->next)
-		if (o->upload && addr_eq(&o->addr, &gc->addr))
+		if (o->upload && guard_addr_eq(&o->addr, &gc->addr))
 			same++;
 	ok = same < g->set.max_uploads_per_addr;
 	if (ok)

@@ -75,6 +75,9 @@ struct guard_addr {
 };
 /* 0, or -EAFNOSUPPORT; an IPv4-mapped IPv6 address counts as its IPv4 address. */
 int guard_addr_from_sockaddr(const struct sockaddr *sa, struct guard_addr *ret);
+/* The same from a numeric address ("192.0.2.1", "2001:db8::1"); -EINVAL if it is none. */
+int guard_addr_from_text(const char *text, struct guard_addr *ret);
+bool guard_addr_eq(const struct guard_addr *a, const struct guard_addr *b);
 
 int guard_init(struct guard *g, const struct guard_settings *set);
 /* Start the deadline thread (after seccomp is loaded: it only needs threads). */
@@ -87,6 +90,8 @@ void guard_notify_connection(void *cls, struct MHD_Connection *c, void **socket_
 
 /* The record of a connection (NULL if it has none: the guard is off). */
 struct guard_conn *guard_of(struct MHD_Connection *c);
+/* The connection's address as the per-address limits count it. */
+const struct guard_addr *guard_conn_addr(const struct guard_conn *gc);
 void guard_phase(struct guard_conn *gc, enum guard_phase p);
 /* Bytes of body received. */
 void guard_body(struct guard_conn *gc, uint64_t n);

@@ -44,17 +44,12 @@ static bool holds_crash_data(struct spool *s, uint32_t id)
 	return false;
 }
 
-static bool addr_eq(const struct guard_addr *a, const struct guard_addr *b)
-{
-	return memcmp(a, b, sizeof(*a)) == 0;
-}
-
 /* Drop entries of tasks that hold nothing any more; under the lock. */
 static void prune(struct ledger *l, struct spool *s, const struct guard_addr *only)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < l->n; i++) {
-		if ((!only || addr_eq(&l->v[i].addr, only)) && !holds_crash_data(s, l->v[i].id))
+		if ((!only || guard_addr_eq(&l->v[i].addr, only)) && !holds_crash_data(s, l->v[i].id))
 			continue;
 		l->v[o++] = l->v[i];
 	}
@@ -99,7 +94,7 @@ uint64_t ledger_usage(struct ledger *l, struct spool *s, const struct guard_addr
 	pthread_mutex_lock(&l->lock);
 	prune(l, s, addr);
 	for (size_t i = 0; i < l->n; i++)
-		if (addr_eq(&l->v[i].addr, addr))
+		if (guard_addr_eq(&l->v[i].addr, addr))
 			sum += l->v[i].stored;
 	pthread_mutex_unlock(&l->lock);
 	return sum;
@@ -116,16 +111,10 @@ int ledger_write(int task_dirfd, const char *addr_text, uint64_t stored)
 static int parse_line(const char *text, struct guard_addr *ret_addr, uint64_t *ret_stored)
 {
 	char a[INET6_ADDRSTRLEN + 1], num[24];
-	struct sockaddr_in in = { .sin_family = AF_INET };
-	struct sockaddr_in6 in6 = { .sin6_family = AF_INET6 };
 
 	if (sscanf(text, "%46s %23s", a, num) != 2 || parse_u64(num, UINT64_MAX, ret_stored) < 0)
 		return -EINVAL;
-	if (inet_pton(AF_INET, a, &in.sin_addr) == 1)
-		return guard_addr_from_sockaddr((struct sockaddr *)&in, ret_addr);
-	if (inet_pton(AF_INET6, a, &in6.sin6_addr) == 1)
-		return guard_addr_from_sockaddr((struct sockaddr *)&in6, ret_addr);
-	return -EINVAL;
+	return guard_addr_from_text(a, ret_addr);
 }
 
 int ledger_load(struct ledger *l, struct spool *s)

@@ -49,11 +49,9 @@ struct create_ctx {
 	bool cut_short; /* answered and logged by create_cut_short() */
 	uint64_t spool_budget; /* of MaxSpoolPerAddress, what this upload may store; 0 = no bound */
 	char remote[INET6_ADDRSTRLEN + 8];
-	struct guard_addr addr; /* the address as the per-address limits count it */
 	/* a refusal waiting for the body to be read (create_refuse()) */
 	unsigned refuse_status;
 	char refuse_msg[256];
-	uint64_t drained;
 	double refuse_since;
 };
 
@@ -69,15 +67,8 @@ static void client_address(struct MHD_Connection *c, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
 
-	snprintf(buf, len, "?");
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, (socklen_t)len);
-	else if (sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, (socklen_t)len);
+	sockaddr_ip_text(ci ? ci->client_addr : NULL, buf, len);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -747,9 +738,10 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	 * Transfer-Encoding, an encoding other than chunked) */
 	const char *te = header(x->conn, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 	bool chunked = te && strcasecmp(te, "chunked") == 0;
-	if (cl && content_length_parse(cl, &length) == 0)
+	bool cl_ok = cl && content_length_parse(cl, &length) == 0;
+	if (cl_ok)
 		x->content_length = length;
-	if ((cl && (content_length_parse(cl, &length) < 0 || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
+	if ((cl && (!cl_ok || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
 	    (expect && strcasestr(expect, "100-continue")) || (!cl && !chunked) || (cl && te) ||
 	    (te && !chunked) || header_times(x->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
 		return reply_text(x->conn, status, "%s", x->refuse_msg);
@@ -765,13 +757,12 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
  * the refusal if there was one, else 400 - on a plain connection by hand
  * (libmicrohttpd cannot answer in the middle of a body), and close.
  */
-static bool create_cut_short(struct create_ctx *x, size_t piece, bool eof)
+static bool create_cut_short(struct create_ctx *x, bool eof)
 {
 	char msg[300], answer[512];
 	unsigned status = x->refuse_status ? x->refuse_status : MHD_HTTP_BAD_REQUEST;
 	int n;
 
-	x->body_seen += piece;
 	if (x->cut_short || !x->content_length || x->body_seen >= x->content_length ||
 	    !(eof || guard_peer_closed(x->gc)) || guard_was_cut(x->gc))
 		return false;
@@ -801,13 +792,12 @@ static bool create_cut_short(struct create_ctx *x, size_t piece, bool eof)
 static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_size)
 {
 	if (*upload_data_size > 0) {
-		size_t piece = *upload_data_size;
-		x->drained += piece;
-		guard_body(x->gc, piece);
+		x->body_seen += *upload_data_size;
+		guard_body(x->gc, *upload_data_size);
 		*upload_data_size = 0;
-		if (create_cut_short(x, piece, false))
+		if (create_cut_short(x, false))
 			return MHD_NO;
-		if (x->drained <= HTTPD_REFUSAL_DRAIN_MAX &&
+		if (x->body_seen <= HTTPD_REFUSAL_DRAIN_MAX &&
 		    monotonic_seconds() - x->refuse_since <= HTTPD_REFUSAL_DRAIN_SECONDS)
 			return MHD_YES;
 		/* libmicrohttpd queues no answer while a body is arriving: close */
@@ -845,11 +835,6 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->tls = l->tls;
 	x->incoming_fd = x->crash_fd = -1;
 	client_address(c, x->remote, sizeof(x->remote));
-	{
-		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		(void)guard_addr_from_sockaddr(ci ? ci->client_addr : NULL, &x->addr);
-	}
 	/* From here on the request owns a slot: it counts in the load. */
 	atomic_fetch_add(&h->uploads, 1);
 	x->counted = true;
@@ -878,7 +863,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 				     "Retrace server is fully loaded at the moment");
 	}
 	if (h->cfg->max_spool_per_address) {
-		uint64_t used = ledger_usage(&h->ledger, &h->spool, &x->addr);
+		uint64_t used = ledger_usage(&h->ledger, &h->spool, guard_conn_addr(x->gc));
 		if (used >= h->cfg->max_spool_per_address)
 			return create_refuse(x, MHD_HTTP_TOO_MANY_REQUESTS,
 					     "Your address keeps %llu MiB in unfinished tasks on this server "
@@ -996,7 +981,7 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		return reply_text(c, status, "%s", msg);
 	}
 	x->committed = true;
-	ledger_add(&h->ledger, &h->spool, id, &x->addr, res.stored);
+	ledger_add(&h->ledger, &h->spool, id, guard_conn_addr(x->gc), res.stored);
 	atomic_fetch_add(&h->tasks_created, 1);
 	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked, %llu stored)",
 		 x->remote, id, (int)x->type, (unsigned long long)res.received,
@@ -1018,14 +1003,13 @@ static enum MHD_Result create_continue(struct httpd *h, struct create_ctx *x,
 		size_t used = 0;
 		upload_feed(x->upload, upload_data, *upload_data_size, &used);
 		*upload_data_size -= used;
+		x->body_seen += used;
 		guard_body(x->gc, used);
 		/* all of the piece taken: nothing of the body is left unread here */
-		if (*upload_data_size == 0 && create_cut_short(x, used, false)) {
+		if (*upload_data_size == 0 && create_cut_short(x, false)) {
 			upload_abort(x->upload);
 			return MHD_NO;
 		}
-		if (*upload_data_size != 0)
-			x->body_seen += used;
 		/* On UPLOAD_WAIT the connection is suspended until the unpacker made room. */
 		return MHD_YES;
 	}
@@ -1127,7 +1111,7 @@ void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_
 	}
 	/* libmicrohttpd saw the client close its side in the middle of the body */
 	if (toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT && (x->upload || x->refuse_status))
-		create_cut_short(x, 0, true);
+		create_cut_short(x, true);
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && !x->committed && x->upload && !x->cut_short &&
 	    !guard_was_cut(x->gc))
 		log_warn("%s: upload ended before it was complete (code %d); nothing was kept",

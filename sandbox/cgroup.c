@@ -205,30 +205,46 @@ static void remove_stale(const char *parent)
 		closedir(d);
 }
 
-const char *sandbox_cgroup_setup(void)
+/* The cgroup v2 base: the parent of our leaf, our own group if it hands the
+ * controllers down, or our group split now (v2_split()); "" when none. */
+static void v2_find_base(void)
 {
 	char own[256];
 	const char *name;
+
+	if (v2_own_group(own, sizeof(own)) < 0)
+		return;
+	name = strrchr(own, '/');
+	if (name && strcmp(name + 1, SANDBOX_CGROUP_LEAF) == 0) {
+		char parent[256];
+		snprintf(parent, sizeof(parent), "%.*s", (int)(name - own), own);
+		v2_controllers(parent);
+	} else {
+		v2_controllers(own);
+		if (!v2.base[0])
+			v2_split(own);
+	}
+}
+
+/* The cgroup v1 hierarchy of controller is mounted. */
+static bool v1_mounted(const char *controller)
+{
+	char procs[96];
+	snprintf(procs, sizeof(procs), CGROUP_V1 "/%s/cgroup.procs", controller);
+	return file_exists_at(AT_FDCWD, procs);
+}
+
+const char *sandbox_cgroup_setup(void)
+{
 	bool v1_mem, v1_pids;
 
 	if (v2.done)
 		return v2.note;
 	v2.done = true;
-	if (v2_own_group(own, sizeof(own)) == 0) {
-		name = strrchr(own, '/');
-		if (name && strcmp(name + 1, SANDBOX_CGROUP_LEAF) == 0) {
-			char parent[256];
-			snprintf(parent, sizeof(parent), "%.*s", (int)(name - own), own);
-			v2_controllers(parent);
-		} else {
-			v2_controllers(own);
-			if (!v2.base[0])
-				v2_split(own);
-		}
-	}
+	v2_find_base();
 	/* v1: groups may be made where we may make directories */
-	v1_mem = !v2.mem && access(v2.v1_mem, W_OK) == 0 && file_exists_at(AT_FDCWD, CGROUP_V1 "/memory/cgroup.procs");
-	v1_pids = !v2.pids && access(v2.v1_pids, W_OK) == 0 && file_exists_at(AT_FDCWD, CGROUP_V1 "/pids/cgroup.procs");
+	v1_mem = !v2.mem && access(v2.v1_mem, W_OK) == 0 && v1_mounted("memory");
+	v1_pids = !v2.pids && access(v2.v1_pids, W_OK) == 0 && v1_mounted("pids");
 	v2.v1_mem_ok = v1_mem;
 	v2.v1_pids_ok = v1_pids;
 	if (v2.base[0])
@@ -262,8 +278,7 @@ static void v1_delegate(const char *controller, char *dir, size_t size, uid_t ui
 	char hier[128], path[160];
 
 	snprintf(hier, sizeof(hier), CGROUP_V1 "/%s", controller);
-	snprintf(path, sizeof(path), "%s/cgroup.procs", hier);
-	if (!file_exists_at(AT_FDCWD, path) || access(hier, W_OK) < 0)
+	if (!v1_mounted(controller) || access(hier, W_OK) < 0)
 		return;
 	/* one for every worker of the machine: their runs' groups are named by pid */
 	snprintf(path, sizeof(path), "%s/" SANDBOX_CGROUP_V1_DELEGATED, hier);
@@ -281,19 +296,12 @@ void sandbox_cgroup_delegate(uid_t uid, gid_t gid)
 		return;
 	/* cgroup v2: the split as root, then the base and the file that moves
 	 * processes between its children are the user's */
-	{
-		char own[256];
-		if (v2_own_group(own, sizeof(own)) == 0) {
-			v2_controllers(own);
-			if (!v2.base[0])
-				v2_split(own);
-		}
-		if (v2.base[0]) {
-			char procs[300];
-			snprintf(procs, sizeof(procs), "%s/cgroup.procs", v2.base);
-			if (chown(v2.base, uid, gid) < 0 || chown(procs, uid, gid) < 0)
-				v2.base[0] = '\0', v2.mem = v2.pids = false;
-		}
+	v2_find_base();
+	if (v2.base[0]) {
+		char procs[300];
+		snprintf(procs, sizeof(procs), "%s/cgroup.procs", v2.base);
+		if (chown(v2.base, uid, gid) < 0 || chown(procs, uid, gid) < 0)
+			v2.base[0] = '\0', v2.mem = v2.pids = false;
 	}
 	if (!v2.mem)
 		v1_delegate("memory", v2.v1_mem, sizeof(v2.v1_mem), uid, gid);
