@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-upload - archive bytes in, accept or reject out: the whole upload
- * path (our gzip/xz decoder, libarchive's tar reader, our checks and the
- * writes into a crash directory) with small limits.
+ * path (our gzip/xz decoder, libarchive's tar reader or the bare-core
+ * check, our checks and the writes into a crash directory) with small
+ * limits. An input of odd length is a kernel task's body, of even length
+ * a coredump task's.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.max_packed = 1 << 20,
 		.max_unpacked = 4 << 20,
 		.min_storage_left = 0,
+		/* both kinds of bare core: a coredump task's and a kernel task's */
+		.bare_file = (size & 1) ? CRASH_FILE_VMCORE : CRASH_FILE_COREDUMP,
 	};
 	struct upload_result res;
 	int fd;
@@ -44,6 +48,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (res.http_status != 0 && res.message[0] == '\0')
 		abort(); /* every refusal must say why */
+	if (res.http_status == 0 && res.bare) {
+		/* a bare core is its one file, of the size counted */
+		struct stat st;
+		if (res.files != 1U << lim.bare_file ||
+		    fstatat(fd, crash_file_name(lim.bare_file), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    (uint64_t)st.st_size != res.unpacked)
+			abort();
+	}
 	/* Empty the directory for the next input. */
 	{
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

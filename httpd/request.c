@@ -114,6 +114,10 @@ bool content_type_supported(const char *value)
 		"application/x-tar",
 		"application/x-gzip",
 		"application/x-xz-compressed-tar",
+		/* a bare core (design 11.5); the bytes decide what it is */
+		"application/octet-stream",
+		"application/gzip",
+		"application/x-xz",
 	};
 	size_t n;
 

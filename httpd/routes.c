@@ -519,7 +519,8 @@ static enum MHD_Result route_settings(struct httpd *h, struct MHD_Connection *c)
 		    "running_tasks %u\nmax_running_tasks %u\nmax_packed_size %llu\n"
 		    "max_unpacked_size %llu\n"
 		    "supported_formats application/x-xz-compressed-tar application/x-gzip "
-		    "application/x-tar\nsupported_releases %s",
+		    "application/x-tar application/octet-stream application/gzip "
+		    "application/x-xz\nsupported_releases %s",
 		    tasks, capacity, (unsigned long long)(h->cfg->max_packed_size / MIB_BYTES),
 		    (unsigned long long)(h->cfg->max_unpacked_size / MIB_BYTES),
 		    rel.data ? rel.data : "");
@@ -916,6 +917,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		.min_storage_left = h->cfg->min_storage_left,
 		.max_ratio = h->cfg->max_unpack_ratio,
 		.max_stored = x->spool_budget,
+		.bare_file = task_type_is_vmcore(type) ? CRASH_FILE_VMCORE : CRASH_FILE_COREDUMP,
 	};
 	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
 	if (r < 0)
@@ -960,7 +962,8 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 			{ CRASH_FILE_VMCORE, _CRASH_FILE_INVALID },
 		};
 		const enum crash_file *req = required[task_type_is_vmcore(x->type) ? 1 : 0];
-		for (size_t i = 0; req[i] != _CRASH_FILE_INVALID; i++)
+		/* a bare core is its one file; the worker infers the rest (11.5) */
+		for (size_t i = 0; !res.bare && req[i] != _CRASH_FILE_INVALID; i++)
 			if (!(res.files & (1U << req[i]))) {
 				create_discard(x);
 				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
@@ -983,8 +986,9 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	x->committed = true;
 	ledger_add(&h->ledger, &h->spool, id, guard_conn_addr(x->gc), res.stored);
 	atomic_fetch_add(&h->tasks_created, 1);
-	log_info("%s: task %u created (type %d, %llu bytes received, %llu unpacked, %llu stored)",
-		 x->remote, id, (int)x->type, (unsigned long long)res.received,
+	log_info("%s: task %u created (type %d, %s, %llu bytes received, %llu unpacked, %llu stored)",
+		 x->remote, id, (int)x->type, res.bare ? "a bare core" : "a tar",
+		 (unsigned long long)res.received,
 		 (unsigned long long)res.unpacked, (unsigned long long)res.stored);
 	snprintf(idstr, sizeof(idstr), "%u", id);
 	char est[16];

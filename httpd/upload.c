@@ -98,6 +98,13 @@ struct upload {
 	uint64_t declared; /* sum of accepted entries' declared sizes */
 	uint64_t written_since_statvfs;
 	uint64_t free_at_start;
+	/* the first bytes, read to tell a bare core from a tar, then handed
+	 * out again: head[head_off..head_len), then pend[0..pend_len) */
+	bool bare;
+	unsigned char head[64];
+	size_t head_len, head_off;
+	const void *pend;
+	size_t pend_len;
 };
 
 /* Record a refusal; the first one wins. Call with u->lock held. */
@@ -201,6 +208,14 @@ static int pull_input(struct upload *u)
 static ssize_t count_out(struct upload *u, size_t n)
 {
 	u->decompressed += n;
+	if (u->bare) {
+		/* no declared sizes: the core itself is what is bounded */
+		if (u->decompressed > u->lim.max_unpacked) {
+			refuse(u, 413, "Specified archive's content is too large");
+			return -1;
+		}
+		return (ssize_t)n;
+	}
 	/*
 	 * Tar headers and padding are small; the rest is file data, which
 	 * never exceeds the declared sizes (<= max_unpacked). More than that
@@ -334,12 +349,9 @@ static ssize_t read_xz(struct upload *u, const void **buf)
 	}
 }
 
-/* libarchive's read callback: decompressed tar bytes, 0 at the end. */
-static la_ssize_t read_cb(struct archive *a, void *userdata, const void **buf)
+/* The next block of the decompressed body, 0 at its end, -1 when refused. */
+static ssize_t next_block(struct upload *u, const void **buf)
 {
-	struct upload *u = userdata;
-	(void)a;
-
 	if (u->dec == DEC_SNIFF) {
 		/* Collect enough bytes to recognise the compression. */
 		while (!u->input_eof && u->in_len - u->in_off < 6)
@@ -373,6 +385,55 @@ static la_ssize_t read_cb(struct archive *a, void *userdata, const void **buf)
 	default:
 		return 0;
 	}
+}
+
+/* next_block(), after the head that sniff_body() kept. */
+static ssize_t read_body(struct upload *u, const void **buf)
+{
+	if (u->head_off < u->head_len) {
+		size_t n = u->head_len - u->head_off;
+		*buf = u->head + u->head_off;
+		u->head_off = u->head_len;
+		return (ssize_t)n;
+	}
+	if (u->pend_len > 0) {
+		size_t n = u->pend_len;
+		*buf = u->pend;
+		u->pend_len = 0;
+		return (ssize_t)n;
+	}
+	return next_block(u, buf);
+}
+
+/* libarchive's read callback: decompressed tar bytes, 0 at the end. */
+static la_ssize_t read_cb(struct archive *a, void *userdata, const void **buf)
+{
+	(void)a;
+	return read_body(userdata, buf);
+}
+
+/* Read the first bytes of the decompressed body into u->head (kept for
+ * read_body()). Returns how many there are, or -1 when refused. */
+static ssize_t sniff_body(struct upload *u)
+{
+	while (u->head_len < sizeof(u->head)) {
+		const void *b;
+		ssize_t n = next_block(u, &b);
+		size_t take;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		take = MIN((size_t)n, sizeof(u->head) - u->head_len);
+		memcpy(u->head + u->head_len, b, take);
+		u->head_len += take;
+		if ((size_t)n > take) {
+			/* valid until the next next_block(), which read_body() calls after */
+			u->pend = (const unsigned char *)b + take;
+			u->pend_len = (size_t)n - take;
+		}
+	}
+	return (ssize_t)u->head_len;
 }
 
 /* --- the unpacker ------------------------------------------------------ */
@@ -444,17 +505,69 @@ static int write_block(struct upload *u, int fd, const unsigned char *buf, size_
 	return 0;
 }
 
-static int write_entry(struct upload *u, struct archive *a, const char *name, uint64_t size)
+/* write_block(), then every bound on what the upload made cost. */
+static int store_block(struct upload *u, int fd, const char *name, const void *buf, size_t len,
+		       uint64_t off)
 {
-	_cleanup_close_ int fd = -1;
-
-	/* The name is one of our constant allowed names: no path from the archive. */
-	fd = openat(u->crash_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    0640);
-	if (fd < 0) {
-		refuse_errno(u, errno, "create", name);
+	int w = write_block(u, fd, buf, len, off);
+	if (w < 0) {
+		refuse_errno(u, -w, "write", name);
 		return -1;
 	}
+	/* Data that costs disk far beyond what was sent: a bomb (real cores'
+	 * non-zero pages compress at most 10x, docs/SECURITY.md). */
+	if (u->lim.max_ratio && u->result.stored > UPLOAD_RATIO_ALLOWANCE &&
+	    u->result.stored - UPLOAD_RATIO_ALLOWANCE > u->lim.max_ratio * u->pulled) {
+		refuse(u, 413,
+		       "The archive expands more than %llu times its size: refused as a "
+		       "decompression bomb",
+		       (unsigned long long)u->lim.max_ratio);
+		return -1;
+	}
+	if (u->lim.max_stored && u->result.stored > u->lim.max_stored) {
+		refuse(u, 429,
+		       "Your address would keep more than its share of this server's disk in "
+		       "unfinished tasks (MaxSpoolPerAddress); try again when they have finished");
+		return -1;
+	}
+	u->written_since_statvfs += len;
+	if (u->written_since_statvfs >= UPLOAD_STATVFS_EVERY) {
+		/* Other uploads and tasks use the same disk: look again. */
+		u->written_since_statvfs = 0;
+		if (free_bytes(fd) < u->lim.min_storage_left) {
+			refuse(u, 507, "There is not enough storage space on the server");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Holes at the end of a sparse file, the file's full size, on disk. */
+static int finish_file(struct upload *u, int fd, const char *name, uint64_t size)
+{
+	if (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0) {
+		refuse_errno(u, errno, "write", name);
+		return -1;
+	}
+	return 0;
+}
+
+static int create_file(struct upload *u, const char *name)
+{
+	/* The name is one of our constant allowed names: no path from the body. */
+	int fd = openat(u->crash_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			0640);
+	if (fd < 0)
+		refuse_errno(u, errno, "create", name);
+	return fd;
+}
+
+static int write_entry(struct upload *u, struct archive *a, const char *name, uint64_t size)
+{
+	_cleanup_close_ int fd = create_file(u, name);
+
+	if (fd < 0)
+		return -1;
 	for (;;) {
 		const void *buf;
 		size_t len;
@@ -474,43 +587,10 @@ static int write_entry(struct upload *u, struct archive *a, const char *name, ui
 		}
 		if (len == 0)
 			continue;
-		int w = write_block(u, fd, buf, len, (uint64_t)off);
-		if (w < 0) {
-			refuse_errno(u, -w, "write", name);
+		if (store_block(u, fd, name, buf, len, (uint64_t)off) < 0)
 			return -1;
-		}
-		/* Data that costs disk far beyond what was sent: a bomb (real cores'
-		 * non-zero pages compress at most 10x, docs/SECURITY.md). */
-		if (u->lim.max_ratio && u->result.stored > UPLOAD_RATIO_ALLOWANCE &&
-		    u->result.stored - UPLOAD_RATIO_ALLOWANCE > u->lim.max_ratio * u->pulled) {
-			refuse(u, 413,
-			       "The archive expands more than %llu times its size: refused as a "
-			       "decompression bomb",
-			       (unsigned long long)u->lim.max_ratio);
-			return -1;
-		}
-		if (u->lim.max_stored && u->result.stored > u->lim.max_stored) {
-			refuse(u, 429,
-			       "Your address would keep more than its share of this server's disk in "
-			       "unfinished tasks (MaxSpoolPerAddress); try again when they have finished");
-			return -1;
-		}
-		u->written_since_statvfs += len;
-		if (u->written_since_statvfs >= UPLOAD_STATVFS_EVERY) {
-			/* Other uploads and tasks use the same disk: look again. */
-			u->written_since_statvfs = 0;
-			if (free_bytes(fd) < u->lim.min_storage_left) {
-				refuse(u, 507, "There is not enough storage space on the server");
-				return -1;
-			}
-		}
 	}
-	/* Holes at the end of a sparse file, and the file's full size. */
-	if (ftruncate(fd, (off_t)size) < 0 || fsync(fd) < 0) {
-		refuse_errno(u, errno, "write", name);
-		return -1;
-	}
-	return 0;
+	return finish_file(u, fd, name, size);
 }
 
 static int check_entry(struct upload *u, struct archive_entry *e, enum crash_file *ret)
@@ -587,7 +667,77 @@ static int check_entry(struct upload *u, struct archive_entry *e, enum crash_fil
 	return 0;
 }
 
-static void unpack(struct upload *u)
+/*
+ * What the body is, from its first decompressed bytes: 1 a bare core (of
+ * the kind the task type expects), 0 anything else (a tar, or the tar
+ * reader's error), -1 refused here.
+ */
+static int body_is_bare(struct upload *u)
+{
+	static const char kdump[8] = { 'K', 'D', 'U', 'M', 'P', ' ', ' ', ' ' };
+	const unsigned char *h = u->head;
+	bool want_vmcore = u->lim.bare_file == CRASH_FILE_VMCORE;
+	unsigned type;
+
+	if (u->head_len >= sizeof(kdump) && memcmp(h, kdump, sizeof(kdump)) == 0) {
+		if (want_vmcore)
+			return 1;
+		refuse(u, 400, "This is a kdump-compressed vmcore: send it as a vmcore task "
+			       "(X-Task-Type 2 or 4)");
+		return -1;
+	}
+	if (u->head_len < 4 || memcmp(h, "\177ELF", 4) != 0)
+		return 0;
+	/* e_type, the same place in both classes; 52 bytes: a whole 32-bit header */
+	if (u->head_len < 52 || (h[4] != 1 && h[4] != 2) || (h[5] != 1 && h[5] != 2)) {
+		refuse(u, 400, "The coredump is truncated or corrupt: no valid ELF header");
+		return -1;
+	}
+	type = h[5] == 1 ? (unsigned)h[16] | (unsigned)h[17] << 8 : (unsigned)h[16] << 8 | h[17];
+	if (type != 4 /* ET_CORE */) {
+		refuse(u, 400, "The body is an ELF file of type %u, not a core: send a coredump, or a "
+			       "tar archive of a crash directory", type);
+		return -1;
+	}
+	return 1;
+}
+
+/* A bare core: the whole (decompressed) body is the one file. */
+static void store_bare(struct upload *u)
+{
+	const char *name = crash_file_name(u->lim.bare_file);
+	_cleanup_close_ int fd = -1;
+	uint64_t off = 0;
+
+	if (u->free_at_start < u->lim.min_storage_left) {
+		refuse(u, 507, "There is not enough storage space on the server");
+		return;
+	}
+	fd = create_file(u, name);
+	if (fd < 0)
+		return;
+	u->bare = true;
+	for (;;) {
+		const void *buf;
+		ssize_t n = read_body(u, &buf);
+		if (n < 0)
+			return;
+		if (n == 0)
+			break;
+		if (store_block(u, fd, name, buf, (size_t)n, off) < 0)
+			return;
+		off += (uint64_t)n;
+	}
+	if (finish_file(u, fd, name, off) < 0)
+		return;
+	pthread_mutex_lock(&u->lock);
+	u->result.files |= 1U << u->lim.bare_file;
+	u->result.unpacked = off;
+	u->result.bare = true;
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void unpack_tar(struct upload *u)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -635,6 +785,18 @@ static void unpack(struct upload *u)
 		pthread_mutex_unlock(&u->lock);
 	}
 	archive_read_free(a);
+}
+
+static void unpack(struct upload *u)
+{
+	int bare;
+
+	if (sniff_body(u) < 0 || (bare = body_is_bare(u)) < 0)
+		return;
+	if (bare)
+		store_bare(u);
+	else
+		unpack_tar(u);
 }
 
 static void *unpack_thread(void *userdata)

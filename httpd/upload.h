@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * upload.h - unpack an uploaded tar, tar.gz or tar.xz into a task's crash/
- * directory while the bytes arrive.
+ * directory while the bytes arrive, or store a bare core (raw, gzip or xz;
+ * design 11.5) as its one file.
  *
  * The network side pushes bytes with upload_feed(); an unpacker thread pulls
  * them through our own decompressor (zlib or liblzma, with a memory limit)
@@ -58,6 +59,10 @@ struct upload_limits {
 	uint64_t max_ratio;
 	/* bytes stored this upload may use of its address's MaxSpoolPerAddress; 0 = no bound */
 	uint64_t max_stored;
+	/* what a body that is not a tar but a bare core is stored as:
+	 * CRASH_FILE_COREDUMP (an ELF core) or CRASH_FILE_VMCORE (an ELF or
+	 * kdump-compressed vmcore) */
+	enum crash_file bare_file;
 };
 
 struct upload_result {
@@ -67,6 +72,7 @@ struct upload_result {
 	uint64_t received;  /* packed bytes */
 	uint64_t unpacked;  /* declared bytes written */
 	uint64_t stored;    /* bytes that cost disk: all but whole zero pages */
+	bool bare;          /* the body was a bare core, not a tar */
 };
 
 enum upload_progress {

@@ -176,6 +176,97 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	return r;
 }
 
+/* --- the release of a core sent without os_release or package ---------------------- */
+
+/*
+ * The served release of the core's arch whose build-id index holds the
+ * executable's build-id and the most of the others (design 11.5: a bare core
+ * names no release). On success t->release is set and the release is
+ * opened in *ret_repo.
+ */
+static int release_from_build_ids(struct task *t, const struct coredump *cd,
+				  const struct resolve_module_in *in, size_t nin, struct rrepo **ret_repo)
+{
+	char *rels[TASK_MAX_RELEASES];
+	struct rrepo *best = NULL;
+	size_t n, ids = 0, best_found = 0, best_dbg = 0, ties = 0;
+	bool best_exe = false;
+
+	for (size_t i = 0; i < nin; i++)
+		if (in[i].build_id && !in[i].is_vdso)
+			ids++;
+	if (!cd->arch || ids == 0) {
+		tlog(t, "the core has %s: no release can be inferred from it",
+		     !cd->arch ? "no known architecture" : "no build-ids");
+		return -ENOENT;
+	}
+	n = task_releases_of_arch(t, cd->arch, NULL, rels, ELEMENTSOF(rels));
+	for (size_t r = 0; r < n; r++) {
+		_cleanup_free_ char *err = NULL;
+		struct rrepo *repo = NULL;
+		size_t found = 0, dbg = 0;
+		bool exe = false;
+		int rc = rrepo_open(t->w->repodir_fd, rels[r], 0, &repo, &err);
+
+		if (rc < 0) {
+			tlog(t, "release %s: %s", rels[r], err ? err : strerror(-rc));
+			continue;
+		}
+		for (size_t i = 0; i < nin && i < cd->nmodules; i++) {
+			struct repo_hit hits[8];
+			size_t nh;
+			if (!in[i].build_id || in[i].is_vdso)
+				continue;
+			nh = MIN(rrepo_lookup(repo, in[i].build_id, hits, ELEMENTSOF(hits)), ELEMENTSOF(hits));
+			if (nh == 0)
+				continue;
+			found++;
+			if (cd->modules[i].is_exec)
+				exe = true;
+			for (size_t k = 0; k < nh; k++)
+				if (hits[k].kind == REPO_INDEX_DEBUGINFO) {
+					dbg++;
+					break;
+				}
+		}
+		/*
+		 * The executable's build-id first (libraries are often shared by
+		 * releases), then the most build-ids, then the most debuginfo: a
+		 * package rebuilt unchanged into a release without debuginfo must
+		 * not win over the one that has it.
+		 */
+		int cmp = !best ? 1 : exe != best_exe ? (exe ? 1 : -1) :
+			  found != best_found ? (found > best_found ? 1 : -1) :
+			  dbg != best_dbg ? (dbg > best_dbg ? 1 : -1) : 0;
+		if (found > 0 && cmp > 0) {
+			rrepo_free(best);
+			best = repo;
+			best_found = found;
+			best_dbg = dbg;
+			best_exe = exe;
+			ties = 0;
+			continue;
+		}
+		if (found > 0 && cmp == 0)
+			ties++;
+		rrepo_free(repo);
+	}
+	for (size_t r = 0; r < n; r++)
+		free(rels[r]);
+	if (!best) {
+		tlog(t, "none of the %zu release(s) served for %s holds any of the core's %zu build-ids", n,
+		     cd->arch, ids);
+		return -ENOENT;
+	}
+	snprintf(t->release, sizeof(t->release), "%s", best->release);
+	tlog(t, "release %s (inferred from the build-ids: %zu of %zu modules found there, %zu with debuginfo%s%s)",
+	     t->release, best_found, ids, best_dbg,
+	     best_exe ? ", the executable's among them" : ", not the executable's",
+	     ties ? "; other releases hold as many, the first in sorted order was taken" : "");
+	*ret_repo = best;
+	return 0;
+}
+
 /* --- the task ---------------------------------------------------------------------- */
 
 
@@ -215,14 +306,27 @@ int coredump_task(struct task *t)
 	for (size_t i = 0; i < cd->nwarnings; i++)
 		tlog(t, "coredump: warning: %s", cd->warnings[i]);
 
+	r = resolve_inputs_from_core(cd, &in, &nin);
+	if (r < 0) {
+		ret = task_fail(t, "%s", strerror(-r));
+		goto out;
+	}
+	if (!t->executable && cd->executable)
+		tlog(t, "executable %s (from the core)", cd->executable);
+
 	t->step = "determining the release";
 	r = release_guess(t->os_release, t->package, cd->arch, t->release, &source);
-	if (r < 0) {
+	if (r == 0) {
+		tlog(t, "release %s (from %s)", t->release, source);
+	} else if (t->os_release || t->package) {
 		ret = task_fail(t, "neither os_release (%s) nor the package (%s) names a known release",
 			   t->os_release ? t->os_release : "absent", t->package ? t->package : "absent");
 		goto out;
+	} else if (release_from_build_ids(t, cd, in, nin, &repo) < 0) {
+		ret = task_fail(t, "the crash names no release (no os_release, no package) and no served "
+				   "release holds its build-ids");
+		goto out;
 	}
-	tlog(t, "release %s (from %s)", t->release, source);
 	task_step_done(t, "analyzing the crash");
 
 	/* 2. init: the packages and their trees */
@@ -230,14 +334,9 @@ int coredump_task(struct task *t)
 	task_set_status(t, TASK_STATUS_INIT);
 	free(err);
 	err = NULL;
-	r = rrepo_open(w->repodir_fd, t->release, 0, &repo, &err);
+	r = repo ? 0 : rrepo_open(w->repodir_fd, t->release, 0, &repo, &err);
 	if (r < 0) {
 		ret = task_fail(t, "release %s is not served here: %s", t->release, err ? err : strerror(-r));
-		goto out;
-	}
-	r = resolve_inputs_from_core(cd, &in, &nin);
-	if (r < 0) {
-		ret = task_fail(t, "%s", strerror(-r));
 		goto out;
 	}
 	r = resolve_modules(repo, in, nin, t->package, &res);
@@ -266,9 +365,13 @@ int coredump_task(struct task *t)
 	exe = t->executable && t->executable[0] == '/' ? t->executable : cd->executable;
 	if (exe) {
 		bool packaged = false;
-		for (size_t i = 0; i < cd->nmodules && i < res.n_modules; i++)
-			if (cd->modules[i].is_exec && res.modules[i].binary)
-				packaged = true;
+		for (size_t i = 0; i < cd->nmodules && i < res.n_modules; i++) {
+			if (!cd->modules[i].is_exec || !res.modules[i].binary)
+				continue;
+			packaged = true;
+			if (!t->package && (t->package = strdup(rrepo_nevra(repo, res.modules[i].binary))))
+				tlog(t, "package %s (the executable's, from its build-id)", t->package);
+		}
 		if (!packaged) {
 			tlog(t, "the executable %s is in no package of %s: gdb reads the core alone", exe, t->release);
 			exe = NULL;

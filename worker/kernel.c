@@ -20,7 +20,6 @@
  * Each of 2-4 that cannot be done is a line in the log: the kernel log
  * alone is a successful retrace. Then VmcoreDumpLevel stripping.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -48,7 +47,6 @@
 #include "worker/task.h"
 
 #define KERNEL_MAX_MODULES 256
-#define KERNEL_MAX_RELEASES 64
 #define CRASH_STDERR_LINES 40
 #define CRASH_BIN "/usr/bin/crash"
 
@@ -81,41 +79,6 @@ static bool path_plain(const char *s)
 	return n > 1 && n < PATH_MAX && s[0] == '/' &&
 	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-~") == n &&
 	       !strstr(s, "/../") && !strstr(s, "/./");
-}
-
-/* The releases served for arch, sorted, `first` (when served) at the front. */
-static size_t releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max)
-{
-	int fd = dup(t->w->repodir_fd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	size_t n = 0, al = strlen(arch);
-
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	rewinddir(d);
-	while ((de = readdir(d)) && n < max) {
-		size_t l = strlen(de->d_name);
-		if (de->d_name[0] == '.' || !release_id_valid(de->d_name) || l <= al + 1 ||
-		    de->d_name[l - al - 1] != '-' || strcmp(de->d_name + l - al, arch) != 0)
-			continue;
-		out[n] = strdup(de->d_name);
-		if (out[n])
-			n++;
-	}
-	closedir(d);
-	qsort(out, n, sizeof(*out), str_ptr_cmp);
-	for (size_t i = 0; first && i < n; i++)
-		if (strcmp(out[i], first) == 0) {
-			char *f = out[i];
-			memmove(out + 1, out, i * sizeof(*out));
-			out[0] = f;
-			break;
-		}
-	return n;
 }
 
 /* The i-th place packages put the vmlinux of release rel (Fedora's, Debian's); false past the last. */
@@ -200,7 +163,7 @@ static int module_file(const char *path, void *userdata)
 
 static int find_debuginfo(struct task *t, const struct vmcore_summary *sum, struct kdebug *kd)
 {
-	char *rels[KERNEL_MAX_RELEASES];
+	char *rels[TASK_MAX_RELEASES];
 	char guess[RELEASE_GUESS_MAX];
 	const char *src = NULL;
 	size_t n;
@@ -211,7 +174,7 @@ static int find_debuginfo(struct task *t, const struct vmcore_summary *sum, stru
 	}
 	if (release_guess(NULL, sum->release, sum->arch, guess, &src) < 0)
 		guess[0] = '\0';
-	n = releases_of_arch(t, sum->arch, guess[0] ? guess : NULL, rels, ELEMENTSOF(rels));
+	n = task_releases_of_arch(t, sum->arch, guess[0] ? guess : NULL, rels, ELEMENTSOF(rels));
 	if (n == 0) {
 		tlog(t, "kernel debuginfo: this server serves no release for %s", sum->arch);
 		return -ENOENT;

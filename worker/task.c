@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "worker/worker.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -409,4 +410,39 @@ out:
 	queue_free(&q);
 	rrepo_free(trepo);
 	return r;
+}
+
+/* The releases served for arch: see task.h. */
+size_t task_releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max)
+{
+	int fd = dup(t->w->repodir_fd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	size_t n = 0, al = strlen(arch);
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) && n < max) {
+		size_t l = strlen(de->d_name);
+		if (de->d_name[0] == '.' || !release_id_valid(de->d_name) || l <= al + 1 ||
+		    de->d_name[l - al - 1] != '-' || strcmp(de->d_name + l - al, arch) != 0)
+			continue;
+		out[n] = strdup(de->d_name);
+		if (out[n])
+			n++;
+	}
+	closedir(d);
+	qsort(out, n, sizeof(*out), str_ptr_cmp);
+	for (size_t i = 0; first && i < n; i++)
+		if (strcmp(out[i], first) == 0) {
+			char *f = out[i];
+			memmove(out + 1, out, i * sizeof(*out));
+			out[0] = f;
+			break;
+		}
+	return n;
 }

@@ -106,6 +106,12 @@ void task_layers_release(struct layers *l);
 int task_tool_layers(struct task *t, const char *tool, struct layers *tools, char **ret_error);
 
 /* A coredump task (types 0 and 1): coretask.c. */
+/* Releases served for one arch (RepoDir/<dist>-<ver>-<arch>) looked at, at most. */
+#define TASK_MAX_RELEASES 64
+/* The releases served for arch, sorted, `first` (when served) at the front;
+ * out[0..return) are the caller's to free. */
+size_t task_releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max);
+
 int coredump_task(struct task *t);
 /* A kernel task (types 2 and 4): kernel.c. */
 int vmcore_task(struct task *t);

@@ -17,11 +17,7 @@ need rpmbuild createrepo_c rpm2archive gdb unshare
 
 release_repo full
 
-mkdir -p "$T/cache"
-[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache"
-write_config "RootfsCacheDir = $T/cache
-AllowInteractive = 1
-RequireGPGCheck = 0
+worker_config "AllowInteractive = 1
 MaxParallelTasks = 1"
 $BIN/retrace-reposync -c "$T/conf" --publish-only >/dev/null 2>&1
 ok $? "the release and its packages published for /settings and /checkpackage"

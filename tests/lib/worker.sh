@@ -35,6 +35,17 @@ send() {
 	[ "$code" = 201 ]
 }
 
+# worker_config [MORE-KEYS]: $T/conf for a worker with its rootfs cache in
+# $T/cache (owned by the worker's user), no signature checks (the test
+# packages are unsigned), and MORE-KEYS
+worker_config() {
+	mkdir -p "$T/cache"
+	[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/cache"
+	write_config "RootfsCacheDir = $T/cache
+RequireGPGCheck = 0
+${1:-}"
+}
+
 setconf() { # setconf KEY VALUE: replace or add KEY in $T/conf
 	sed -i "/^$1 = /d" "$T/conf"
 	echo "$1 = $2" >>"$T/conf"

@@ -191,6 +191,84 @@ static void test_holes(const char *dir)
 	free(core);
 }
 
+/* A bare core: the body is the file, zero pages as holes; its kinds and refusals. */
+static void test_bare(const char *dir)
+{
+	size_t n = (256 << 10) + 7;
+	unsigned char *core = calloc(1, n);
+	struct upload_limits lim = { .max_packed = 8 << 20, .max_unpacked = 8 << 20 };
+	struct upload_result res;
+	char *back = NULL;
+	size_t blen = 0;
+	int fd;
+
+	/* an ELF64 little-endian ET_CORE header, a page of data, zeros, a tail */
+	memcpy(core, "\177ELF\2\1\1", 7);
+	core[16] = 4;
+	memset(core + 4096, 'N', 4096);
+	memset(core + n - 7, 'T', 7);
+	fd = subdir(dir, "bare");
+	upload_run_buffer(fd, &lim, core, n, 1000, &res);
+	is_int(res.http_status, 0, "a bare core is accepted");
+	ok(res.bare && res.files == 1U << CRASH_FILE_COREDUMP, "... as the task's coredump alone");
+	is_int(res.unpacked, n, "... all of it counted");
+	/* at most the header's page, the data page and the 7-byte last page (n - 7
+	 * is page-aligned); zeros that arrive apart from their page's data are
+	 * holes too */
+	ok(res.stored >= 4096 + 7 && res.stored <= 2 * 4096 + 7, "... its zero pages not stored (%llu)",
+	   (unsigned long long)res.stored);
+	read_file_at(fd, "coredump", 8 << 20, &back, &blen);
+	ok(back && blen == n && memcmp(back, core, n) == 0, "... and it reads back intact");
+	free(back);
+	close(fd);
+
+	/* over max_unpacked: counted on the whole core, there are no declared sizes */
+	struct upload_limits small = { .max_packed = 8 << 20, .max_unpacked = 128 << 10 };
+	fd = subdir(dir, "bare-big");
+	upload_run_buffer(fd, &small, core, n, 4096, &res);
+	is_int(res.http_status, 413, "a bare core over max_unpacked is refused");
+	close(fd);
+
+	/* the same bytes in a kernel task: a vmcore */
+	lim.bare_file = CRASH_FILE_VMCORE;
+	fd = subdir(dir, "bare-vmcore");
+	upload_run_buffer(fd, &lim, core, n, 4096, &res);
+	ok(res.http_status == 0 && res.files == 1U << CRASH_FILE_VMCORE, "an ELF core in a kernel task is its vmcore");
+	close(fd);
+	memcpy(core, "KDUMP   ", 8);
+	fd = subdir(dir, "bare-kdump");
+	upload_run_buffer(fd, &lim, core, n, 4096, &res);
+	ok(res.http_status == 0 && res.files == 1U << CRASH_FILE_VMCORE, "a kdump-compressed dump is too");
+	close(fd);
+	lim.bare_file = CRASH_FILE_COREDUMP;
+	fd = subdir(dir, "bare-kdump-core");
+	upload_run_buffer(fd, &lim, core, n, 4096, &res);
+	is_int(res.http_status, 400, "... but not in a coredump task");
+	close(fd);
+
+	/* an executable, a short header, a bad class */
+	memcpy(core, "\177ELF\2\1\1", 7);
+	core[16] = 2;
+	fd = subdir(dir, "bare-exec");
+	upload_run_buffer(fd, &lim, core, n, 4096, &res);
+	ok(res.http_status == 400 && strstr(res.message, "of type 2, not a core"), "an executable: %s",
+	   res.message);
+	ok(faccessat(fd, "coredump", F_OK, 0) < 0, "... nothing written");
+	close(fd);
+	fd = subdir(dir, "bare-short");
+	upload_run_buffer(fd, &lim, core, 30, 4096, &res);
+	ok(res.http_status == 400 && strstr(res.message, "no valid ELF header"), "30 bytes of ELF: %s",
+	   res.message);
+	close(fd);
+	core[4] = 3;
+	core[16] = 4;
+	fd = subdir(dir, "bare-class");
+	upload_run_buffer(fd, &lim, core, n, 4096, &res);
+	is_int(res.http_status, 400, "an ELF class that is neither 32 nor 64 bits");
+	close(fd);
+	free(core);
+}
+
 int main(void)
 {
 	const char *src = secure_getenv("RETRACE_SRC");
@@ -260,6 +338,7 @@ int main(void)
 		free(big);
 	}
 	test_holes(dir);
+	test_bare(dir);
 	rm_rf_at(AT_FDCWD, dir);
 	test_nvr_strip_epoch();
 	return tap_done();
