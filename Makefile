@@ -103,7 +103,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRC))
 FUZZ_TARGETS := $(patsubst fuzz/fuzz-%.c,%,$(wildcard fuzz/fuzz-*.c))
 REPLAY_BINS := $(patsubst %,$(O)/tests/replay-%,$(FUZZ_TARGETS))
 TEST_TOOLS := $(O)/tests/rawclient $(O)/tests/runtime $(O)/tests/mkarchive $(O)/tests/policy-probe $(O)/tests/corepatch \
-	$(O)/tests/kdump-recompress
+	$(O)/tests/kdump-recompress $(O)/tests/rate-core
 
 # Beside the programs: the checkout they were built from, so that a program
 # run from the build tree finds the checkout's seccomp policies
@@ -194,6 +194,9 @@ $(O)/tests/runtime: $(call obj,tests/tools/runtime.c) $(LIBSANDBOX) $(LIBROOTFS)
 $(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
+$(O)/tests/rate-core: $(call obj,tests/tools/rate-core.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(O)/tests/kdump-recompress: $(call obj,tests/tools/kdump-recompress.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

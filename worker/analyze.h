@@ -7,6 +7,7 @@
 #ifndef RETRACE_ANALYZE_H
 #define RETRACE_ANALYZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,15 +54,28 @@ struct exploitable {
 	char instruction[256];/* the faulting instruction as gdb printed it, or "" */
 };
 
+/* The faulting thread's registers, by the names of coredump_reg_name(). */
+struct exploitable_regs {
+	const char *const *names;
+	const uint64_t *values;
+	size_t n;
+	bool is64; /* x86_64: addresses must be canonical */
+};
+
 /*
  * Our own rating from the signal, si_code, the fault address and the
- * instruction at the program counter (gdb's `x/i $pc` line, may be NULL):
- * an abort or arithmetic error 0, a NULL-page access 1, a read of a wild
- * address 3, an illegal instruction 5, a write to a wild address 6, a jump
- * to a wild address (pc == fault address) 8.
+ * instruction at the program counter (gdb's `x/i $pc` line, may be NULL),
+ * whose access is classified as abrt's exploitable plugin does (a store's
+ * destination, read-modify-write and string stores are writes; absolute
+ * addresses are memory operands too): an abort or arithmetic error 0, a
+ * NULL-page access 1, a read of a wild address 3, a fault on a push or call
+ * 4 (stack overflow), an illegal instruction 5, a write to a wild address 6,
+ * a return through a wild address 7, a jump or call to one 8. A general
+ * protection fault (si_code SI_KERNEL: x86_64's non-canonical addresses)
+ * reports no address; then it is the operand's, from regs (may be NULL).
  */
 void exploitable_rate(int signal, int si_code, uint64_t fault_addr, const char *pc_line,
-		      struct exploitable *ret);
+		      const struct exploitable_regs *regs, struct exploitable *ret);
 /* The results/exploitable text (the lines clients parse). */
 int exploitable_format(const struct exploitable *e, char *buf, size_t size);
 

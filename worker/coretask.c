@@ -8,6 +8,7 @@
  */
 #include "worker/worker.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -174,6 +175,22 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	if (r == 0)
 		r = memfd_text(errfd, &g->err);
 	return r;
+}
+
+/* exploitable_rate() with the core's signal, siginfo and faulting thread's registers. */
+void exploitable_rate_core(const struct coredump *cd, const char *pc_line, struct exploitable *e)
+{
+	const char *names[COREDUMP_MAX_REGS];
+	struct exploitable_regs regs = { .names = names, .is64 = cd->machine == EM_X86_64 };
+
+	if (cd->nthreads > 0) {
+		/* the first NT_PRSTATUS: the thread that faulted */
+		for (unsigned k = 0; k < cd->threads[0].nregs && k < COREDUMP_MAX_REGS; k++)
+			names[k] = coredump_reg_name(cd, k);
+		regs.values = cd->threads[0].regs;
+		regs.n = MIN(cd->threads[0].nregs, (unsigned)COREDUMP_MAX_REGS);
+	}
+	exploitable_rate(cd->signal, cd->si_code, cd->fault_addr, pc_line, &regs, e);
 }
 
 /* --- the release of a core sent without os_release or package ---------------------- */
@@ -450,7 +467,7 @@ int coredump_task(struct task *t)
 	{
 		struct exploitable e;
 		char text[1024];
-		exploitable_rate(cd->signal, cd->si_code, cd->fault_addr, pc_line, &e);
+		exploitable_rate_core(cd, pc_line, &e);
 		int n = exploitable_format(&e, text, sizeof(text));
 		if (n > 0 && (mkdirat(t->dirfd, "results", 0750) == 0 || errno == EEXIST)) {
 			_cleanup_close_ int rd = openat_dir(t->dirfd, "results");

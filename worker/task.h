@@ -112,6 +112,9 @@ int task_tool_layers(struct task *t, const char *tool, struct layers *tools, cha
  * out[0..return) are the caller's to free. */
 size_t task_releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max);
 
+struct coredump;
+/* exploitable_rate() with the core's signal, siginfo and faulting thread's registers. */
+void exploitable_rate_core(const struct coredump *cd, const char *pc_line, struct exploitable *ret);
 int coredump_task(struct task *t);
 /* A kernel task (types 2 and 4): kernel.c. */
 int vmcore_task(struct task *t);
