@@ -317,6 +317,26 @@ static const char *module_tree(struct task *t, struct rcache *cache, struct kdeb
 }
 
 /*
+ * Why crash failed, in its own words: its last line starting "crash: "
+ * (how crash words a fatal error), else its last line that is not blank;
+ * NULL for no output.
+ */
+static const char *crash_reason(const char *text)
+{
+	const char *last = NULL, *last_crash = NULL;
+
+	for (const char *s = text; s && *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : NULL) {
+		size_t n = strcspn(s, "\n");
+		if (strspn(s, " \t") >= n)
+			continue;
+		last = s;
+		if (strncmp(s, "crash: ", 7) == 0)
+			last_crash = s;
+	}
+	return last_crash ? last_crash : last;
+}
+
+/*
  * crash over the dump: the command file and an output directory in the
  * task's .crash/, everything else bound read-only. Results move to results/.
  */
@@ -401,8 +421,15 @@ static int run_crash(struct task *t, const char *vmlinux, const char *modroot, s
 	else if (!res.exited)
 		tlog(t, "crash was killed by signal %d%s", res.signal,
 		     res.signal == 31 ? " (a syscall crash.policy forbids)" : "");
-	else if (res.exit_status != 0)
-		tlog(t, "crash exited with status %d", res.exit_status);
+	else if (res.exit_status != 0) {
+		const char *why = crash_reason(errtext);
+		if (!why)
+			why = crash_reason(out);
+		if (why)
+			tlog(t, "crash failed (exit status %d): %.*s", res.exit_status, (int)strcspn(why, "\n"), why);
+		else
+			tlog(t, "crash failed (exit status %d) and said nothing", res.exit_status);
+	}
 
 	/* what crash wrote, whatever became of it */
 	if (mkdirat(t->dirfd, "results", 0750) < 0 && errno != EEXIST) {
@@ -510,7 +537,7 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 	if (kd.n_mods && match_modules(t, &kd, sum->release, "the oops") > 0)
 		modroot = module_tree(t, cache, &kd, keyring, &modt);
 	else if (!kd.n_mods)
-		tlog(t, "kernel modules: the log names none (no \"Modules linked in:\" line); crash's mod will");
+		tlog(t, "kernel modules: the log names none (no \"Modules linked in:\" line); crash's mod lists the loaded ones");
 	if (run_crash(t, vmlinux, modroot, &kd, &tools, true) < 0)
 		goto out;
 	if (!kd.n_mods) {

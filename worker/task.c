@@ -45,11 +45,14 @@ void task_log_lines(struct task *t, const char *who, const char *text, unsigned 
 {
 	unsigned lines = 0;
 
-	for (const char *s = text, *e; s && *s && lines < max; s = *e ? e + 1 : NULL, lines++) {
+	for (const char *s = text, *e; s && *s && lines < max; s = *e ? e + 1 : NULL) {
 		e = strchr(s, '\n');
 		if (!e)
 			e = s + strlen(s);
+		if (strspn(s, " \t") >= (size_t)(e - s))
+			continue; /* blank lines say nothing */
 		tlog(t, "%s: %.*s", who, (int)(e - s), s);
+		lines++;
 	}
 }
 

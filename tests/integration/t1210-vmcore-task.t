@@ -93,6 +93,36 @@ like "$(get "$ID" "$PW" log)" "VmcoreDumpLevel = 1: the dump was stripped from $
 ok $? "... the kept dump is smaller"
 "$BIN/retrace-vmcore" dmesg "$T/spool/$ID/crash/vmcore" | cmp -s - "$EXP"
 ok $? "... and still gives the same log"
+
+# crash that fails: a "kernel-debuginfo" whose vmlinux has the dump's
+# build-id but no symbols (a 1 KiB ELF): crash refuses it, the task still
+# succeeds with the kernel log, and the log carries crash's own message
+if command -v crash >/dev/null && command -v rpmbuild >/dev/null && command -v createrepo_c >/dev/null; then
+	bid=3b43fad5034874490492495d552c0af6a5fab235 krel=6.1.0-56-cloud-amd64
+	kt=$T/kdtop kr=$T/kdtop/SOURCES/kroot/usr/lib/debug
+	mkdir -p "$kr/lib/modules/$krel" "$kr/.build-id/${bid:0:2}" "$T/repo/debian-12-x86_64/Packages"
+	echo 'void _start(void) {}' >"$T/v.c"
+	gcc -nostdlib -static -Wl,--build-id=0x$bid -o "$kr/lib/modules/$krel/vmlinux" "$T/v.c" &&
+		ln -s "../../lib/modules/$krel/vmlinux" "$kr/.build-id/${bid:0:2}/${bid:2}.debug" &&
+		rpmbuild -bb --nodeps --quiet -D "_topdir $kt" -D 'rt_name kernel-debuginfo' -D 'rt_version 6.1.0' \
+			-D 'rt_release 56' -D "rt_krel $krel" -D '_arch x86_64' \
+			"$RETRACE_SRC/tests/fixtures/rpm/kernel-debuginfo.spec" >"$T/kd.log" 2>&1 &&
+		mv "$kt"/RPMS/x86_64/*.rpm "$T/repo/debian-12-x86_64/Packages/" &&
+		createrepo_c --quiet "$T/repo/debian-12-x86_64" >>"$T/kd.log" 2>&1
+	fixture $? "a kernel-debuginfo whose vmlinux has no symbols" "$T/kd.log"
+	[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$T/repo"
+	kill "$WORKER_PID"
+	wait "$WORKER_PID"
+	echo "RequireGPGCheck = 0" >>"$T/conf"
+	setsid "$BIN/retrace-worker" -c "$T/conf" >>"$T/worker.out" 2>&1 &
+	WORKER_PID=$!
+	send "$V/min-kdump-6.1-l5-kaslr.kdump-c" 2
+	is "$(wait_done "$ID" "$PW" 120)" FINISHED_SUCCESS "crash failing: the task still succeeds with the kernel log"
+	log=$(get "$ID" "$PW" log)
+	like "$log" "kernel debuginfo: kernel-debuginfo-6.1.0-56.x86_64 from debian-12-x86_64" "... crash ran over the package's vmlinux"
+	like "$log" "crash failed (exit status 1): crash: /kernel/vmlinux: no debugging data available" \
+		"... and the log says why crash failed, in crash's words"
+fi
 kill "$WORKER_PID"
 wait "$WORKER_PID"
 grep -q "Sanitizer\|runtime error" "$T/worker.out"
