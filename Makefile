@@ -92,7 +92,7 @@ LIBVMCORE := $(OBJ)/libvmcore.a
 obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
-	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-task $(BIN)/retrace-worker \
+	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-task $(BIN)/retrace-interact $(BIN)/retrace-worker \
 	$(BIN)/retrace-client $(BIN)/retrace-vmcore
 # man pages, made from docs/man/*.md (tools/md2man.awk)
 MAN_SRC := $(wildcard docs/man/*.md)
@@ -167,6 +167,9 @@ $(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBWORKER) $(LIBVM
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 $(BIN)/retrace-task: $(call obj,tools/retrace-task.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
+$(BIN)/retrace-interact: $(call obj,tools/retrace-interact.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
@@ -292,7 +295,7 @@ MANDIR ?= $(DATADIR)/man
 APPARMORDIR ?= $(SYSCONFDIR)/apparmor.d
 # what users and admins run: bin; the daemons and the tools that manage them: sbin
 INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy retrace-sandbox
-INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task \
+INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task retrace-interact \
 	retrace-rootfs retrace-resolve
 UNITS := retrace-httpd.service retrace-worker.service retrace-cleanup.service retrace-cleanup.timer \
 	retrace-reposync.service retrace-reposync.timer

@@ -156,6 +156,8 @@ static const struct key_def keys[] = {
 	  "PEM private key for TLSListen; read before privileges are dropped." },
 	{ "RunAsUser", KEY_STRING, OFF(run_as_user), "retrace", 0, 0,
 	  "Unprivileged user the daemons switch to when started as root." },
+	{ "AdminGroup", KEY_STRING, OFF(admin_group), "retrace", 0, 0,
+	  "Group whose members may use retrace-interact (besides root); design section 8.2." },
 	{ "SeccompPolicyDir", KEY_PATH, OFF(seccomp_policy_dir), CONFIG_INSTALLED_POLICY_DIR, 0, 0,
 	  "Directory of the seccomp policy files (httpd.policy, ...); a program run from its "
 	  "build tree defaults to the checkout's policy/seccomp." },

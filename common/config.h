@@ -72,6 +72,7 @@ struct config {
 	char *tls_key;
 
 	char *run_as_user;        /* used when started as root */
+	char *admin_group;        /* retrace-interact's users */
 	char *seccomp_policy_dir; /* policy/seccomp/ files */
 
 	char *path;     /* the file this was loaded from */

@@ -588,8 +588,11 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 		if (r < 0)
 			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					  "Unable to read the status of task %u: %s", id, strerror(-r));
-		status = !st.finished ? "PENDING" : st.has_backtrace ? "FINISHED_SUCCESS"
-								     : "FINISHED_FAILURE";
+		/* a backtrace is success, unless an administrator set the task failed
+		 * (retrace-interact set-fail) */
+		status = !st.finished ? "PENDING"
+		       : st.has_backtrace && st.status != TASK_STATUS_FAIL ? "FINISHED_SUCCESS"
+									 : "FINISHED_FAILURE";
 		const char *msg = task_status_message(st.status);
 		const char *hdrs[] = { "X-Task-Status", status, NULL };
 		return reply_buf(c, MHD_HTTP_OK, CT_TEXT, msg, strlen(msg), hdrs);

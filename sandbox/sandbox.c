@@ -46,6 +46,7 @@ void sandbox_opts_default(struct sandbox_opts *o)
 	o->tmp_bytes = 256ULL << 20;
 	o->max_output = 64ULL << 20;
 	o->stdout_fd = STDOUT_FILENO;
+	o->stdin_fd = -1;
 	o->stderr_fd = STDERR_FILENO;
 }
 
@@ -301,18 +302,16 @@ static void set_limit(int res, uint64_t v, const char *name)
 static const struct sock_fprog *bpf_prog;
 static struct sock_fprog *bpf_owned; /* compiled here from policy_file */
 
-_noreturn_ static void run_program(const struct sandbox_opts *o, int out_w, int err_w)
+_noreturn_ static void run_program(const struct sandbox_opts *o, int in_r, int out_w, int err_w)
 {
 	static const char *const default_env[] = { "PATH=/usr/bin:/bin", "HOME=/tmp", "LC_ALL=C",
 						   "TERM=dumb", NULL };
-	int nullfd;
 
 	/* A new session: no controlling terminal, so no TIOCSTI into it. */
 	if (setsid() < 0)
 		die("setsid");
-	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (nullfd < 0 || dup2(nullfd, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 ||
-	    dup2(err_w, STDERR_FILENO) < 0)
+	/* stdin: a pipe the supervisor feeds from stdin_fd, or closes at once (EOF) */
+	if (dup2(in_r, STDIN_FILENO) < 0 || dup2(out_w, STDOUT_FILENO) < 0 || dup2(err_w, STDERR_FILENO) < 0)
 		die("setting up fds 0-2");
 	/* Only 0, 1, 2 and the status pipe (close-on-exec) stay open. */
 	if (syscall(SYS_close_range, STATUS_FD + 1, ~0U, 0) < 0)
@@ -466,7 +465,7 @@ static void netns_helper_join(struct netns_helper *h)
  */
 struct spawn_args {
 	const struct sandbox_opts *o;
-	int out_w, err_w;
+	int in_r, out_w, err_w;
 };
 
 static _Alignas(16) char spawn_stack[65536];
@@ -474,12 +473,12 @@ static _Alignas(16) char spawn_stack[65536];
 static int spawn_main(void *arg)
 {
 	const struct spawn_args *a = arg;
-	run_program(a->o, a->out_w, a->err_w);
+	run_program(a->o, a->in_r, a->out_w, a->err_w);
 }
 
-static pid_t spawn_program(const struct sandbox_opts *o, int out_w, int err_w)
+static pid_t spawn_program(const struct sandbox_opts *o, int in_r, int out_w, int err_w)
 {
-	struct spawn_args a = { o, out_w, err_w };
+	struct spawn_args a = { o, in_r, out_w, err_w };
 #ifdef __SANITIZE_ADDRESS__
 	/*
 	 * ASan cannot follow a CLONE_VM child on a stack of ours: its hook
@@ -738,7 +737,7 @@ static void close_all_but(int *keep, size_t n)
  * the options come over go_r once we said on ready_w that we are ready.
  */
 _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags, int go_r,
-				    int status_w, int out_w, int err_w, int ready_w)
+				    int status_w, int in_r, int out_w, int err_w, int ready_w)
 {
 	bool prepared = !o;
 	struct netns_helper netns = { .pid = -1, .pidfd = -1, .ready_r = -1 };
@@ -749,11 +748,12 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 	/* Out of the way of 0-3 first: any of them may be one of ours. */
 	go_r = fcntl(go_r, F_DUPFD_CLOEXEC, 10);
 	status_w = fcntl(status_w, F_DUPFD_CLOEXEC, 10);
+	in_r = fcntl(in_r, F_DUPFD_CLOEXEC, 10);
 	out_w = fcntl(out_w, F_DUPFD_CLOEXEC, 10);
 	err_w = fcntl(err_w, F_DUPFD_CLOEXEC, 10);
 	if (ready_w >= 0)
 		ready_w = fcntl(ready_w, F_DUPFD_CLOEXEC, 10);
-	if (go_r < 0 || status_w < 0 || out_w < 0 || err_w < 0 || (prepared && ready_w < 0))
+	if (go_r < 0 || status_w < 0 || in_r < 0 || out_w < 0 || err_w < 0 || (prepared && ready_w < 0))
 		_exit(127);
 	if (dup2(status_w, STATUS_FD) < 0 || fcntl(STATUS_FD, F_SETFD, FD_CLOEXEC) < 0)
 		_exit(127);
@@ -766,7 +766,7 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 	 * in us. Everything a run needs later comes over go_r.
 	 */
 	if (prepared) {
-		int keep[] = { STATUS_FD, go_r, status_w, out_w, err_w, ready_w };
+		int keep[] = { STATUS_FD, go_r, status_w, in_r, out_w, err_w, ready_w };
 		close_all_but(keep, ELEMENTSOF(keep));
 	}
 	/* our capabilities in the new user namespace need no maps */
@@ -805,7 +805,7 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 		read_filter(go_r);
 	close(go_r);
 
-	child = spawn_program(o, out_w, err_w);
+	child = spawn_program(o, in_r, out_w, err_w);
 	/*
 	 * The reaper is a copy of the supervisor's memory: not dumpable, so the
 	 * program (same uid, no capabilities) can neither ptrace it nor read
@@ -814,6 +814,7 @@ _noreturn_ static void sandbox_init(const struct sandbox_opts *o, unsigned flags
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		_exit(127);
 	/* The reaper keeps nothing the program could use. */
+	close(in_r);
 	close(out_w);
 	close(err_w);
 	close(STATUS_FD);
@@ -898,7 +899,7 @@ int sandbox_run(const struct sandbox_opts *o_in, struct sandbox_result *ret, cha
 
 struct sandbox_prepared {
 	pid_t pid;
-	int go_w, status_r, out_r, err_r;
+	int go_w, status_r, in_w, out_r, err_r;
 	unsigned flags;
 };
 
@@ -918,6 +919,7 @@ static void pid1_abandon(struct sandbox_prepared *p, char *msg, size_t size)
 	}
 	closep(&p->go_w);
 	closep(&p->status_r);
+	closep(&p->in_w);
 	closep(&p->out_r);
 	closep(&p->err_r);
 	p->pid = -1;
@@ -933,18 +935,19 @@ static int pid1_start(const struct sandbox_opts *o, unsigned flags, struct sandb
 {
 	unsigned long cflags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC |
 			       CLONE_NEWUTS | CLONE_NEWCGROUP | SIGCHLD;
-	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 },
-	    ready[2] = { -1, -1 }, r;
+	int go[2] = { -1, -1 }, status[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 },
+	    err[2] = { -1, -1 }, ready[2] = { -1, -1 }, r;
 	char msg[512] = "", c;
 
-	*p = (struct sandbox_prepared){ .pid = -1, .go_w = -1, .status_r = -1, .out_r = -1,
+	*p = (struct sandbox_prepared){ .pid = -1, .go_w = -1, .status_r = -1, .in_w = -1, .out_r = -1,
 					.err_r = -1, .flags = flags };
-	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	    pipe2(err, O_CLOEXEC) < 0 || (!o && pipe2(ready, O_CLOEXEC) < 0)) {
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(in, O_CLOEXEC) < 0 ||
+	    pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || (!o && pipe2(ready, O_CLOEXEC) < 0)) {
 		r = -errno;
 		for (int i = 0; i < 2; i++) {
 			closep(&go[i]);
 			closep(&status[i]);
+			closep(&in[i]);
 			closep(&out[i]);
 			closep(&err[i]);
 			closep(&ready[i]);
@@ -955,20 +958,23 @@ static int pid1_start(const struct sandbox_opts *o, unsigned flags, struct sandb
 	if (p->pid == 0) {
 		close(go[1]);
 		close(status[0]);
+		close(in[1]);
 		close(out[0]);
 		close(err[0]);
 		if (ready[0] >= 0)
 			close(ready[0]);
-		sandbox_init(o, flags, go[0], status[1], out[1], err[1], ready[1]);
+		sandbox_init(o, flags, go[0], status[1], in[0], out[1], err[1], ready[1]);
 	}
 	r = p->pid < 0 ? -errno : 0;
 	close(go[0]);
 	close(status[1]);
+	close(in[0]);
 	close(out[1]);
 	close(err[1]);
 	closep(&ready[1]);
 	p->go_w = go[1];
 	p->status_r = status[0];
+	p->in_w = in[1];
 	p->out_r = out[0];
 	p->err_r = err[0];
 	if (r < 0) {
@@ -1118,11 +1124,19 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 	closep(&p.go_w);
 
 	deadline = o->timeout_ms ? monotonic_ms() + o->timeout_ms : 0;
+	/* stdin: fed from stdin_fd (non-blocking, so output never waits on it), or EOF now */
+	if (o->stdin_fd < 0 || fcntl(p.in_w, F_SETFL, O_NONBLOCK) < 0)
+		closep(&p.in_w);
 	{
-		struct pollfd pf[3] = { { p.out_r, POLLIN, 0 }, { p.err_r, POLLIN, 0 },
-					{ p.status_r, POLLIN, 0 } };
+		struct pollfd pf[5] = { { p.out_r, POLLIN, 0 }, { p.err_r, POLLIN, 0 },
+					{ p.status_r, POLLIN, 0 }, { -1, POLLIN, 0 }, { -1, POLLOUT, 0 } };
+		char inbuf[4096];
+		size_t in_len = 0, in_off = 0;
 		int open_fds = 3;
 		while (open_fds > 0) {
+			/* read stdin_fd only when what was read has gone into the pipe */
+			pf[3].fd = p.in_w >= 0 && in_len == 0 ? o->stdin_fd : -1;
+			pf[4].fd = p.in_w >= 0 && in_len > 0 ? p.in_w : -1;
 			int timeout = -1, nready;
 			if (deadline) {
 				uint64_t t = monotonic_ms();
@@ -1133,9 +1147,29 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 				}
 				timeout = (int)MIN(deadline - t, (uint64_t)1000);
 			}
-			nready = poll(pf, 3, timeout);
+			nready = poll(pf, 5, timeout);
 			if (nready < 0 && errno != EINTR)
 				break;
+			if (nready > 0 && pf[3].fd >= 0 && (pf[3].revents & (POLLIN | POLLHUP | POLLERR))) {
+				ssize_t n = read(pf[3].fd, inbuf, sizeof(inbuf));
+				if (n > 0) {
+					in_len = (size_t)n;
+					in_off = 0;
+				} else if (n == 0 || errno != EINTR) {
+					closep(&p.in_w); /* the end of stdin: EOF for the program */
+				}
+			}
+			if (nready > 0 && pf[4].fd >= 0 && (pf[4].revents & (POLLOUT | POLLHUP | POLLERR))) {
+				ssize_t n = write(p.in_w, inbuf + in_off, in_len - in_off);
+				if (n > 0) {
+					in_off += (size_t)n;
+					if (in_off == in_len)
+						in_len = 0;
+				} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+					closep(&p.in_w); /* the program closed its stdin (EPIPE) */
+					in_len = 0;
+				}
+			}
 			for (int i = 0; i < 3 && nready > 0; i++) {
 				char buf[65536];
 				ssize_t n;
@@ -1169,6 +1203,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 		for (int i = 0; i < 3; i++)
 			if (pf[i].fd >= 0)
 				close(pf[i].fd);
+		closep(&p.in_w);
 	}
 	/*
 	 * The pipes are closed; the namespace may still run (a stopped pid 1, a

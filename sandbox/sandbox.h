@@ -108,6 +108,13 @@ struct sandbox_opts {
 
 	int stdout_fd; /* where the program's stdout goes (via the supervisor) */
 	int stderr_fd;
+	/*
+	 * What the program reads on its stdin: the supervisor copies stdin_fd
+	 * into a pipe (never the descriptor itself: a terminal stays outside
+	 * the sandbox). -1 (the default): end of file at once. A caller that
+	 * sets it ignores SIGPIPE (the program may close its stdin).
+	 */
+	int stdin_fd;
 };
 
 void sandbox_opts_default(struct sandbox_opts *o);

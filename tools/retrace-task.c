@@ -219,20 +219,11 @@ int main(int argc, char **argv)
 		}
 		rc = r < 0;
 	} else {
-		struct task_info ti;
-		r = lifecycle_inspect(&w.spool, id, &ti);
-		if (r < 0) {
-			fprintf(stderr, "retrace-task: no task %s\n", idstr);
-		} else if (ti.phase == PHASE_RUNNING || ti.phase == PHASE_ORPHANED) {
-			fprintf(stderr, "retrace-task: task %s is %s: fail it first\n", idstr,
-				task_phase_to_string(ti.phase));
-			r = -EBUSY;
-		} else if ((r = spool_task_delete(&w.spool, id)) < 0) {
-			fprintf(stderr, "retrace-task: task %s: cannot delete it: %s\n", idstr,
-				r == -EBUSY ? "a worker has just taken it" : strerror(-r));
-		} else {
+		r = lifecycle_delete(&w.spool, id, &err);
+		if (r < 0)
+			fprintf(stderr, "retrace-task: %s\n", err);
+		else
 			printf("task %s: deleted\n", idstr);
-		}
 		rc = r < 0;
 	}
 	spool_close(&w.spool);

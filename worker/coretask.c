@@ -84,6 +84,32 @@ static void postprocess(char *out, const char **ret_pc_line)
 	drop_null_values(out);
 }
 
+int gdb_argv_core(const char **argv, size_t *n, const char *exe, char **ret_file_cmd)
+{
+	static const char *const head[] = {
+		"-nx",
+		"-iex", "set auto-load off",
+		"-iex", "set debuginfod enabled off",
+		"-iex", "set sysroot /sysroot",
+		"-iex", "set debug-file-directory /sysroot/usr/lib/debug",
+		"-iex", "set substitute-path /usr/src/debug /sysroot/usr/src/debug",
+	};
+	*ret_file_cmd = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(head); i++)
+		argv[(*n)++] = head[i];
+	if (exe) {
+		if (asprintf(ret_file_cmd, "file /sysroot%s", exe) < 0) {
+			*ret_file_cmd = NULL;
+			return -ENOMEM;
+		}
+		argv[(*n)++] = "-ex";
+		argv[(*n)++] = *ret_file_cmd;
+	}
+	argv[(*n)++] = "-ex";
+	argv[(*n)++] = "core-file /core";
+	return 0;
+}
+
 struct gdb_run {
 	char *out, *err;
 	struct sandbox_result res;
@@ -116,26 +142,10 @@ static int run_gdb(struct task *t, const char *const *tools, size_t ntools, cons
 	bind = (struct sandbox_bind){ .src = core, .dst = "/core" };
 
 	argv[n++] = "/usr/bin/gdb";
-	argv[n++] = "-nx";
 	argv[n++] = "-batch";
-	argv[n++] = "-iex";
-	argv[n++] = "set auto-load off";
-	argv[n++] = "-iex";
-	argv[n++] = "set debuginfod enabled off";
-	argv[n++] = "-iex";
-	argv[n++] = "set sysroot /sysroot";
-	argv[n++] = "-iex";
-	argv[n++] = "set debug-file-directory /sysroot/usr/lib/debug";
-	argv[n++] = "-iex";
-	argv[n++] = "set substitute-path /usr/src/debug /sysroot/usr/src/debug";
-	if (exe) {
-		if (asprintf(&file_cmd, "file /sysroot%s", exe) < 0)
-			return -ENOMEM;
-		argv[n++] = "-ex";
-		argv[n++] = file_cmd;
-	}
+	if (gdb_argv_core(argv, &n, exe, &file_cmd) < 0)
+		return -ENOMEM;
 	static const char *const cmds[] = {
-		"core-file /core",
 		"thread apply all -ascending backtrace full 2048",
 		"info sharedlib",
 		"print (char*)__abort_msg",
@@ -487,7 +497,8 @@ int coredump_task(struct task *t)
 		/* what retrace-interact needs to rebuild this root: the packages and their trees */
 		struct buf d = BUF_INIT(2 * ROOTFS_MAX_FILE_LIST + 4096);
 		if (buf_appendf(&d, "# retrace-worker: the root of task %s\n", t->idstr) < 0 ||
-		    buf_appendf(&d, "tools %s\n", w->cfg->tool_root) < 0 ||
+		    buf_appendf(&d, "tools %s\nrelease %s\nexecutable %s\n", w->cfg->tool_root, t->release,
+				exe ? exe : "-") < 0 ||
 		    buf_append(&d, layers.desc.data ? layers.desc.data : "", layers.desc.len) < 0 ||
 		    (tools.desc.len && (buf_appendf(&d, "# the tool root\n") < 0 ||
 					buf_append(&d, tools.desc.data, tools.desc.len) < 0)) ||

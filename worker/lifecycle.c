@@ -668,3 +668,51 @@ fail:
 	unlinkat(drop, tmp, 0);
 	return r;
 }
+
+int lifecycle_delete(struct spool *s, uint32_t id, char **ret_error)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	struct task_info ti;
+	int r;
+
+	spool_task_id_format(id, idstr);
+	if (lifecycle_inspect(s, id, &ti) < 0)
+		return error_set(ret_error, -ENOENT, "no task %s", idstr);
+	if (ti.phase == PHASE_RUNNING || ti.phase == PHASE_ORPHANED)
+		return error_set(ret_error, -EBUSY, "task %s is %s: fail it first", idstr,
+				 task_phase_to_string(ti.phase));
+	r = spool_task_delete(s, id);
+	if (r < 0)
+		return error_set(ret_error, r, "task %s: cannot delete it: %s", idstr,
+				 r == -EBUSY ? "a worker has just taken it" : strerror(-r));
+	return 0;
+}
+
+int lifecycle_set_result(struct spool *s, uint32_t id, bool success, char **ret_error)
+{
+	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	_cleanup_close_ int lockfd = -1, dirfd = -1;
+	const char *status = task_status_to_string(success ? TASK_STATUS_SUCCESS : TASK_STATUS_FAIL);
+	struct task_info ti;
+	int r;
+
+	spool_task_id_format(id, idstr);
+	if (lifecycle_inspect(s, id, &ti) < 0)
+		return error_set(ret_error, -ENOENT, "no task %s", idstr);
+	if (ti.phase != PHASE_FINISHED)
+		return error_set(ret_error, -EBUSY, "task %s is %s: only a finished task's result can be set",
+				 idstr, task_phase_to_string(ti.phase));
+	r = spool_task_lock(s, id, &lockfd);
+	if (r < 0)
+		return error_set(ret_error, r, "task %s: %s", idstr,
+				 r == -EBUSY ? "another process holds it" : strerror(-r));
+	r = spool_task_open(s, id, &dirfd);
+	/* FINISHED_SUCCESS is a backtrace to serve (httpd's /ID) */
+	if (r == 0 && success && !file_exists_at(dirfd, "retrace_backtrace"))
+		return error_set(ret_error, -ENOENT, "task %s has no backtrace: it cannot succeed", idstr);
+	if (r == 0)
+		r = write_file_at(dirfd, "status", status, strlen(status), 0640, false);
+	if (r < 0)
+		return error_set(ret_error, r, "task %s: cannot write its status: %s", idstr, strerror(-r));
+	return 0;
+}

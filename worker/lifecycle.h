@@ -128,6 +128,20 @@ int lifecycle_fail(struct worker *w, uint32_t id, const char *why, char **ret_er
  */
 int lifecycle_restart(struct spool *s, uint32_t id, char **ret_error);
 
+/*
+ * Delete a task that is not running (an administrator's delete): -ENOENT
+ * when there is none, -EBUSY while it runs (or is orphaned: fail it first,
+ * or a worker has just taken it).
+ */
+int lifecycle_delete(struct spool *s, uint32_t id, char **ret_error);
+
+/*
+ * Set a FINISHED task's status to success or failure (the original's
+ * retrace-server-interact set-success / set-fail: an administrator's
+ * verdict after debugging it), holding its owner lock.
+ */
+int lifecycle_set_result(struct spool *s, uint32_t id, bool success, char **ret_error);
+
 enum expiry { EXPIRY_KEEP, EXPIRY_DELETE, EXPIRY_ARCHIVE };
 /*
  * What retrace-cleanup does with a task at time now (design section 4):

@@ -267,7 +267,7 @@ int task_run_tool(struct task *t, const struct sock_fprog *policy, const char *c
 	o->nstacks = ns;
 	o->binds = all_binds;
 	o->nbinds = nb;
-	o->timeout_ms = w->cfg->process_timeout * 1000;
+	o->timeout_ms = t->interactive ? 0 : w->cfg->process_timeout * 1000;
 	o->memory_bytes = w->cfg->sandbox_memory_limit;
 	o->bpf = policy; /* compiled when the worker started */
 	o->prepared = t->sandbox; /* taken: used up by the run */

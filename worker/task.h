@@ -44,6 +44,8 @@ struct task {
 	bool test_paused;  /* test_pause() stopped it already */
 	/* made at the task's start, while it unpacks and resolves; the first tool run takes it */
 	struct sandbox_prepared *sandbox;
+	/* retrace-interact's session: no ProcessCommunicateTimeout, the caller's stdin */
+	bool interactive;
 };
 
 /* Cached package trees, in stack order. */
@@ -112,6 +114,15 @@ int task_tool_layers(struct task *t, const char *tool, struct layers *tools, cha
  * out[0..return) are the caller's to free. */
 size_t task_releases_of_arch(struct task *t, const char *arch, const char *first, char **out, size_t max);
 
+/*
+ * gdb's options after argv[0] (and -batch) up to the loaded core, as the
+ * worker runs it and retrace-interact re-enters it: the packages' stack at
+ * /sysroot (debuginfo, sources), the executable exe (NULL: none) from
+ * there, the core at /core. Appends at argv[*n] (13 entries at most);
+ * *ret_file_cmd is the caller's to free.
+ */
+#define GDB_ARGV_CORE_MAX 15
+int gdb_argv_core(const char **argv, size_t *n, const char *exe, char **ret_file_cmd);
 struct coredump;
 /* exploitable_rate() with the core's signal, siginfo and faulting thread's registers. */
 void exploitable_rate_core(const struct coredump *cd, const char *pc_line, struct exploitable *ret);

@@ -106,6 +106,11 @@ like_re "$log" "crash: 4 of 4 results" "type 4: crash ran"
 is "$(sha256sum <"$T/spool/$ID/crash/vmcore")" "$sum" "type 4: the kept dump is unchanged (crash asked for O_RDWR; the bind said no)"
 like_re "$(cat "$T/spool/$ID/kernel" 2>/dev/null)" "^vmlinux $T/repo/.rootfs/trees/[^ ]*\\+vmlinux/root/usr/lib/debug/lib/modules/$krel/vmlinux" \
 	"type 4: \`kernel\` names the vmlinux for retrace-interact"
+# retrace-interact crash: the real crash over the kept dump and vmlinux, commands on stdin
+printf 'sys\nbt\nexit\n' | "$BIN/retrace-interact" -c "$T/conf" "$ID" crash -- -s >"$T/ri.out" 2>"$T/ri.err"
+is $? 0 "retrace-interact ID crash: exit status 0" || sed 's/^/#   /' "$T/ri.err"
+like "$(cat "$T/ri.out")" "RELEASE: $krel" "... crash's sys names the dump's kernel"
+like "$(cat "$T/ri.out")" "sysrq_handle_crash" "... and bt the oops's stack"
 
 # without the right release, the other one is found by path and refused by build-id
 kill "$WORKER_PID"
