@@ -61,6 +61,12 @@ static const struct key_def keys[] = {
 	{ "ProcessCommunicateTimeout", KEY_UINT, OFF(process_timeout), "300", 1, 86400,
 	  "Seconds gdb (and crash) may run in the sandbox before the whole sandbox is "
 	  "killed and the task fails." },
+	{ "HookDir", KEY_STRING, OFF(hook_dir), "", 0, 0,
+	  "Directory of the administrator's hook programs, HookDir/<hook>/<program>, run by the "
+	  "worker at the original's hook points (pre_start, start, pre_prepare_debuginfo, ...); "
+	  "empty: no hooks." },
+	{ "HookTimeout", KEY_UINT, OFF(hook_timeout), "60", 1, 86400,
+	  "Seconds a hook program may run before it (and its process group) is killed." },
 	{ "SandboxMemoryLimit", KEY_MIB, OFF(sandbox_memory_limit), "4096", 64, MAX_MIB,
 	  "MiB a task's gdb, crash or makedumpfile may use: their memory cgroup's limit, "
 	  "and RLIMIT_AS of each of their processes." },
@@ -363,6 +369,8 @@ static int validate(struct config *c, char **ret_error)
 		return fail(ret_error, c->path, 0, "RootfsCacheDir must be empty or an absolute path");
 	if (!*c->run_as_user)
 		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
+	if (*c->hook_dir && c->hook_dir[0] != '/')
+		return fail(ret_error, c->path, 0, "HookDir must be empty or an absolute path");
 	if (strcmp(c->tool_root, "host") != 0 && !release_id_valid(c->tool_root))
 		return fail(ret_error, c->path, 0,
 			    "ToolRoot must be 'host' or a release id like fedora-39-x86_64, not '%.64s'",

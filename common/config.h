@@ -73,6 +73,8 @@ struct config {
 
 	char *run_as_user;        /* used when started as root */
 	char *admin_group;        /* retrace-interact's users */
+	char *hook_dir;           /* "" = no hooks */
+	uint64_t hook_timeout;    /* seconds */
 	char *seccomp_policy_dir; /* policy/seccomp/ files */
 
 	char *path;     /* the file this was loaded from */

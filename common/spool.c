@@ -503,6 +503,13 @@ int spool_task_read_state(int task_dirfd, struct task_state *ret)
 	return 0;
 }
 
+const char *task_state_http(const struct task_state *st)
+{
+	if (!st->finished)
+		return "PENDING";
+	return st->has_backtrace && st->status != TASK_STATUS_FAIL ? "FINISHED_SUCCESS" : "FINISHED_FAILURE";
+}
+
 int spool_task_read_type(int task_dirfd, enum task_type *ret)
 {
 	char type[16];

@@ -130,6 +130,9 @@ struct task_state {
 };
 /* What a status poll needs, with as few syscalls as that takes. */
 int spool_task_read_state(int task_dirfd, struct task_state *ret);
+/* X-Task-Status: PENDING, FINISHED_SUCCESS (a backtrace, and no
+ * administrator's set-fail) or FINISHED_FAILURE. */
+const char *task_state_http(const struct task_state *st);
 int spool_task_read_type(int task_dirfd, enum task_type *ret);
 /* NAME (started_time, finished_time) in a task directory: the time now, in
  * unix seconds, written atomically and synced. */
@@ -163,6 +166,8 @@ int spool_queue_entry(struct spool *s, uint32_t id);
  * spool_task_owned() is true while some live process holds it.
  */
 #define SPOOL_OWNER_FILE ".owner"
+/* The messages of the statuses a task reached, a line each, appended by the worker. */
+#define SPOOL_PROGRESS_FILE "progress"
 int spool_task_lock(struct spool *s, uint32_t id, int *ret_fd);
 bool spool_task_owned(struct spool *s, uint32_t id);
 /* Remove what a killed writer left in a task directory: write_file_at()'s

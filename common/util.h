@@ -11,6 +11,7 @@
 #ifndef RETRACE_UTIL_H
 #define RETRACE_UTIL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,6 +76,9 @@ int str_ptr_cmp(const void *a, const void *b);
 /* CLOCK_MONOTONIC in milliseconds and in seconds, for deadlines and timings. */
 uint64_t monotonic_ms(void);
 double monotonic_seconds(void);
+/* A condition variable timed on CLOCK_MONOTONIC, and a wait on it of at most ms. */
+void cond_init_monotonic(pthread_cond_t *c);
+int cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms);
 
 /*
  * Text files of lines sorted bytewise (LC_ALL=C sort) by their first field

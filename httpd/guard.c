@@ -129,14 +129,7 @@ static void *guard_thread(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	while (!g->stop) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += GUARD_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
-		pthread_cond_timedwait(&g->wake, &g->lock, &ts);
+		cond_wait_ms(&g->wake, &g->lock, GUARD_TICK_MS);
 		if (!g->stop)
 			tick(g, monotonic_seconds());
 	}
@@ -146,15 +139,11 @@ static void *guard_thread(void *arg)
 
 int guard_init(struct guard *g, const struct guard_settings *set)
 {
-	pthread_condattr_t ca;
 
 	memset(g, 0, sizeof(*g));
 	g->set = *set;
 	pthread_mutex_init(&g->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&g->wake, &ca);
-	pthread_condattr_destroy(&ca);
+	cond_init_monotonic(&g->wake);
 	return 0;
 }
 

@@ -249,8 +249,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	r = guard_start(&h.guard);
+	if (r == 0)
+		r = syncs_start(&h.syncs);
 	if (r < 0) {
-		log_error("cannot start the connection deadlines' thread: %s", strerror(-r));
+		log_error("cannot start the connection deadlines' or the synchronous tasks' thread: %s",
+			  strerror(-r));
 		return 1;
 	}
 

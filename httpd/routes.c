@@ -48,6 +48,7 @@ struct create_ctx {
 	bool tls;
 	bool cut_short; /* answered and logged by create_cut_short() */
 	uint64_t spool_budget; /* of MaxSpoolPerAddress, what this upload may store; 0 = no bound */
+	bool sync;      /* X-Task-Sync: 1: the answer streams the task's progress and result */
 	char remote[INET6_ADDRSTRLEN + 8];
 	/* a refusal waiting for the body to be read (create_refuse()) */
 	unsigned refuse_status;
@@ -517,7 +518,7 @@ static enum MHD_Result route_settings(struct httpd *h, struct MHD_Connection *c)
 		log_error("cannot read the published release list: %s", strerror(-r));
 	buf_appendf(&b,
 		    "running_tasks %u\nmax_running_tasks %u\nmax_packed_size %llu\n"
-		    "max_unpacked_size %llu\n"
+		    "max_unpacked_size %llu\nsync_tasks 1\n"
 		    "supported_formats application/x-xz-compressed-tar application/x-gzip "
 		    "application/x-tar application/octet-stream application/gzip "
 		    "application/x-xz\nsupported_releases %s",
@@ -588,11 +589,7 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 		if (r < 0)
 			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					  "Unable to read the status of task %u: %s", id, strerror(-r));
-		/* a backtrace is success, unless an administrator set the task failed
-		 * (retrace-interact set-fail) */
-		status = !st.finished ? "PENDING"
-		       : st.has_backtrace && st.status != TASK_STATUS_FAIL ? "FINISHED_SUCCESS"
-									 : "FINISHED_FAILURE";
+		status = task_state_http(&st);
 		const char *msg = task_status_message(st.status);
 		const char *hdrs[] = { "X-Task-Status", status, NULL };
 		return reply_buf(c, MHD_HTTP_OK, CT_TEXT, msg, strlen(msg), hdrs);
@@ -902,6 +899,10 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 
 	x->type = type;
 	x->content_length = length;
+	{
+		const char *sync = header(c, "X-Task-Sync");
+		x->sync = sync && strcmp(sync, "1") == 0;
+	}
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
 		char msg[128];
@@ -998,7 +999,17 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	bool have_est = !task_type_is_vmcore(x->type) && estimate_time(h, id, est, sizeof(est));
 	const char *hdrs[] = { "X-Task-Id", idstr, "X-Task-Password", pw,
 			       have_est ? "X-Task-Est-Time" : NULL, est, NULL };
-	enum MHD_Result ret = reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
+	enum MHD_Result ret;
+	if (x->sync) {
+		/* the same headers; the body follows the task to its end */
+		struct MHD_Response *resp = sync_response(h, c, id);
+		for (const char *const *hd = hdrs; resp && hd[0]; hd += 2)
+			MHD_add_response_header(resp, hd[0], hd[1]);
+		ret = resp ? queue(c, MHD_HTTP_CREATED, resp, CT_TEXT)
+			   : reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	} else {
+		ret = reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
+	}
 	explicit_bzero(pw, sizeof(pw));
 	return ret;
 }
@@ -1139,6 +1150,7 @@ void httpd_abort_uploads(struct httpd *h)
 		if (x->upload)
 			upload_abort(x->upload);
 	pthread_mutex_unlock(&h->lock);
+	syncs_stop(&h->syncs);
 }
 
 int httpd_init(struct httpd *h, const struct config *cfg)
@@ -1159,6 +1171,7 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
 	guard_init(&h->guard, &gs);
+	syncs_init(&h->syncs);
 	ledger_init(&h->ledger);
 	h->spool.dirfd = -1;
 	pthread_mutex_init(&h->lock, NULL);
@@ -1181,6 +1194,7 @@ int httpd_init(struct httpd *h, const struct config *cfg)
 
 void httpd_release(struct httpd *h)
 {
+	syncs_stop(&h->syncs);
 	guard_stop(&h->guard);
 	ledger_release(&h->ledger);
 	spool_close(&h->spool);

@@ -19,6 +19,7 @@
 #include "common/config.h"
 #include "common/spool.h"
 #include "httpd/guard.h"
+#include "httpd/sync.h"
 #include "httpd/ledger.h"
 
 struct create_ctx;
@@ -33,6 +34,7 @@ struct httpd {
 	atomic_ullong tasks_created;  /* 201 answers since start */
 
 	struct guard guard;           /* deadlines and per-address limits */
+	struct syncs syncs;           /* synchronous tasks' streams (X-Task-Sync) */
 	struct ledger ledger;         /* what each address keeps in the spool */
 
 	pthread_mutex_t lock;         /* guards the list below */
@@ -49,7 +51,8 @@ struct httpd_listener {
 /* Open the spool and find the statistics database; in the confined process. */
 int httpd_init(struct httpd *h, const struct config *cfg);
 void httpd_release(struct httpd *h);
-/* Abort every upload in flight, so that no connection stays suspended. */
+/* Abort every upload in flight and end every synchronous stream, so that
+ * no connection stays suspended. */
 void httpd_abort_uploads(struct httpd *h);
 
 enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, const char *url,

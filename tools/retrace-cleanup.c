@@ -38,6 +38,7 @@
 #include "common/spool.h"
 #include "common/user.h"
 #include "rootfs-cache/cache.h"
+#include "worker/hooks.h"
 #include "worker/lifecycle.h"
 #include "worker/stats.h"
 
@@ -101,12 +102,14 @@ static void cleanup_task(const struct config *cfg, struct spool *s, uint32_t id,
 			return;
 		}
 	}
+	hooks_run_logged(cfg, "pre_remove_task", s->path, idstr);
 	r = spool_task_delete(s, id);
 	if (r < 0) {
 		log_error("task %s: cannot delete it: %s", idstr, strerror(-r));
 		c->failures++;
 		return;
 	}
+	hooks_run_logged(cfg, "post_remove_task", s->path, idstr);
 	log_info("task %s: %s %s, created %" PRId64 " h ago: %s", idstr,
 		 ti.status == TASK_STATUS_SUCCESS ? "finished" : "failed",
 		 ti.type == TASK_VMCORE ? "kernel task" : "task", (now - ti.created) / 3600,

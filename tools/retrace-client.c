@@ -6,9 +6,12 @@
  *   retrace-client [-k] [--url URL] create --dir CRASHDIR
  *   retrace-client [-k] [--url URL] status|backtrace|log|exploitable --task ID --password PW
  * batch: GET /settings (load, formats, release, sizes), GET /checkpackage,
- * POST /create of a tar | xz -2 made with libarchive, then GET /ID every
- * 0.1 s, then twice as long each time up to --status-delay seconds, then the
- * backtrace and the exploitability rating, or the log of a failed task.
+ * POST /create of a tar | xz -2 made with libarchive; when /settings says
+ * sync_tasks 1 (unless --no-sync), a synchronous task (X-Task-Sync: 1): the
+ * server's progress and the backtrace come in the answer as the task runs;
+ * otherwise (or when that stream is cut off) GET /ID every 0.1 s, then
+ * twice as long each time up to --status-delay seconds, then the backtrace;
+ * then the exploitability rating, or the log of a failed task.
  * Exit status: 0 a backtrace; 1 the task failed or the server refused; 2 usage.
  */
 #include <archive.h>
@@ -44,7 +47,22 @@ struct client {
 	const char *url;
 	bool insecure;
 	bool progress;
+	bool sync; /* batch: a synchronous task when the server offers them */
 	double status_delay;
+};
+
+/*
+ * The body of a synchronous /create (X-Task-Sync: 1), read as it comes:
+ * progress lines to stderr, keep-alive PENDING lines dropped, the final
+ * X-Task-Status line remembered, then (on success) the backtrace to stdout.
+ */
+struct sync_sink {
+	CURL *curl;
+	struct buf line;      /* a line not ended yet */
+	char final[32];       /* FINISHED_SUCCESS or FINISHED_FAILURE once seen */
+	bool backtrace;       /* after FINISHED_SUCCESS: the rest is the backtrace */
+	struct buf *other;    /* a reply that is not 201: its body, as usual */
+	size_t printed;       /* bytes of backtrace written */
 };
 
 struct reply {
@@ -111,12 +129,58 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, cur
 	return 0;
 }
 
+static void sync_line(struct sync_sink *k, const char *p, size_t n)
+{
+	static const char st[] = "X-Task-Status: ";
+	if (n >= sizeof(st) - 1 && memcmp(p, st, sizeof(st) - 1) == 0) {
+		const char *v = p + sizeof(st) - 1;
+		size_t vl = n - (sizeof(st) - 1);
+		if (vl == 7 && memcmp(v, "PENDING", 7) == 0)
+			return; /* the server says it is still at it */
+		snprintf(k->final, sizeof(k->final), "%.*s", (int)vl, v);
+		k->backtrace = strcmp(k->final, "FINISHED_SUCCESS") == 0;
+		return;
+	}
+	fprintf(stderr, "%.*s\n", (int)n, p);
+}
+
+static size_t on_sync_body(char *p, size_t size, size_t n, void *userdata)
+{
+	struct sync_sink *k = userdata;
+	size_t len = size * n;
+	long code = 0;
+
+	curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 201)
+		return buf_append(k->other, p, len) < 0 ? 0 : len;
+	for (size_t i = 0; i < len;) {
+		if (k->backtrace) {
+			fwrite(p + i, 1, len - i, stdout);
+			fflush(stdout);
+			k->printed += len - i;
+			break;
+		}
+		const char *nl = memchr(p + i, '\n', len - i);
+		size_t m = nl ? (size_t)(nl - (p + i)) : len - i;
+		if (buf_append(&k->line, p + i, m) < 0)
+			return 0;
+		i += m;
+		if (!nl)
+			break;
+		i++;
+		sync_line(k, k->line.data ? k->line.data : "", k->line.len);
+		k->line.len = 0;
+	}
+	return len;
+}
+
 /*
  * One request. upload_fd >= 0: POST it with Content-Length upload_size.
- * extra: NULL-terminated "Name: value" header lines.
+ * extra: NULL-terminated "Name: value" header lines. sink: a synchronous
+ * /create's body goes there as it comes, not into ret->body.
  */
-static int request(const struct client *cl, const char *method, const char *path, const char *const *extra,
-		   int upload_fd, curl_off_t upload_size, struct reply *ret)
+static int request(const struct client *cl, struct sync_sink *sink, const char *method, const char *path,
+		   const char *const *extra, int upload_fd, curl_off_t upload_size, struct reply *ret)
 {
 	_cleanup_free_ char *url = NULL;
 	struct curl_slist *hdrs = NULL;
@@ -136,8 +200,15 @@ static int request(const struct client *cl, const char *method, const char *path
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &ret->body);
+	if (sink) {
+		sink->curl = c;
+		sink->other = &ret->body;
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_sync_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, sink);
+	} else {
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &ret->body);
+	}
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &ret->headers);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
@@ -168,8 +239,8 @@ static int request(const struct client *cl, const char *method, const char *path
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->code);
+	/* also when the transfer broke: a 201 whose stream was cut off made its task */
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &ret->code);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
 	if (up)
@@ -341,6 +412,8 @@ static void sleep_seconds(double s)
 struct created {
 	char id[32], password[64];
 	double est;
+	bool sync;            /* the server streamed the task (X-Task-Sync) */
+	struct sync_sink sink;
 };
 
 static int create_task(const struct client *cl, const char *dir, bool check, struct created *ret)
@@ -381,7 +454,7 @@ static int create_task(const struct client *cl, const char *dir, bool check, str
 
 	if (check) {
 		/* 1. /settings: the server's load, formats and releases */
-		if (request(cl, "GET", "/settings", NULL, -1, 0, &r) < 0)
+		if (request(cl, NULL, "GET", "/settings", NULL, -1, 0, &r) < 0)
 			return 1;
 		if (r.code != 200) {
 			fprintf(stderr, "retrace-client: /settings answered %ld\n", r.code);
@@ -414,6 +487,7 @@ static int create_task(const struct client *cl, const char *dir, bool check, str
 			return 1;
 		}
 		char maxp[32] = "", maxu[32] = "";
+		ret->sync = cl->sync && settings_value(r.body.data, "sync_tasks", v, sizeof(v)) && strcmp(v, "1") == 0;
 		settings_value(r.body.data, "max_packed_size", maxp, sizeof(maxp));
 		settings_value(r.body.data, "max_unpacked_size", maxu, sizeof(maxu));
 		reply_release(&r);
@@ -426,7 +500,7 @@ static int create_task(const struct client *cl, const char *dir, bool check, str
 			    asprintf(&h3, "X-OS-Release: %s", release) < 0)
 				return 1;
 			const char *hh[] = { h1, h2, h3, NULL };
-			if (request(cl, "GET", "/checkpackage", hh, -1, 0, &r) < 0)
+			if (request(cl, NULL, "GET", "/checkpackage", hh, -1, 0, &r) < 0)
 				return 1;
 			long code = r.code;
 			reply_release(&r);
@@ -473,9 +547,16 @@ static int create_task(const struct client *cl, const char *dir, bool check, str
 
 	/* 4. POST /create */
 	const char *hh[] = { "Content-Type: application/x-xz-compressed-tar",
-			     vmcore ? "X-Task-Type: 2" : "X-Task-Type: 0", NULL };
-	if (request(cl, "POST", "/create", hh, fd, st.st_size, &r) < 0)
+			     vmcore ? "X-Task-Type: 2" : "X-Task-Type: 0", ret->sync ? "X-Task-Sync: 1" : NULL, NULL };
+	buf_init(&ret->sink.line, 64 * 1024);
+	r.code = 0;
+	int rr = request(cl, ret->sync ? &ret->sink : NULL, "POST", "/create", hh, fd, st.st_size, &r);
+	buf_release(&ret->sink.line);
+	/* a stream cut off after its task was made is polled like any task */
+	if (rr < 0 && (!ret->sync || r.code != 201)) {
+		reply_release(&r);
 		return 1;
+	}
 	if (r.code != 201) {
 		buf_append(&r.body, "", 1);
 		if (r.code == 403)
@@ -508,7 +589,7 @@ static int task_status(const struct client *cl, const char *id, const char *pw, 
 	if (asprintf(&path, "/%s", id) < 0 || asprintf(&h, "X-Task-Password: %s", pw) < 0)
 		return 1;
 	const char *hh[] = { h, NULL };
-	if (request(cl, "GET", path, hh, -1, 0, &r) < 0)
+	if (request(cl, NULL, "GET", path, hh, -1, 0, &r) < 0)
 		return 1;
 	buf_append(&r.body, "", 1);
 	if (r.code != 200) {
@@ -535,7 +616,7 @@ static int task_get(const struct client *cl, const char *id, const char *pw, con
 	if (asprintf(&path, "/%s/%s", id, what) < 0 || asprintf(&h, "X-Task-Password: %s", pw) < 0)
 		return 1;
 	const char *hh[] = { h, NULL };
-	if (request(cl, "GET", path, hh, -1, 0, &r) < 0)
+	if (request(cl, NULL, "GET", path, hh, -1, 0, &r) < 0)
 		return 1;
 	if (r.code != 200) {
 		buf_append(&r.body, "", 1);
@@ -565,6 +646,17 @@ static int batch(const struct client *cl, const char *dir)
 	if (r)
 		return r;
 	fprintf(stderr, "Task Id: %s\nTask Password: %s\n", t.id, t.password);
+	if (t.sync && strcmp(t.sink.final, "FINISHED_SUCCESS") == 0) {
+		/* the backtrace came with the answer */
+		if (t.sink.printed == 0 && task_get(cl, t.id, t.password, "backtrace") != 0)
+			return 1;
+		return task_get(cl, t.id, t.password, "exploitable") == 1 ? 1 : 0;
+	}
+	if (t.sync && strcmp(t.sink.final, "FINISHED_FAILURE") == 0) {
+		fprintf(stderr, "Retrace failed. The server's log of task %s:\n", t.id);
+		task_get(cl, t.id, t.password, "log");
+		return 1;
+	}
 	/* the first poll soon, then twice as long each time, up to --status-delay:
 	 * a task the server finishes in 0.2 s reaches the user then, not after
 	 * the whole estimate (which only says how long it may take) */
@@ -601,6 +693,7 @@ static void usage(FILE *f)
 		   "       retrace-client [-k] [--url URL] status|backtrace|log|exploitable --task ID "
 		   "--password PW\n"
 		   "  -k, --insecure   accept a self-signed certificate\n"
+		   "  --no-sync        poll the task even where the server streams it\n"
 		   "  --url URL        the server (default " DEFAULT_URL ")\n");
 }
 
@@ -620,6 +713,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		{ "password", required_argument, NULL, 'p' },
 		{ "status-delay", required_argument, NULL, 's' },
 		{ "no-progress", no_argument, NULL, 'P' },
+		{ "no-sync", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -633,6 +727,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 		case 't': a->task = optarg; break;
 		case 'p': a->pw = optarg; break;
 		case 'P': a->cl.progress = false; break;
+		case 'S': a->cl.sync = false; break;
 		case 's': {
 			char *end;
 			errno = 0;
@@ -653,7 +748,7 @@ static int parse_options(int argc, char **argv, struct args *a)
 
 int main(int argc, char **argv)
 {
-	struct args a = { .cl = { .url = DEFAULT_URL, .status_delay = 10.0, .progress = isatty(2) } };
+	struct args a = { .cl = { .url = DEFAULT_URL, .status_delay = 10.0, .progress = isatty(2), .sync = true } };
 	const struct client *cl = &a.cl;
 	const char *cmd;
 	int r;

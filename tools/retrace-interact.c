@@ -143,8 +143,8 @@ static int run(struct session *s, const char *const *tools, size_t ntools, const
 static int coredump_session(struct session *s, bool shell)
 {
 	struct worker *w = &s->w;
-	_cleanup_free_ char *release = desc_value(s->desc, "release"), *exe = desc_value(s->desc, "executable"),
-			    *err = NULL, *core = NULL, *file_cmd = NULL;
+	char *release = desc_value(s->desc, "release"), *exe = desc_value(s->desc, "executable");
+	_cleanup_free_ char *err = NULL, *core = NULL, *file_cmd = NULL;
 	struct layers layers = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) }, tools = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) };
 	struct rrepo *repo = NULL;
 	struct pkg_keyring *keyring = NULL;
@@ -200,7 +200,8 @@ static int coredump_session(struct session *s, bool shell)
 		rc = fail(s, "task %s: %s", s->t.idstr, err ? err : strerror(-r));
 		goto out;
 	}
-	if (layers.n > ROOTFS_MAX_LAYERS || asprintf(&core, "%s/%s/crash/coredump", w->spool.path, s->t.idstr) < 0) {
+	if (!layers.paths || layers.n > ROOTFS_MAX_LAYERS ||
+	    asprintf(&core, "%s/%s/crash/coredump", w->spool.path, s->t.idstr) < 0) {
 		rc = fail(s, "task %s: %zu layers", s->t.idstr, layers.n);
 		goto out;
 	}
@@ -224,7 +225,7 @@ static int coredump_session(struct session *s, bool shell)
 		free(err);
 		err = NULL;
 		if (asprintf(&path, "%s/shell.policy", w->cfg->seccomp_policy_dir) < 0 ||
-		    (r = seccomp_policy_bpf_file(path, 0, &shell_policy, &err)) < 0) {
+		    seccomp_policy_bpf_file(path, 0, &shell_policy, &err) < 0) {
 			rc = fail(s, "SeccompPolicyDir: %s", err ? err : "out of memory");
 			goto out;
 		}
@@ -232,6 +233,8 @@ static int coredump_session(struct session *s, bool shell)
 	rc = run(s, tools.paths, tools.n, &sysroot, 1, &bind, 1, argv, n, shell ? shell_policy : w->gdb_policy);
 out:
 	free(shell_policy);
+	free(release);
+	free(exe);
 	task_layers_release(&layers);
 	task_layers_release(&tools);
 	pkg_keyring_free(keyring);
@@ -244,8 +247,8 @@ out:
 static int kernel_session(struct session *s)
 {
 	struct worker *w = &s->w;
-	_cleanup_free_ char *vmlinux = desc_value(s->desc, "vmlinux"), *mods = desc_value(s->desc, "modules"),
-			    *dump = NULL, *err = NULL;
+	char *vmlinux = desc_value(s->desc, "vmlinux"), *mods = desc_value(s->desc, "modules");
+	_cleanup_free_ char *dump = NULL, *err = NULL;
 	struct layers tools = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) };
 	struct sandbox_bind binds[3];
 	const char *argv[INTERACT_MAX_ARGS + 32];
@@ -280,6 +283,8 @@ static int kernel_session(struct session *s)
 	rc = run(s, tools.paths, tools.n, NULL, 0, binds, nb, argv, n, w->crash_policy);
 out:
 	task_layers_release(&tools);
+	free(vmlinux);
+	free(mods);
 	return rc;
 }
 
@@ -372,7 +377,7 @@ int main(int argc, char **argv)
 		rc = 0;
 	} else if (strcmp(action, "delete") == 0 || strcmp(action, "set-success") == 0 ||
 		   strcmp(action, "set-fail") == 0) {
-		r = action[0] == 'd' ? lifecycle_delete(&s.w.spool, id, &err)
+		r = action[0] == 'd' ? lifecycle_delete(&s.w.spool, &cfg, id, &err)
 				     : lifecycle_set_result(&s.w.spool, id, strcmp(action, "set-success") == 0, &err);
 		if (r < 0)
 			fprintf(stderr, "retrace-interact: %s\n", err);

@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 		}
 		rc = r < 0;
 	} else {
-		r = lifecycle_delete(&w.spool, id, &err);
+		r = lifecycle_delete(&w.spool, &cfg, id, &err);
 		if (r < 0)
 			fprintf(stderr, "retrace-task: %s\n", err);
 		else

@@ -357,6 +357,7 @@ int coredump_task(struct task *t)
 	task_step_done(t, "analyzing the crash");
 
 	/* 2. init: the packages and their trees */
+	task_hook(t, "pre_prepare_debuginfo");
 	t->step = "finding the packages";
 	task_set_status(t, TASK_STATUS_INIT);
 	free(err);
@@ -427,7 +428,9 @@ int coredump_task(struct task *t)
 		ret = task_fail(t, "no package of %s holds anything of this crash", t->release);
 		goto out;
 	}
+	task_hook(t, "post_prepare_debuginfo");
 	t->step = "preparing the tools";
+	task_hook(t, "pre_prepare_mock");
 	free(err);
 	err = NULL;
 	r = task_tool_layers(t, "gdb", &tools, &err);
@@ -435,6 +438,7 @@ int coredump_task(struct task *t)
 		ret = task_fail(t, "%s", err ? err : strerror(-r));
 		goto out;
 	}
+	task_hook(t, "post_prepare_mock");
 	task_step_done(t, "preparing the environment");
 
 	/* 3. backtrace: gdb in the sandbox */
@@ -442,7 +446,9 @@ int coredump_task(struct task *t)
 	task_set_status(t, TASK_STATUS_BACKTRACE);
 	free(err);
 	err = NULL;
+	task_hook(t, "pre_retrace");
 	r = run_gdb(t, tools.paths, tools.n, layers.paths, layers.n, exe, &g, &err);
+	task_hook(t, "post_retrace");
 	if (r < 0) {
 		ret = task_fail(t, "the sandbox: %s", err ? err : strerror(-r));
 		goto out;

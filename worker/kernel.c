@@ -475,7 +475,10 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 		tlog(t, "crash is not run: the dump has no OSRELEASE");
 		return;
 	}
-	if (find_debuginfo(t, sum, &kd) < 0) {
+	task_hook(t, "pre_prepare_debuginfo");
+	r = find_debuginfo(t, sum, &kd);
+	task_hook(t, "post_prepare_debuginfo");
+	if (r < 0) {
 		tlog(t, "crash is not run: no debuginfo for this kernel; the kernel log is the result");
 		goto out;
 	}
@@ -517,7 +520,10 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 	task_step_done(t, "preparing the kernel debuginfo");
 	free(err);
 	err = NULL;
-	if (task_tool_layers(t, "crash", &tools, &err) < 0) {
+	task_hook(t, "pre_prepare_mock");
+	r = task_tool_layers(t, "crash", &tools, &err);
+	task_hook(t, "post_prepare_mock");
+	if (r < 0) {
 		tlog(t, "crash is not run: %s", err ? err : "no tool root");
 		goto out;
 	}
@@ -538,8 +544,12 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 		modroot = module_tree(t, cache, &kd, keyring, &modt);
 	else if (!kd.n_mods)
 		tlog(t, "kernel modules: the log names none (no \"Modules linked in:\" line); crash's mod lists the loaded ones");
-	if (run_crash(t, vmlinux, modroot, &kd, &tools, true) < 0)
+	task_hook(t, "pre_retrace");
+	r = run_crash(t, vmlinux, modroot, &kd, &tools, true);
+	if (r < 0) {
+		task_hook(t, "post_retrace");
 		goto out;
+	}
 	if (!kd.n_mods) {
 		_cleanup_free_ char *mods = NULL;
 		size_t mlen = 0;
@@ -549,6 +559,7 @@ static void kernel_debuginfo(struct task *t, const struct vmcore_summary *sum, c
 		    (modroot = module_tree(t, cache, &kd, keyring, &modt)))
 			run_crash(t, vmlinux, modroot, &kd, &tools, false);
 	}
+	task_hook(t, "post_retrace");
 	task_step_done(t, "running crash");
 	if (t->type == TASK_VMCORE_INTERACTIVE) {
 		/* what retrace-interact needs to open crash on the kept dump */

@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/util.h"
+#include "worker/hooks.h"
 #include "worker/worker.h"
 
 const char *task_phase_to_string(enum task_phase p)
@@ -472,7 +473,7 @@ int lifecycle_fail(struct worker *w, uint32_t id, const char *why, char **ret_er
 int lifecycle_restart(struct spool *s, uint32_t id, char **ret_error)
 {
 	static const char *const results[] = {
-		"retrace_backtrace", "retrace_log", "started_time", "rootfs",
+		"retrace_backtrace", "retrace_log", "started_time", "rootfs", SPOOL_PROGRESS_FILE,
 		LIFECYCLE_RETRY_MARK, LIFECYCLE_TERMINATED_MARK,
 	};
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
@@ -669,7 +670,7 @@ fail:
 	return r;
 }
 
-int lifecycle_delete(struct spool *s, uint32_t id, char **ret_error)
+int lifecycle_delete(struct spool *s, const struct config *cfg, uint32_t id, char **ret_error)
 {
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	struct task_info ti;
@@ -681,10 +682,14 @@ int lifecycle_delete(struct spool *s, uint32_t id, char **ret_error)
 	if (ti.phase == PHASE_RUNNING || ti.phase == PHASE_ORPHANED)
 		return error_set(ret_error, -EBUSY, "task %s is %s: fail it first", idstr,
 				 task_phase_to_string(ti.phase));
+	if (cfg)
+		hooks_run_logged(cfg, "pre_remove_task", s->path, idstr);
 	r = spool_task_delete(s, id);
 	if (r < 0)
 		return error_set(ret_error, r, "task %s: cannot delete it: %s", idstr,
 				 r == -EBUSY ? "a worker has just taken it" : strerror(-r));
+	if (cfg)
+		hooks_run_logged(cfg, "post_remove_task", s->path, idstr);
 	return 0;
 }
 

@@ -129,11 +129,12 @@ int lifecycle_fail(struct worker *w, uint32_t id, const char *why, char **ret_er
 int lifecycle_restart(struct spool *s, uint32_t id, char **ret_error);
 
 /*
- * Delete a task that is not running (an administrator's delete): -ENOENT
+ * Delete a task that is not running (an administrator's delete), between
+ * cfg's pre_remove_task and post_remove_task hooks (cfg NULL: none): -ENOENT
  * when there is none, -EBUSY while it runs (or is orphaned: fail it first,
  * or a worker has just taken it).
  */
-int lifecycle_delete(struct spool *s, uint32_t id, char **ret_error);
+int lifecycle_delete(struct spool *s, const struct config *cfg, uint32_t id, char **ret_error);
 
 /*
  * Set a FINISHED task's status to success or failure (the original's

@@ -24,6 +24,7 @@
 #include "sandbox/sandbox.h"
 #include "solver/repo.h"
 #include "solver/resolve.h"
+#include "worker/hooks.h"
 #include "worker/stats.h"
 #include "worker/task.h"
 
@@ -39,6 +40,20 @@ void tlog(struct task *t, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	buf_appendf(&t->log, "[%7.3f] %s\n", monotonic_seconds() - t->t0, msg);
+}
+
+static void hook_tlog(void *userdata, const char *line)
+{
+	tlog(userdata, "%s", line);
+}
+
+void task_hook(struct task *t, const char *hook)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/%s", t->w->spool.path, t->idstr);
+	if (t->own_process)
+		hooks_run(t->w->cfg, hook, t->idstr, dir, hook_tlog, t);
 }
 
 void task_log_lines(struct task *t, const char *who, const char *text, unsigned max)
@@ -80,6 +95,15 @@ void task_set_status(struct task *t, enum task_status s)
 	int r = write_file_at(t->dirfd, "status", k, strlen(k), 0640, false);
 	if (r < 0)
 		log_error("task %s: cannot write its status: %s", t->idstr, strerror(-r));
+	/* every status reached, in order, for a synchronous task's stream (httpd/sync.h) */
+	{
+		_cleanup_close_ int fd = openat(t->dirfd, SPOOL_PROGRESS_FILE,
+						O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%s\n", task_status_message(s));
+		if (fd < 0 || write(fd, line, (size_t)n) != n)
+			log_warn("task %s: cannot append to its %s: %m", t->idstr, SPOOL_PROGRESS_FILE);
+	}
 	test_pause(t, k);
 }
 
@@ -157,6 +181,9 @@ int task_finish(struct task *t, bool success)
 	};
 	int r;
 
+	task_hook(t, success ? "success" : "fail");
+	if (end_drop(t))
+		task_hook(t, "pre_clean_task");
 	task_set_status(t, TASK_STATUS_STATS);
 	r = stats_db_path(t->w->spool.path, t->w->cfg->db_file, db, sizeof(db));
 	if (r >= 0)
@@ -184,6 +211,9 @@ int task_finish(struct task *t, bool success)
 			  strerror(-r), pause);
 		sleep(pause);
 	}
+	/* the log is written: what this hook says goes to the worker's log */
+	if (end_drop(t))
+		hooks_run_logged(t->w->cfg, "post_clean_task", t->w->spool.path, t->idstr);
 	r = spool_task_done(&t->w->spool, t->id);
 	if (r < 0)
 		log_error("task %s: cannot remove .running/%s: %s", t->idstr, t->idstr, strerror(-r));

@@ -56,6 +56,9 @@ struct layers {
 	struct buf desc; /* "NEVRA TREE" lines: the root description kept by debug tasks */
 };
 
+/* The administrator's programs of a hook (worker/hooks.h), their lines in the task's log. */
+void task_hook(struct task *t, const char *hook);
+
 /* A line of retrace_log, with the time since the task started. */
 void tlog(struct task *t, const char *fmt, ...) _printf_(2, 3);
 /* The first max lines of a tool's output, each a log line "WHO: line" (text may be NULL). */

@@ -65,6 +65,7 @@ int worker_run_task(struct worker *w, uint32_t id)
 	task_write_time(&t, "started_time");
 	log_info("task %s: started", t.idstr);
 	tlog(&t, "task %s started by retrace-worker", t.idstr);
+	task_hook(&t, "pre_start");
 	r = spool_task_read_type(t.dirfd, &t.type);
 	t.crashfd = openat_dir(t.dirfd, "crash");
 	/*
@@ -83,6 +84,7 @@ int worker_run_task(struct worker *w, uint32_t id)
 		r = task_fail(&t, "the task has no crash directory");
 	else if (task_type_is_vmcore(t.type)) {
 		tlog(&t, "type %d: a kernel dump", (int)t.type);
+		task_hook(&t, "start");
 		r = vmcore_task(&t);
 	} else {
 		t.package = crash_text(&t, "package", true);
@@ -93,6 +95,7 @@ int worker_run_task(struct worker *w, uint32_t id)
 		tlog(&t, "type %d, package %s, executable %s, os_release %s", (int)t.type,
 		     t.package ? t.package : "-", t.executable ? t.executable : "-",
 		     t.os_release ? t.os_release : "-");
+		task_hook(&t, "start");
 		r = coredump_task(&t);
 	}
 	sandbox_prepared_free(t.sandbox); /* no tool ran */

@@ -15,6 +15,7 @@ expected="running_tasks 0
 max_running_tasks 60
 max_packed_size 30
 max_unpacked_size 600
+sync_tasks 1
 supported_formats application/x-xz-compressed-tar application/x-gzip application/x-tar application/octet-stream application/gzip application/x-xz
 supported_releases "
 is "$(body)" "$expected" "/settings body is exactly the original format"
