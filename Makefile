@@ -76,7 +76,7 @@ HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
-WORKER_SRC := worker/analyze.c worker/coretask.c worker/hooks.c worker/kernel.c worker/lifecycle.c worker/stats.c worker/task.c \
+WORKER_SRC := worker/analyze.c worker/coretask.c worker/hooks.c worker/kernel.c worker/lifecycle.c worker/remote.c worker/stats.c worker/task.c \
 	worker/worker.c
 VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 
@@ -160,16 +160,16 @@ $(BIN)/retrace-vmcore: $(call obj,tools/retrace-vmcore.c) $(LIBVMCORE) $(LIBSAND
 $(BIN)/retrace-client: $(call obj,tools/retrace-client.c) $(LIBWORKER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lm
-$(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-worker: $(call obj,tools/retrace-worker.c) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
-$(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-cleanup: $(call obj,tools/retrace-cleanup.c) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
-$(BIN)/retrace-task: $(call obj,tools/retrace-task.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-task: $(call obj,tools/retrace-task.c) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
-$(BIN)/retrace-interact: $(call obj,tools/retrace-interact.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(BIN)/retrace-interact: $(call obj,tools/retrace-interact.c) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS)
 $(BIN)/retrace-sandbox: $(call obj,tools/retrace-sandbox.c) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
@@ -179,10 +179,10 @@ $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
-$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBWORKER) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
 $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
@@ -197,7 +197,7 @@ $(O)/tests/runtime: $(call obj,tests/tools/runtime.c) $(LIBSANDBOX) $(LIBROOTFS)
 $(O)/tests/corepatch: $(call obj,tests/tools/corepatch.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^
-$(O)/tests/rate-core: $(call obj,tests/tools/rate-core.c) $(LIBWORKER) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
+$(O)/tests/rate-core: $(call obj,tests/tools/rate-core.c) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 $(O)/tests/kdump-recompress: $(call obj,tests/tools/kdump-recompress.c)

@@ -61,6 +61,11 @@ static const struct key_def keys[] = {
 	{ "ProcessCommunicateTimeout", KEY_UINT, OFF(process_timeout), "300", 1, 86400,
 	  "Seconds gdb (and crash) may run in the sandbox before the whole sandbox is "
 	  "killed and the task fails." },
+	{ "RemoteResourcePrefixes", KEY_STRING, OFF(remote_prefixes), "", 0, 0,
+	  "URL prefixes (space-separated) the worker may fetch a task's `remote` resources from "
+	  "(http://, https://, ftp://); empty: a `remote` file is refused." },
+	{ "RemoteResourceTimeout", KEY_UINT, OFF(remote_timeout), "300", 1, 86400,
+	  "Seconds one remote resource may take to download." },
 	{ "HookDir", KEY_STRING, OFF(hook_dir), "", 0, 0,
 	  "Directory of the administrator's hook programs, HookDir/<hook>/<program>, run by the "
 	  "worker at the original's hook points (pre_start, start, pre_prepare_debuginfo, ...); "
@@ -371,6 +376,19 @@ static int validate(struct config *c, char **ret_error)
 		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
 	if (*c->hook_dir && c->hook_dir[0] != '/')
 		return fail(ret_error, c->path, 0, "HookDir must be empty or an absolute path");
+	for (const char *p = c->remote_prefixes; *p;) {
+		size_t n = strcspn(p, " \t");
+		if (n && strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0 && strncmp(p, "ftp://", 6) != 0)
+			return fail(ret_error, c->path, 0,
+				    "RemoteResourcePrefixes: '%.*s' is not an http://, https:// or ftp:// URL",
+				    (int)MIN(n, (size_t)64), p);
+		if (n && !strchr(strchr(p, ':') + 3, '/'))
+			return fail(ret_error, c->path, 0,
+				    "RemoteResourcePrefixes: '%.*s' needs a path after the host (at least '/')",
+				    (int)MIN(n, (size_t)64), p);
+		p += n;
+		p += strspn(p, " \t");
+	}
 	if (strcmp(c->tool_root, "host") != 0 && !release_id_valid(c->tool_root))
 		return fail(ret_error, c->path, 0,
 			    "ToolRoot must be 'host' or a release id like fedora-39-x86_64, not '%.64s'",

@@ -74,6 +74,8 @@ struct config {
 	char *run_as_user;        /* used when started as root */
 	char *admin_group;        /* retrace-interact's users */
 	char *hook_dir;           /* "" = no hooks */
+	char *remote_prefixes;    /* "" = no remote resources */
+	uint64_t remote_timeout;  /* seconds per resource */
 	uint64_t hook_timeout;    /* seconds */
 	char *seccomp_policy_dir; /* policy/seccomp/ files */
 

@@ -922,6 +922,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 		.max_ratio = h->cfg->max_unpack_ratio,
 		.max_stored = x->spool_budget,
 		.bare_file = task_type_is_vmcore(type) ? CRASH_FILE_VMCORE : CRASH_FILE_COREDUMP,
+		.allow_remote = h->cfg->remote_prefixes[0] != '\0',
 	};
 	r = upload_new(x->crash_fd, &lim, create_suspend, create_resume, x, &x->upload);
 	if (r < 0)
@@ -966,8 +967,10 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 			{ CRASH_FILE_VMCORE, _CRASH_FILE_INVALID },
 		};
 		const enum crash_file *req = required[task_type_is_vmcore(x->type) ? 1 : 0];
-		/* a bare core is its one file; the worker infers the rest (11.5) */
-		for (size_t i = 0; !res.bare && req[i] != _CRASH_FILE_INVALID; i++)
+		/* a bare core is its one file; the worker infers the rest (11.5); the
+		 * worker fetches what `remote` names before it looks for them */
+		bool any_of_them = res.bare || (res.files & (1U << CRASH_FILE_REMOTE));
+		for (size_t i = 0; !any_of_them && req[i] != _CRASH_FILE_INVALID; i++)
 			if (!(res.files & (1U << req[i]))) {
 				create_discard(x);
 				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",

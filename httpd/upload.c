@@ -35,6 +35,7 @@ static const struct {
 	[CRASH_FILE_ROOTDIR] = { "rootdir", 256 },
 	[CRASH_FILE_RELEASE] = { "release", 128 },
 	[CRASH_FILE_VMCORE] = { "vmcore", 0 },
+	[CRASH_FILE_REMOTE] = { "remote", 64 * 1024 },
 };
 
 const char *crash_file_name(enum crash_file f)
@@ -639,6 +640,10 @@ static int check_entry(struct upload *u, struct archive_entry *e, enum crash_fil
 		refuse(u, 403, "File '%s' is not allowed to be in the archive", q);
 		return -1;
 	}
+	if (f == CRASH_FILE_REMOTE && !u->lim.allow_remote) {
+		refuse(u, 403, "Remote resources are disabled on this server (File 'remote')");
+		return -1;
+	}
 	if (u->result.files & (1U << f)) {
 		refuse(u, 403, "File '%s' appears twice in the archive", crash_file_name(f));
 		return -1;
@@ -984,31 +989,75 @@ static void blocking_wait(struct blocking *b)
 	pthread_mutex_unlock(&b->m);
 }
 
-int upload_run_buffer(int crash_dirfd, const struct upload_limits *limits, const void *data,
-		      size_t len, size_t chunk, struct upload_result *ret)
+struct upload_blocking {
+	struct blocking b;
+	struct upload *u;
+};
+
+int upload_blocking_new(int crash_dirfd, const struct upload_limits *limits, struct upload_blocking **ret)
 {
-	struct blocking b = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false };
-	struct upload *u = NULL;
-	const unsigned char *p = data;
+	struct upload_blocking *ub = calloc(1, sizeof(*ub));
 	int r;
 
-	r = upload_new(crash_dirfd, limits, blocking_suspend, blocking_resume, &b, &u);
-	if (r < 0)
-		return r;
-	if (!u)
+	if (!ub)
 		return -ENOMEM;
-	if (chunk == 0)
-		chunk = 65536;
+	pthread_mutex_init(&ub->b.m, NULL);
+	pthread_cond_init(&ub->b.c, NULL);
+	r = upload_new(crash_dirfd, limits, blocking_suspend, blocking_resume, &ub->b, &ub->u);
+	if (r < 0 || !ub->u) {
+		free(ub);
+		return r < 0 ? r : -ENOMEM;
+	}
+	*ret = ub;
+	return 0;
+}
+
+int upload_blocking_feed(struct upload_blocking *ub, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
 	while (len > 0) {
 		size_t used;
-		if (upload_feed(u, p, MIN(len, chunk), &used) == UPLOAD_WAIT)
-			blocking_wait(&b);
+		if (upload_feed(ub->u, p, len, &used) == UPLOAD_WAIT)
+			blocking_wait(&ub->b);
 		p += used;
 		len -= used;
 	}
-	while (upload_end(u) == UPLOAD_WAIT)
-		blocking_wait(&b);
-	upload_get_result(u, ret);
-	upload_free(u);
+	pthread_mutex_lock(&ub->u->lock);
+	bool refused = ub->u->result.http_status != 0;
+	pthread_mutex_unlock(&ub->u->lock);
+	return refused ? -1 : 0;
+}
+
+void upload_blocking_end(struct upload_blocking *ub, struct upload_result *ret)
+{
+	while (upload_end(ub->u) == UPLOAD_WAIT)
+		blocking_wait(&ub->b);
+	upload_get_result(ub->u, ret);
+	upload_free(ub->u);
+	pthread_cond_destroy(&ub->b.c);
+	pthread_mutex_destroy(&ub->b.m);
+	free(ub);
+}
+
+int upload_run_buffer(int crash_dirfd, const struct upload_limits *limits, const void *data,
+		      size_t len, size_t chunk, struct upload_result *ret)
+{
+	const unsigned char *p = data;
+	struct upload_blocking *ub = NULL;
+	int r;
+
+	r = upload_blocking_new(crash_dirfd, limits, &ub);
+	if (r < 0)
+		return r;
+	if (chunk == 0)
+		chunk = 65536;
+	while (len > 0) {
+		size_t n = MIN(len, chunk);
+		upload_blocking_feed(ub, p, n);
+		p += n;
+		len -= n;
+	}
+	upload_blocking_end(ub, ret);
 	return 0;
 }

@@ -41,6 +41,7 @@ enum crash_file {
 	CRASH_FILE_ROOTDIR,
 	CRASH_FILE_RELEASE,
 	CRASH_FILE_VMCORE,
+	CRASH_FILE_REMOTE, /* URLs the worker fetches (RemoteResourcePrefixes) */
 	_CRASH_FILE_MAX,
 	_CRASH_FILE_INVALID = -22,
 };
@@ -63,6 +64,7 @@ struct upload_limits {
 	 * CRASH_FILE_COREDUMP (an ELF core) or CRASH_FILE_VMCORE (an ELF or
 	 * kdump-compressed vmcore) */
 	enum crash_file bare_file;
+	bool allow_remote; /* a `remote` file may be in the archive */
 };
 
 struct upload_result {
@@ -99,6 +101,17 @@ void upload_abort(struct upload *u);
 /* Only valid after UPLOAD_DONE. */
 void upload_get_result(struct upload *u, struct upload_result *ret);
 void upload_free(struct upload *u);
+
+/*
+ * An upload fed from the calling thread, which waits while the unpacker
+ * catches up (the worker's remote resources). feed: 0, or -1 once the
+ * upload is refused (the rest need not be fed). end: waits for the
+ * unpacker, gives the result, frees.
+ */
+struct upload_blocking;
+int upload_blocking_new(int crash_dirfd, const struct upload_limits *limits, struct upload_blocking **ret);
+int upload_blocking_feed(struct upload_blocking *b, const void *data, size_t len);
+void upload_blocking_end(struct upload_blocking *b, struct upload_result *ret);
 
 /* Run a whole upload from memory on the calling thread (tests, fuzzing). */
 int upload_run_buffer(int crash_dirfd, const struct upload_limits *limits, const void *data,

@@ -126,6 +126,9 @@ size_t task_releases_of_arch(struct task *t, const char *arch, const char *first
  */
 #define GDB_ARGV_CORE_MAX 15
 int gdb_argv_core(const char **argv, size_t *n, const char *exe, char **ret_file_cmd);
+/* Fetch the task's remote resources into crash/ (worker/remote.c), best effort. */
+void task_fetch_remote(struct task *t);
+
 struct coredump;
 /* exploitable_rate() with the core's signal, siginfo and faulting thread's registers. */
 void exploitable_rate_core(const struct coredump *cd, const char *pc_line, struct exploitable *ret);

@@ -78,6 +78,9 @@ int worker_run_task(struct worker *w, uint32_t id)
 			tlog(&t, "the sandbox could not be prepared ahead (%s): it is made when a tool runs",
 			     err ? err : "?");
 	}
+	/* what the task's `remote` file names, first (design section 3) */
+	if (r >= 0)
+		task_fetch_remote(&t);
 	if (r < 0)
 		r = task_fail(&t, "the task's type file is unreadable");
 	else if (t.crashfd < 0)
