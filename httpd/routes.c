@@ -1004,7 +1004,15 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 			       have_est ? "X-Task-Est-Time" : NULL, est, NULL };
 	enum MHD_Result ret;
 	if (x->sync) {
-		/* the same headers; the body follows the task to its end */
+		/*
+		 * The same headers; the body follows the task to its end. The
+		 * upload is over: its slots (the server's and its address's), its
+		 * buffers and descriptors go now, not when the stream ends - a
+		 * waiting stream is no upload, and the task already counts in the
+		 * load as queued or running.
+		 */
+		create_discard(x);
+		create_release_slots(x);
 		struct MHD_Response *resp = sync_response(h, c, id);
 		for (const char *const *hd = hdrs; resp && hd[0]; hd += 2)
 			MHD_add_response_header(resp, hd[0], hd[1]);

@@ -130,15 +130,21 @@ static bool progress(struct sync_stream *x, int dirfd, const struct task_state *
 	}
 	x->looked = true;
 	n = pread(fd, x->pending + x->plen, room, x->progress);
-	if (n <= 0)
-		return n == 0;
+	if (n < 0) {
+		log_warn("task %u: cannot read its %s: %m", x->id, SPOOL_PROGRESS_FILE);
+		return true; /* no more lines from it; the end still comes */
+	}
+	if (n == 0)
+		return true;
 	/* whole lines only: a line being appended comes at the next look */
 	bool all = (size_t)n < room;
 	x->pending[x->plen + (size_t)n] = '\0';
 	end = memrchr(x->pending + x->plen, '\n', (size_t)n);
+	if (!end && all)
+		return true;
+	size_t k = end ? (size_t)(end + 1 - (x->pending + x->plen)) : (size_t)n;
 	if (!end)
-		return all;
-	size_t k = (size_t)(end + 1 - (x->pending + x->plen));
+		x->pending[x->plen + k++] = '\n'; /* a line longer than the room: said in pieces */
 	all = all && k == (size_t)n;
 	x->progress += (off_t)k;
 	x->plen += k;
@@ -210,7 +216,10 @@ static ssize_t sync_read(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_lock(&x->s->lock);
 			if (x->s->stopping) {
 				pthread_mutex_unlock(&x->s->lock);
-				continue; /* look() says so next */
+				say(x, "X-Task-Status: PENDING\nThe server is stopping: ask for the task's status "
+				       "later\n");
+				x->state = SYNC_END;
+				continue;
 			}
 			MHD_suspend_connection(x->conn);
 			x->suspended = true;

@@ -1155,7 +1155,7 @@ static int sandbox_run_copy(const struct sandbox_opts *o, struct sandbox_result 
 				if (n > 0) {
 					in_len = (size_t)n;
 					in_off = 0;
-				} else if (n == 0 || errno != EINTR) {
+				} else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
 					closep(&p.in_w); /* the end of stdin: EOF for the program */
 				}
 			}

@@ -63,6 +63,7 @@ struct sync_sink {
 	bool backtrace;       /* after FINISHED_SUCCESS: the rest is the backtrace */
 	struct buf *other;    /* a reply that is not 201: its body, as usual */
 	size_t printed;       /* bytes of backtrace written */
+	bool last_newline;    /* the last of them was a newline */
 };
 
 struct reply {
@@ -141,7 +142,10 @@ static void sync_line(struct sync_sink *k, const char *p, size_t n)
 		k->backtrace = strcmp(k->final, "FINISHED_SUCCESS") == 0;
 		return;
 	}
-	fprintf(stderr, "%.*s\n", (int)n, p);
+	/* the server's words, but no control characters onto the user's terminal */
+	for (size_t i = 0; i < n; i++)
+		fputc(p[i] >= 0x20 && p[i] < 0x7f ? p[i] : '?', stderr);
+	fputc('\n', stderr);
 }
 
 static size_t on_sync_body(char *p, size_t size, size_t n, void *userdata)
@@ -158,6 +162,7 @@ static size_t on_sync_body(char *p, size_t size, size_t n, void *userdata)
 			fwrite(p + i, 1, len - i, stdout);
 			fflush(stdout);
 			k->printed += len - i;
+			k->last_newline = p[len - 1] == '\n';
 			break;
 		}
 		const char *nl = memchr(p + i, '\n', len - i);
@@ -413,6 +418,7 @@ struct created {
 	char id[32], password[64];
 	double est;
 	bool sync;            /* the server streamed the task (X-Task-Sync) */
+	bool cut;             /* ... and the stream broke before its end */
 	struct sync_sink sink;
 };
 
@@ -557,6 +563,7 @@ static int create_task(const struct client *cl, const char *dir, bool check, str
 		reply_release(&r);
 		return 1;
 	}
+	ret->cut = rr < 0;
 	if (r.code != 201) {
 		buf_append(&r.body, "", 1);
 		if (r.code == 403)
@@ -648,8 +655,15 @@ static int batch(const struct client *cl, const char *dir)
 	fprintf(stderr, "Task Id: %s\nTask Password: %s\n", t.id, t.password);
 	if (t.sync && strcmp(t.sink.final, "FINISHED_SUCCESS") == 0) {
 		/* the backtrace came with the answer */
+		if (t.cut && t.sink.printed > 0) {
+			fprintf(stderr, "\nretrace-client: the answer broke off in the backtrace; the whole of it: "
+					"retrace-client backtrace --task %s --password %s\n", t.id, t.password);
+			return 1;
+		}
 		if (t.sink.printed == 0 && task_get(cl, t.id, t.password, "backtrace") != 0)
 			return 1;
+		if (t.sink.printed > 0 && !t.sink.last_newline)
+			putchar('\n');
 		return task_get(cl, t.id, t.password, "exploitable") == 1 ? 1 : 0;
 	}
 	if (t.sync && strcmp(t.sink.final, "FINISHED_FAILURE") == 0) {

@@ -108,6 +108,8 @@ static void run_one(const struct config *cfg, const char *dir, const char *name,
 		close(pipefd[0]);
 		return;
 	}
+	/* its group exists from here on, whichever of us gets there first */
+	setpgid(pid, pid);
 	for (;;) {
 		struct pollfd pf = { pipefd[0], POLLIN, 0 };
 		double left = deadline - monotonic_seconds();
@@ -137,21 +139,37 @@ static void run_one(const struct config *cfg, const char *dir, const char *name,
 	}
 	close(pipefd[0]);
 	/* the whole group: what the program left behind goes with it */
-	if (timed_out)
+	if (timed_out) {
 		kill(-pid, SIGKILL);
-	while (waitpid(pid, &st, timed_out ? 0 : WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+	}
+	for (;;) {
+		pid_t w = waitpid(pid, &st, timed_out ? 0 : WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			st = -1;
+			break;
+		}
 		if (monotonic_seconds() >= deadline) {
 			timed_out = true;
 			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
 			continue;
 		}
 		usleep(10000);
 	}
-	kill(-pid, SIGKILL); /* nothing of it outlives the hook */
+	/* nothing of its group outlives the hook (a descendant that made a
+	 * session of its own escapes this: ADMIN.md) */
+	kill(-pid, SIGKILL);
 	out[len] = '\0';
 	if (timed_out)
 		logf_(log, ud, "hook %s %s: killed after HookTimeout = %llu s", hook, name,
 		      (unsigned long long)cfg->hook_timeout);
+	else if (st == -1)
+		logf_(log, ud, "hook %s %s: lost (waitpid: %s)", hook, name, strerror(errno));
 	else if (WIFEXITED(st))
 		logf_(log, ud, "hook %s %s: exit status %d (%.3f s)", hook, name, WEXITSTATUS(st),
 		      monotonic_seconds() - t0);

@@ -711,6 +711,9 @@ int lifecycle_set_result(struct spool *s, uint32_t id, bool success, char **ret_
 	if (r < 0)
 		return error_set(ret_error, r, "task %s: %s", idstr,
 				 r == -EBUSY ? "another process holds it" : strerror(-r));
+	/* again under the lock: a restart may have come between */
+	if (lifecycle_inspect(s, id, &ti) < 0 || ti.phase != PHASE_FINISHED)
+		return error_set(ret_error, -EBUSY, "task %s is no longer finished", idstr);
 	r = spool_task_open(s, id, &dirfd);
 	/* FINISHED_SUCCESS is a backtrace to serve (httpd's /ID) */
 	if (r == 0 && success && !file_exists_at(dirfd, "retrace_backtrace"))

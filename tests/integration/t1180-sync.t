@@ -13,7 +13,7 @@ need rpmbuild createrepo_c rpm2archive gdb unshare
 . "$RETRACE_SRC/tests/lib/worker.sh"
 
 release_repo full
-worker_config
+worker_config "MaxUploadsPerAddress = 1"
 publish
 start_httpd || exit 1
 rtprog_segv
@@ -22,17 +22,29 @@ like "$(curl -s "$(URL /settings)")" "sync_tasks 1" "/settings offers synchronou
 
 # sync_post SECONDS: POST the crash with X-Task-Sync: 1, reading at most SECONDS; sets ID PW
 sync_post() {
-	curl -s -N --max-time "$1" -o "$T/sync.body" -D "$T/headers" -w '%{http_code}' \
+	curl -s -N --max-time "$1" -o "$T/sync.body" -D "$T/sync.headers" -w '%{http_code}' \
 		-H "Content-Type: $XZ" -H "X-Task-Sync: 1" --data-binary "@$T/up.tar.xz" "$(URL /create)" >"$T/sync.code"
-	ID=$(header_value X-Task-Id)
-	PW=$(header_value X-Task-Password)
+	sync_ids
+}
+sync_ids() { # ID PW of the last synchronous answer
+	ID=$(tr -d '\r' <"$T/sync.headers" | sed -n 's/^X-Task-Id: //Ip')
+	PW=$(tr -d '\r' <"$T/sync.headers" | sed -n 's/^X-Task-Password: //Ip')
 }
 
 # no worker yet: the task waits; the stream says so, then PENDING every 5 s
-sync_post 7
+rm -f "$T/sync.body"
+(sync_post 7) &
+spid=$!
+eventually 10 grep -qs "Waiting for a free retrace slot" "$T/sync.body"
+# a waiting stream is no upload: it holds no upload slot (MaxUploadsPerAddress = 1
+# here) and its task counts once in the load
+is "$(upload "$T/up.tar.xz" $XZ)" 201 "another upload from the same address while the stream waits: 201"
+is "$(curl -s "$(URL /settings)" | sed -n 's/^running_tasks //p')" 2 "/settings: the two waiting tasks count once each"
+wait "$spid"
+sync_ids
 is "$(cat "$T/sync.code")" 201 "X-Task-Sync: 1: 201 with the task's headers"
 like_re "$ID" "^[0-9]{9}$" "... X-Task-Id"
-is "$(tr -d '\r' <"$T/headers" | sed -n 's/^Transfer-Encoding: //Ip')" chunked "... the body chunked (its end is the end of the task)"
+is "$(tr -d '\r' <"$T/sync.headers" | sed -n 's/^Transfer-Encoding: //Ip')" chunked "... the body chunked (its end is the end of the task)"
 is "$(head -n 1 "$T/sync.body")" "Waiting for a free retrace slot" "the first line: the task waits for a slot"
 is "$(grep -c '^X-Task-Status: PENDING$' "$T/sync.body")" 1 "one X-Task-Status: PENDING line after 5 s without news"
 # the client went away (curl's --max-time): an ordinary task, retraced when a worker comes
@@ -79,10 +91,15 @@ rm -f "$T/sync.body"
 (sync_post 60) &
 cpid=$!
 eventually 10 grep -qs "Waiting for a free retrace slot" "$T/sync.body"
+# a progress line longer than a stream's buffer (none the worker writes) must not stall it
+sid=$(tr -d '\r' <"$T/sync.headers" 2>/dev/null | sed -n 's/^X-Task-Id: //Ip')
+[ -n "$sid" ] && head -c 700 /dev/zero | tr '\0' x >>"$T/spool/$sid/progress"
+sleep 0.6
 kill "$HTTPD_PID"
 wait_exit "$HTTPD_PID" 10
 ok $? "httpd stops within 10 s with a synchronous stream open"
 wait "$cpid"
 like "$(cat "$T/sync.body")" "The server is stopping: ask for the task's status later" "... the stream's last line says so"
+like "$(cat "$T/sync.body")" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" "... after the overlong line, said in pieces"
 HTTPD_PID=
 done_testing
