@@ -376,18 +376,16 @@ static int validate(struct config *c, char **ret_error)
 		return fail(ret_error, c->path, 0, "RunAsUser must not be empty");
 	if (*c->hook_dir && c->hook_dir[0] != '/')
 		return fail(ret_error, c->path, 0, "HookDir must be empty or an absolute path");
-	for (const char *p = c->remote_prefixes; *p;) {
-		size_t n = strcspn(p, " \t");
-		if (n && strncmp(p, "http://", 7) != 0 && strncmp(p, "https://", 8) != 0 && strncmp(p, "ftp://", 6) != 0)
+	size_t n;
+	for (const char *p = c->remote_prefixes, *w; (w = next_word(&p, &n));) {
+		if (strncmp(w, "http://", 7) != 0 && strncmp(w, "https://", 8) != 0 && strncmp(w, "ftp://", 6) != 0)
 			return fail(ret_error, c->path, 0,
 				    "RemoteResourcePrefixes: '%.*s' is not an http://, https:// or ftp:// URL",
-				    (int)MIN(n, (size_t)64), p);
-		if (n && !strchr(strchr(p, ':') + 3, '/'))
+				    (int)MIN(n, (size_t)64), w);
+		if (!memchr(strchr(w, ':') + 3, '/', n - (size_t)(strchr(w, ':') + 3 - w)))
 			return fail(ret_error, c->path, 0,
 				    "RemoteResourcePrefixes: '%.*s' needs a path after the host (at least '/')",
-				    (int)MIN(n, (size_t)64), p);
-		p += n;
-		p += strspn(p, " \t");
+				    (int)MIN(n, (size_t)64), w);
 	}
 	if (strcmp(c->tool_root, "host") != 0 && !release_id_valid(c->tool_root))
 		return fail(ret_error, c->path, 0,

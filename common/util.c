@@ -374,6 +374,31 @@ int cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms)
 	return pthread_cond_timedwait(c, m, &ts);
 }
 
+const char *next_word(const char **p, size_t *ret_len)
+{
+	const char *w = *p + strspn(*p, " \t");
+
+	*ret_len = strcspn(w, " \t");
+	*p = w + *ret_len;
+	return *ret_len ? w : NULL;
+}
+
+const char *text_value(const char *text, const char *key, bool nocase, size_t *ret_len)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len > kl && p[kl] == ' ' && (nocase ? strncasecmp(p, key, kl) : strncmp(p, key, kl)) == 0) {
+			*ret_len = len - kl - 1;
+			return p + kl + 1;
+		}
+		p = e ? e + 1 : NULL;
+	}
+	return NULL;
+}
+
 int line_field_cmp(const char *p, size_t avail, const char *key, size_t klen)
 {
 	size_t n = 0;

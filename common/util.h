@@ -76,6 +76,17 @@ int str_ptr_cmp(const void *a, const void *b);
 /* CLOCK_MONOTONIC in milliseconds and in seconds, for deadlines and timings. */
 uint64_t monotonic_ms(void);
 double monotonic_seconds(void);
+/*
+ * The next word of a list separated by spaces and tabs, from *p (which moves
+ * past it): its start and *ret_len, or NULL at the end.
+ */
+const char *next_word(const char **p, size_t *ret_len);
+/*
+ * In text of "KEY VALUE" lines, the value of the first line whose KEY is key
+ * (bytewise, or ignoring case): its start and *ret_len (up to the line's
+ * end), or NULL.
+ */
+const char *text_value(const char *text, const char *key, bool nocase, size_t *ret_len);
 /* A condition variable timed on CLOCK_MONOTONIC, and a wait on it of at most ms. */
 void cond_init_monotonic(pthread_cond_t *c);
 int cond_wait_ms(pthread_cond_t *c, pthread_mutex_t *m, long ms);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "common/fsutil.h"
@@ -104,6 +103,13 @@ static void say(struct sync_stream *x, const char *fmt, ...)
 	x->last_line = monotonic_seconds();
 }
 
+/* The server stops before the task ends: the stream's last lines. */
+static void say_stopping(struct sync_stream *x)
+{
+	say(x, "X-Task-Status: PENDING\nThe server is stopping: ask for the task's status later\n");
+	x->state = SYNC_END;
+}
+
 /*
  * The new lines of the task's progress file (every status the worker
  * reached, none missed between two looks); before the worker wrote any,
@@ -184,8 +190,7 @@ static void look(struct sync_stream *x)
 		return;
 	}
 	if (stopping) {
-		say(x, "X-Task-Status: PENDING\nThe server is stopping: ask for the task's status later\n");
-		x->state = SYNC_END;
+		say_stopping(x);
 		return;
 	}
 	if (x->plen == 0 && monotonic_seconds() - x->last_line >= SYNC_PENDING_EVERY_S)
@@ -216,9 +221,7 @@ static ssize_t sync_read(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_lock(&x->s->lock);
 			if (x->s->stopping) {
 				pthread_mutex_unlock(&x->s->lock);
-				say(x, "X-Task-Status: PENDING\nThe server is stopping: ask for the task's status "
-				       "later\n");
-				x->state = SYNC_END;
+				say_stopping(x);
 				continue;
 			}
 			MHD_suspend_connection(x->conn);

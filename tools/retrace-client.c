@@ -377,31 +377,21 @@ out:
 /* "key value" lines of /settings (CLIENTS.md: split on \n, key case-insensitive) */
 static bool settings_value(const char *body, const char *key, char *out, size_t size)
 {
-	size_t kl = strlen(key);
+	size_t len;
+	const char *v = text_value(body, key, true, &len);
 
-	for (const char *p = body; p && *p;) {
-		const char *e = strchr(p, '\n');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		if (len > kl && p[kl] == ' ' && strncasecmp(p, key, kl) == 0) {
-			snprintf(out, size, "%.*s", (int)(len - kl - 1), p + kl + 1);
-			return true;
-		}
-		p = e ? e + 1 : NULL;
-	}
-	return false;
+	if (v)
+		snprintf(out, size, "%.*s", (int)len, v);
+	return v != NULL;
 }
 
 static bool word_in(const char *list, const char *word)
 {
-	size_t wl = strlen(word);
+	size_t n, wl = strlen(word);
 
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, " \t");
-		if (n == wl && strncmp(p, word, n) == 0)
+	for (const char *p = list, *w; (w = next_word(&p, &n));)
+		if (n == wl && strncmp(w, word, n) == 0)
 			return true;
-		p += n;
-		p += strspn(p, " \t");
-	}
 	return false;
 }
 

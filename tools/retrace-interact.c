@@ -78,12 +78,10 @@ static bool may_use(const char *group)
 /* The value of "KEY VALUE" in a description, or NULL. */
 static char *desc_value(const char *text, const char *key)
 {
-	size_t kl = strlen(key);
+	size_t len;
+	const char *v = text_value(text, key, false, &len);
 
-	for (const char *s = text; s && *s; s = strchr(s, '\n') ? strchr(s, '\n') + 1 : NULL)
-		if (strncmp(s, key, kl) == 0 && s[kl] == ' ')
-			return strndup(s + kl + 1, strcspn(s + kl + 1, "\n"));
-	return NULL;
+	return v ? strndup(v, len) : NULL;
 }
 
 struct session {

@@ -31,11 +31,6 @@ static void logf_(hook_log_fn log, void *ud, const char *fmt, ...)
 	log(ud, line);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The executable regular files of dir, sorted; how many (at most max). */
 static size_t programs(const char *dir, char **out, size_t max)
 {
@@ -54,7 +49,7 @@ static size_t programs(const char *dir, char **out, size_t max)
 			n++;
 	}
 	closedir(d);
-	qsort(out, n, sizeof(*out), name_cmp);
+	qsort(out, n, sizeof(*out), str_ptr_cmp);
 	return n;
 }
 

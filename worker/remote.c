@@ -36,13 +36,11 @@
 
 static bool allowed(const char *prefixes, const char *url)
 {
-	for (const char *p = prefixes; *p;) {
-		size_t n = strcspn(p, " \t");
-		if (n && strncmp(url, p, n) == 0)
+	size_t n;
+
+	for (const char *p = prefixes, *w; (w = next_word(&p, &n));)
+		if (strncmp(url, w, n) == 0)
 			return true;
-		p += n;
-		p += strspn(p, " \t");
-	}
 	return false;
 }
 

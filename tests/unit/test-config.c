@@ -128,6 +128,10 @@ int main(void)
 	expect_error("[retrace\n", "1: malformed section header", "malformed section");
 	expect_error("[retrace]\nTLSListen = 127.0.0.1:8443\n", " TLSListen is set but", "TLS without key");
 	expect_error("[retrace]\nToolRoot = ../etc\n", " ToolRoot must be 'host' or a release id", "ToolRoot not a release");
+	expect_error("[retrace]\nRemoteResourcePrefixes = file:///etc/\n", " RemoteResourcePrefixes: 'file:///etc/' is not an http://, https:// or ftp:// URL",
+		     "a file:// remote prefix");
+	expect_error("[retrace]\nRemoteResourcePrefixes = http://host https://b/\n",
+		     " RemoteResourcePrefixes: 'http://host' needs a path after the host", "a remote prefix without a path, beside one with");
 	is_int(load("[retrace]\nToolRoot = fedora-39-x86_64\n", &c, &err), 0, "ToolRoot = a release id");
 	ok(c.tool_root && strcmp(c.tool_root, "fedora-39-x86_64") == 0, "... is kept");
 	config_release(&c);

@@ -5,6 +5,24 @@
 #include "../../common/util.h"
 #include "../lib/tap.h"
 
+static void test_words(void)
+{
+	const char *p = "  http://a/ \tftp://b/x  ", *w;
+	size_t n;
+
+	w = next_word(&p, &n);
+	ok(w && n == 9 && strncmp(w, "http://a/", 9) == 0, "next_word: the first word, spaces skipped");
+	w = next_word(&p, &n);
+	ok(w && n == 9 && strncmp(w, "ftp://b/x", 9) == 0, "next_word: after a tab");
+	ok(!next_word(&p, &n) && n == 0, "next_word: none at the end, trailing spaces skipped");
+	w = text_value("a 1\nsync_tasks 1\nKey two words\n", "key", true, &n);
+	ok(w && n == 9 && strncmp(w, "two words", n) == 0, "text_value: the rest of the line, any case");
+	ok(!text_value("Key x\n", "key", false, &n), "text_value: bytewise when asked");
+	ok(!text_value("keyx 1\nkey\n", "key", false, &n), "text_value: KEY then a space, nothing else");
+	w = text_value("key \n", "key", false, &n);
+	ok(w && n == 0, "text_value: an empty value");
+}
+
 int main(void)
 {
 	uint64_t u = 0;
@@ -92,5 +110,6 @@ int main(void)
 		is_str(hex, "007fa5ff", "hex_encode");
 		ok(monotonic_ms() <= monotonic_ms(), "monotonic_ms does not go back");
 	}
+	test_words();
 	return tap_done();
 }
