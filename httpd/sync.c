@@ -61,7 +61,11 @@ static void *ticker(void *arg)
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping) {
-		cond_wait_ms(&s->cond, &s->lock, SYNC_TICK_MS);
+		/* no stream, no tick: sync_response() wakes us for its first */
+		if (!s->list)
+			pthread_cond_wait(&s->cond, &s->lock);
+		else
+			cond_wait_ms(&s->cond, &s->lock, SYNC_TICK_MS);
 		resume_all_locked(s);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -280,6 +284,7 @@ struct MHD_Response *sync_response(struct httpd *h, struct MHD_Connection *conn,
 	pthread_mutex_lock(&x->s->lock);
 	x->next = x->s->list;
 	x->s->list = x;
+	pthread_cond_signal(&x->s->cond);
 	pthread_mutex_unlock(&x->s->lock);
 	return resp;
 }
