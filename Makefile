@@ -71,12 +71,12 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 # --- sources ---------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
 SANDBOX_SRC := sandbox/cgroup.c sandbox/seccomp-policy.c sandbox/confine.c sandbox/daemon.c sandbox/sandbox.c
-HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/sync.c httpd/routes.c
+HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/sync.c httpd/routes.c httpd/manager.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
-WORKER_SRC := worker/analyze.c worker/coretask.c worker/hooks.c worker/kernel.c worker/lifecycle.c worker/remote.c worker/stats.c worker/task.c \
+WORKER_SRC := worker/analyze.c worker/coretask.c worker/hooks.c worker/kernel.c worker/lifecycle.c worker/remote.c worker/stats.c worker/task.c worker/taskstate.c \
 	worker/worker.c
 VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 

@@ -51,7 +51,7 @@ static const struct key_def keys[] = {
 	{ "AllowInteractive", KEY_BOOL, OFF(allow_interactive), "0", 0, 0,
 	  "Accept interactive task types 3 and 4 (keep the environment)." },
 	{ "AllowTaskManager", KEY_BOOL, OFF(allow_task_manager), "0", 0, 0,
-	  "The /manager pages. Not implemented yet: 1 is accepted with a warning and /manager answers 403." },
+	  "The task manager: /manager pages and X-Task-Managed tasks. PUBLIC: no authentication." },
 	{ "AllowMetrics", KEY_BOOL, OFF(allow_metrics), "0", 0, 0,
 	  "Serve Prometheus metrics at /metrics." },
 	{ "RequireGPGCheck", KEY_BOOL, OFF(require_gpg_check), "1", 0, 0,

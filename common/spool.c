@@ -21,6 +21,7 @@
 #define DIR_QUEUE ".queue"
 #define DIR_RUNNING ".running"
 #define DIR_TRASH ".trash"
+#define DIR_HELD ".held"
 #define HASH_PREFIX "sha256:"
 #define TASK_ID_MIN 100000000U
 #define TASK_ID_SPAN 900000000U
@@ -64,6 +65,13 @@ const char *task_status_message(enum task_status s)
 	return (unsigned)s < _TASK_STATUS_MAX ? status_messages[s] : NULL;
 }
 
+const char *task_type_name(enum task_type t)
+{
+	static const char *const names[] = { "retrace", "debug", "vmcore", "retrace-interactive",
+					     "vmcore-interactive" };
+	return (unsigned)t < ELEMENTSOF(names) ? names[t] : "unknown";
+}
+
 bool task_type_is_vmcore(enum task_type t)
 {
 	return t == TASK_VMCORE || t == TASK_VMCORE_INTERACTIVE;
@@ -101,7 +109,7 @@ static int mkdir_if_missing(int dirfd, const char *name)
 
 int spool_open(const char *path, struct spool *ret)
 {
-	static const char *const dirs[] = { DIR_INCOMING, DIR_QUEUE, DIR_RUNNING, DIR_TRASH };
+	static const char *const dirs[] = { DIR_INCOMING, DIR_QUEUE, DIR_RUNNING, DIR_TRASH, DIR_HELD };
 	_cleanup_close_ int fd = -1;
 	char *p;
 	int r;
@@ -345,9 +353,9 @@ int spool_sweep_stale(struct spool *s, enum spool_stale which, time_t cutoff, in
 }
 
 int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
-			  enum task_type type, const char *password, uint32_t *ret_id)
+			  enum task_type type, const char *password, unsigned flags, uint32_t *ret_id)
 {
-	_cleanup_close_ int in = -1, q = -1, crash = -1;
+	_cleanup_close_ int in = -1, q = -1, crash = -1, entries = -1;
 	unsigned char digest[32];
 	char line[sizeof(HASH_PREFIX) + SPOOL_HASH_HEX_LEN + 2];
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
@@ -377,6 +385,11 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	r = create_file_at(incoming_dirfd, "status", status, strlen(status), 0640);
 	if (r < 0)
 		return r;
+	if (flags & (SPOOL_COMMIT_MANAGED | SPOOL_COMMIT_HELD)) {
+		r = create_file_at(incoming_dirfd, SPOOL_MANAGED_FILE, "1\n", 2, 0640);
+		if (r < 0)
+			return r;
+	}
 	crash = openat_dir(incoming_dirfd, "crash");
 	if (crash < 0)
 		return -errno;
@@ -398,7 +411,10 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 	 */
 	in = openat_dir(s->dirfd, DIR_INCOMING);
 	q = openat_dir(s->dirfd, DIR_QUEUE);
-	if (in < 0 || q < 0)
+	/* a held task's entry ends in .held; made in .queue all the same, where
+	 * retrace-cleanup sweeps the .new- entries of commits cut short */
+	entries = openat_dir(s->dirfd, (flags & SPOOL_COMMIT_HELD) ? DIR_HELD : DIR_QUEUE);
+	if (in < 0 || q < 0 || entries < 0)
 		return -errno;
 	snprintf(qtmp, sizeof(qtmp), ".new-%s", name);
 	r = create_file_at(q, qtmp, "", 0, 0640);
@@ -432,7 +448,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 		}
 	}
 	r = fsync_dirfd(s->dirfd);
-	if (r >= 0 && renameat(q, qtmp, q, idstr) < 0)
+	if (r >= 0 && renameat(q, qtmp, entries, idstr) < 0)
 		r = -errno;
 	if (r < 0) {
 		/* back where the caller discards it */
@@ -441,7 +457,7 @@ int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
 		return r;
 	}
 	/* queued: a failed flush of the entry's name is no reason to refuse it */
-	(void)fsync_dirfd(q);
+	(void)fsync_dirfd(entries);
 	return 0;
 }
 
@@ -560,7 +576,7 @@ int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued)
 
 int spool_task_delete(struct spool *s, uint32_t id)
 {
-	_cleanup_close_ int q = -1, run = -1, trash = -1;
+	_cleanup_close_ int q = -1, run = -1, trash = -1, held = -1;
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	char tname[SPOOL_TASK_ID_DIGITS + 1 + 17];
 	unsigned char rnd[8];
@@ -571,13 +587,18 @@ int spool_task_delete(struct spool *s, uint32_t id)
 	q = openat_dir(s->dirfd, DIR_QUEUE);
 	run = openat_dir(s->dirfd, DIR_RUNNING);
 	trash = openat_dir(s->dirfd, DIR_TRASH);
-	if (q < 0 || run < 0 || trash < 0)
+	held = openat_dir(s->dirfd, DIR_HELD);
+	if (q < 0 || run < 0 || trash < 0 || held < 0)
 		return -errno;
 
 	/*
 	 * Taking the queue entry away first wins the race against a worker
-	 * that is about to start the task: its rename of the entry fails.
+	 * that is about to start the task: its rename of the entry fails. A
+	 * held task's entry goes before that, so that a start (which moves it
+	 * into the queue) either fails or is undone by the second unlink.
 	 */
+	if (unlinkat(held, idstr, 0) < 0 && errno != ENOENT)
+		return -errno;
 	if (unlinkat(q, idstr, 0) < 0 && errno != ENOENT)
 		return -errno;
 	if (file_exists_at(run, idstr))
@@ -613,6 +634,16 @@ static int move_entry(struct spool *s, const char *from, const char *to, uint32_
 int spool_task_take(struct spool *s, uint32_t id)
 {
 	return move_entry(s, DIR_QUEUE, DIR_RUNNING, id);
+}
+
+int spool_task_start(struct spool *s, uint32_t id)
+{
+	return move_entry(s, DIR_HELD, DIR_QUEUE, id);
+}
+
+bool spool_task_is_managed(int task_dirfd)
+{
+	return file_exists_at(task_dirfd, SPOOL_MANAGED_FILE);
 }
 
 int spool_task_requeue(struct spool *s, uint32_t id)
@@ -728,7 +759,10 @@ static int id_time_cmp(const void *a, const void *b)
 
 int spool_list(struct spool *s, enum spool_list which, uint32_t **ret, size_t *ret_n)
 {
-	const char *name = which == SPOOL_LIST_QUEUE ? DIR_QUEUE : which == SPOOL_LIST_RUNNING ? DIR_RUNNING : ".";
+	const char *name = which == SPOOL_LIST_QUEUE	 ? DIR_QUEUE
+			   : which == SPOOL_LIST_RUNNING ? DIR_RUNNING
+			   : which == SPOOL_LIST_HELD	 ? DIR_HELD
+							 : ".";
 	struct id_time *v = NULL;
 	size_t n = 0, cap = 0;
 	int fd = openat_dir(s->dirfd, name);

@@ -14,6 +14,8 @@
  *   SaveDir/.incoming/<random>/    uploads being unpacked; never a task
  *   SaveDir/.queue/<id>            task waiting for a worker slot
  *   SaveDir/.running/<id>          task a worker has taken
+ *   SaveDir/.held/<id>             managed task not started yet (the task manager)
+ *   SaveDir/<id>/managed           the task belongs to the task manager
  *   SaveDir/.trash/                tasks being deleted
  *
  * Invariants: a directory named <id> exists only once every check passed
@@ -67,6 +69,9 @@ const char *task_status_to_string(enum task_status s);
 enum task_status task_status_from_string(const char *s);
 /* The human status line clients print (CLIENTS.md). */
 const char *task_status_message(enum task_status s);
+/* "retrace", "debug", "vmcore", "retrace-interactive", "vmcore-interactive";
+ * "unknown" for anything else. */
+const char *task_type_name(enum task_type t);
 bool task_type_is_vmcore(enum task_type t);
 bool task_type_is_interactive(enum task_type t);
 /* The crash file of a task of type t, in its crash/ directory: "coredump" or "vmcore". */
@@ -112,10 +117,21 @@ int spool_sweep_stale(struct spool *s, enum spool_stale which, time_t cutoff, in
 /*
  * Write password hash, type and status into the incoming directory, fsync
  * everything, give it a fresh id (renameat2 RENAME_NOREPLACE, so an existing
- * task is never touched) and queue it.
+ * task is never touched) and queue it. SPOOL_COMMIT_MANAGED: the task
+ * belongs to the task manager (a `managed` file); SPOOL_COMMIT_HELD: it is
+ * managed and waits in .held until spool_task_start() queues it.
  */
+#define SPOOL_MANAGED_FILE "managed"
+enum {
+	SPOOL_COMMIT_MANAGED = 1U << 0,
+	SPOOL_COMMIT_HELD = 1U << 1,
+};
 int spool_incoming_commit(struct spool *s, const char *name, int incoming_dirfd,
-			  enum task_type type, const char *password, uint32_t *ret_id);
+			  enum task_type type, const char *password, unsigned flags, uint32_t *ret_id);
+/* A held task into the queue (.held/<id> to .queue/<id>): -ENOENT when it
+ * is not held (never was, or started or deleted meanwhile). */
+int spool_task_start(struct spool *s, uint32_t id);
+bool spool_task_is_managed(int task_dirfd);
 
 int spool_task_open(struct spool *s, uint32_t id, int *ret_dirfd);
 /* 0 when password matches (constant time), -EACCES otherwise. */
@@ -140,7 +156,7 @@ int spool_task_write_time(int task_dirfd, const char *name);
 
 int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
 /*
- * Delete a task that is queued or finished: -EBUSY while a worker runs it.
+ * Delete a task that is queued, held or finished: -EBUSY while a worker runs it.
  * The directory is first renamed into .trash, so it vanishes atomically.
  */
 int spool_task_delete(struct spool *s, uint32_t id);
@@ -178,6 +194,7 @@ enum spool_list {
 	SPOOL_LIST_QUEUE,   /* oldest entry first */
 	SPOOL_LIST_RUNNING,
 	SPOOL_LIST_TASKS,   /* every task directory */
+	SPOOL_LIST_HELD,    /* managed tasks not started */
 };
 int spool_list(struct spool *s, enum spool_list which, uint32_t **ret, size_t *ret_n);
 

@@ -151,6 +151,7 @@ void buf_init(struct buf *b, size_t max)
 	b->len = 0;
 	b->cap = 0;
 	b->max = max;
+	b->failed = false;
 }
 
 void buf_release(struct buf *b)
@@ -166,8 +167,13 @@ static int buf_reserve(struct buf *b, size_t extra)
 	size_t need, ncap;
 	char *n;
 
+	/* a buffer that lost its data stays failed: an append after the
+	 * failure must not start a new, truncated text */
+	if (b->failed)
+		return -E2BIG;
 	if (extra > b->max - b->len) {
 		buf_release(b);
+		b->failed = true;
 		return -E2BIG;
 	}
 	need = b->len + extra + 1;
@@ -181,6 +187,7 @@ static int buf_reserve(struct buf *b, size_t extra)
 	n = realloc(b->data, ncap);
 	if (!n) {
 		buf_release(b);
+		b->failed = true;
 		return -ENOMEM;
 	}
 	b->data = n;
@@ -340,6 +347,15 @@ uint64_t monotonic_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void format_utc_time(int64_t t, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "-");
 }
 
 double monotonic_seconds(void)

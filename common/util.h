@@ -37,6 +37,7 @@ struct buf {
 	size_t len;
 	size_t cap;
 	size_t max;
+	bool failed; /* an append failed: data is NULL and every later append fails */
 };
 
 /* Initializer for declarations: struct buf b = BUF_INIT(max); */
@@ -74,6 +75,8 @@ void hex_encode(const void *in, size_t n, char *out);
 int str_ptr_cmp(const void *a, const void *b);
 
 /* CLOCK_MONOTONIC in milliseconds and in seconds, for deadlines and timings. */
+/* Unix seconds t as 2026-12-04T18:00:00Z; "-" for 0 or less. */
+void format_utc_time(int64_t t, char *buf, size_t size);
 uint64_t monotonic_ms(void);
 double monotonic_seconds(void);
 /*

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz-request - request bytes in, parsed values out. The input is split at
- * newlines into: method, URL, then header values (X-Task-Type, Content-Type,
+ * newlines into: method, URL (also as a task manager path), then header values (X-Task-Type, Content-Type,
  * Content-Length, X-Task-Password, X-Package-NVR, X-Package-Arch,
  * X-OS-Release). Every parser of request.h sees them; results are checked
  * for the invariants the handlers rely on.
@@ -37,6 +37,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	(void)method_parse(fields[0]);
+	if (fields[1]) {
+		struct manager_path mp;
+		if (manager_path_parse(fields[1], &mp) == 0) {
+			if (mp.action >= MANAGER_INVALID)
+				abort();
+			if (mp.action != MANAGER_LIST && (mp.id < 100000000 || mp.id > 999999999))
+				abort();
+			/* a result key never names a path: no '/', no leading dot */
+			if ((mp.action == MANAGER_RESULT || mp.action == MANAGER_MISC) &&
+			    (!mp.key[0] || mp.key[0] == '.' || strchr(mp.key, '/') ||
+			     strlen(mp.key) > MANAGER_KEY_MAX))
+				abort();
+		}
+	}
 	if (fields[1]) {
 		enum route r = route_parse(fields[1], &id);
 		if (r == ROUTE_TASK_STATUS || r == ROUTE_TASK_LOG || r == ROUTE_TASK_BACKTRACE ||

@@ -155,8 +155,8 @@ int main(int argc, char **argv)
 			log_warn("%s", l);
 	}
 	if (cfg.allow_task_manager)
-		log_warn("%s: AllowTaskManager = 1, but this server has no task manager yet: /manager "
-			 "answers 403", cfg.path);
+		log_warn("%s: AllowTaskManager = 1: /manager shows, starts and deletes managed tasks "
+			 "without authentication; do not use it on a public server", cfg.path);
 	if (!*cfg.listen && !*cfg.tls_listen) {
 		log_error("%s: neither Listen nor TLSListen is set: nothing to serve", cfg.path);
 		return 1;

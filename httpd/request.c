@@ -42,6 +42,9 @@ enum route route_parse(const char *url, uint32_t *ret_task_id)
 	if (!url || url[0] != '/')
 		return ROUTE_NOT_FOUND;
 	len = strlen(url);
+	/* everything under /manager/ is the task manager's to sort out */
+	if (strncmp(url, "/manager/", 9) == 0)
+		return ROUTE_MANAGER;
 	for (size_t i = 0; i < ELEMENTSOF(fixed_routes); i++) {
 		size_t n = strlen(fixed_routes[i].path);
 		/* "/settings" and "/settings/" are the same page */
@@ -62,6 +65,73 @@ enum route route_parse(const char *url, uint32_t *ret_task_id)
 		return task_routes[i].route;
 	}
 	return ROUTE_NOT_FOUND;
+}
+
+bool result_key_valid(const char *key, size_t len)
+{
+	if (len == 0 || len > MANAGER_KEY_MAX || key[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = key[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+		      c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+int manager_path_parse(const char *url, struct manager_path *ret)
+{
+	static const struct {
+		const char *suffix;
+		enum manager_action action;
+		bool keyed;
+	} actions[] = {
+		{ "", MANAGER_TASK, false },		{ "/", MANAGER_TASK, false },
+		{ "/start", MANAGER_START, false },	{ "/restart", MANAGER_RESTART, false },
+		{ "/delete", MANAGER_DELETE, false },	{ "/backtrace", MANAGER_BACKTRACE, false },
+		{ "/log", MANAGER_LOG, false },		{ "/results/", MANAGER_RESULT, true },
+		{ "/misc/", MANAGER_MISC, true },
+	};
+	struct manager_path p = { .action = MANAGER_INVALID };
+	const char *rest;
+
+	*ret = p;
+	if (!url || strncmp(url, "/manager", 8) != 0)
+		return -EINVAL;
+	rest = url + 8;
+	if (rest[0] == '\0' || strcmp(rest, "/") == 0) {
+		ret->action = MANAGER_LIST;
+		return 0;
+	}
+	if (rest[0] != '/' || strlen(rest + 1) < SPOOL_TASK_ID_DIGITS ||
+	    spool_task_id_parse(rest + 1, SPOOL_TASK_ID_DIGITS, &p.id) < 0)
+		return -EINVAL;
+	rest += 1 + SPOOL_TASK_ID_DIGITS;
+	for (size_t i = 0; i < ELEMENTSOF(actions); i++) {
+		size_t n = strlen(actions[i].suffix);
+		if (!actions[i].keyed) {
+			if (strcmp(rest, actions[i].suffix) != 0)
+				continue;
+		} else {
+			size_t klen;
+			if (strncmp(rest, actions[i].suffix, n) != 0)
+				continue;
+			klen = strlen(rest + n);
+			if (!result_key_valid(rest + n, klen))
+				return -EINVAL;
+			memcpy(p.key, rest + n, klen + 1);
+		}
+		p.action = actions[i].action;
+		*ret = p;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool manager_action_is_post(enum manager_action a)
+{
+	return a == MANAGER_START || a == MANAGER_RESTART || a == MANAGER_DELETE;
 }
 
 bool route_is_task(enum route r)

@@ -35,6 +35,33 @@ enum route {
 enum route route_parse(const char *url, uint32_t *ret_task_id);
 bool route_is_task(enum route r);
 
+/*
+ * What a URL under /manager asks for (ROUTE_MANAGER): the list, one task,
+ * an action on it, or one of its files. id is a task id; key a result's
+ * name: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+ */
+enum manager_action {
+	MANAGER_LIST,      /* /manager, /manager/ */
+	MANAGER_TASK,      /* /manager/ID */
+	MANAGER_START,     /* /manager/ID/start (POST) */
+	MANAGER_RESTART,   /* /manager/ID/restart (POST) */
+	MANAGER_DELETE,    /* /manager/ID/delete (POST) */
+	MANAGER_BACKTRACE, /* /manager/ID/backtrace */
+	MANAGER_LOG,       /* /manager/ID/log */
+	MANAGER_RESULT,    /* /manager/ID/results/KEY */
+	MANAGER_MISC,      /* /manager/ID/misc/KEY */
+	MANAGER_INVALID,
+};
+#define MANAGER_KEY_MAX 64
+struct manager_path {
+	enum manager_action action;
+	uint32_t id;
+	char key[MANAGER_KEY_MAX + 1];
+};
+int manager_path_parse(const char *url, struct manager_path *ret);
+bool manager_action_is_post(enum manager_action a);
+bool result_key_valid(const char *key, size_t len);
+
 enum http_method {
 	METHOD_GET,
 	METHOD_HEAD,

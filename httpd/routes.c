@@ -49,6 +49,7 @@ struct create_ctx {
 	bool cut_short; /* answered and logged by create_cut_short() */
 	uint64_t spool_budget; /* of MaxSpoolPerAddress, what this upload may store; 0 = no bound */
 	bool sync;      /* X-Task-Sync: 1: the answer streams the task's progress and result */
+	bool managed;   /* X-Task-Managed: 1: held for the task manager's start */
 	char remote[INET6_ADDRSTRLEN + 8];
 	/* a refusal waiting for the body to be read (create_refuse()) */
 	unsigned refuse_status;
@@ -64,7 +65,7 @@ static __thread const char *cur_method, *cur_url;
 
 /* --- helpers ------------------------------------------------------------ */
 
-static void client_address(struct MHD_Connection *c, char *buf, size_t len)
+void httpd_client_address(struct MHD_Connection *c, char *buf, size_t len)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -121,13 +122,15 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 		return MHD_NO;
 	if (ctype)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	/* a task's text is the client's bytes: never sniffed into HTML */
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	guard_phase(guard_of(c), GUARD_ANSWER);
 	r = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return r;
 }
 
-static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+enum MHD_Result httpd_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
 				 const char *body, size_t len, const char *const *hdrs)
 {
 	struct MHD_Response *resp =
@@ -143,9 +146,7 @@ static enum MHD_Result reply_buf(struct MHD_Connection *c, unsigned status, cons
  * Answer with a short text. Refusals (>= 400) are logged with who asked
  * for what and why: the one log line of a bad request.
  */
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
-	_printf_(3, 4);
-static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 {
 	char body[512];
 	va_list ap;
@@ -155,7 +156,7 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
 	va_end(ap);
 	if (status >= 400) {
 		char remote[INET6_ADDRSTRLEN + 8], url[160], meth[16];
-		client_address(c, remote, sizeof(remote));
+		httpd_client_address(c, remote, sizeof(remote));
 		quote_url(cur_url, url, sizeof(url));
 		quote_url(cur_method, meth, sizeof(meth));
 		if (status >= 500)
@@ -163,10 +164,10 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned status, con
 		else
 			log_warn("%s: %s %s: %u %s", remote, meth, url, status, body);
 	}
-	return reply_buf(c, status, CT_TEXT, body, strlen(body), NULL);
+	return httpd_reply_buf(c, status, CT_TEXT, body, strlen(body), NULL);
 }
 
-static enum MHD_Result reply_file(struct MHD_Connection *c, int dirfd, const char *name,
+enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
 				  const char *missing)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -175,13 +176,13 @@ static enum MHD_Result reply_file(struct MHD_Connection *c, int dirfd, const cha
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return reply_text(c, MHD_HTTP_NOT_FOUND, "%s", missing);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to read '%s': %s", name,
+			return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "%s", missing);
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to read '%s': %s", name,
 				  strerror(errno));
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "'%s' is not a regular file",
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "'%s' is not a regular file",
 				  name);
 	}
 	/* MHD owns fd from here; it sends it with a Content-Length. */
@@ -368,17 +369,32 @@ static bool estimate_time(struct httpd *h, uint32_t id, char *out, size_t size)
 	return ok;
 }
 
-static void html_escape(struct buf *b, const unsigned char *s)
+void httpd_html_escape(struct buf *b, const char *s, size_t n)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': buf_append(b, "&lt;", 4); break;
-		case '>': buf_append(b, "&gt;", 4); break;
-		case '&': buf_append(b, "&amp;", 5); break;
-		case '"': buf_append(b, "&quot;", 6); break;
-		default: buf_append(b, s, 1);
+	size_t plain = 0;
+
+	for (size_t i = 0; s && i < n; i++) {
+		const char *rep = NULL;
+		unsigned char c = (unsigned char)s[i];
+		switch (c) {
+		case '<': rep = "&lt;"; break;
+		case '>': rep = "&gt;"; break;
+		case '&': rep = "&amp;"; break;
+		case '"': rep = "&quot;"; break;
+		case '\'': rep = "&#39;"; break;
+		default:
+			/* no control characters but tab and newline (NUL, escapes) */
+			if (c < 0x20 && c != '\n' && c != '\t')
+				rep = "?";
 		}
+		if (!rep)
+			continue;
+		buf_append(b, s + plain, i - plain);
+		buf_append(b, rep, strlen(rep));
+		plain = i + 1;
 	}
+	if (s && n > plain)
+		buf_append(b, s + plain, n - plain);
 }
 
 static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
@@ -410,9 +426,11 @@ static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
 					"<th>Tasks</th><th>Average time (s)</th></tr>\n");
 			while (sqlite3_step(st) == SQLITE_ROW) {
 				buf_appendf(&b, "<tr><td>");
-				html_escape(&b, sqlite3_column_text(st, 0));
+				const char *pkg = (const char *)sqlite3_column_text(st, 0);
+				const char *rel = (const char *)sqlite3_column_text(st, 1);
+				httpd_html_escape(&b, pkg, pkg ? strlen(pkg) : 0);
 				buf_appendf(&b, "</td><td>");
-				html_escape(&b, sqlite3_column_text(st, 1));
+				httpd_html_escape(&b, rel, rel ? strlen(rel) : 0);
 				buf_appendf(&b, "</td><td>%lld</td><td>%.1f</td></tr>\n",
 					    sqlite3_column_int64(st, 2), sqlite3_column_double(st, 3));
 			}
@@ -423,8 +441,8 @@ static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
 	sqlite3_close(db);
 	buf_appendf(&b, "</body></html>\n");
 	if (!b.data)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-	return reply_buf(c, MHD_HTTP_OK, CT_HTML, b.data, b.len, NULL);
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return httpd_reply_buf(c, MHD_HTTP_OK, CT_HTML, b.data, b.len, NULL);
 }
 
 static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
@@ -437,7 +455,7 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 	sqlite3 *db;
 
 	if (!h->cfg->allow_metrics)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Metrics are not enabled for this server");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Metrics are not enabled for this server");
 	spool_count(&h->spool, &running, &queued);
 	if (fstatvfs(h->spool.dirfd, &sv) == 0)
 		free_b = (unsigned long long)sv.f_bavail * sv.f_frsize;
@@ -487,8 +505,8 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		    (unsigned long long)atomic_load(&h->guard.refused_conns),
 		    (unsigned long long)atomic_load(&h->guard.preempted));
 	if (!b.data)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-	return reply_buf(c, MHD_HTTP_OK, CT_METRICS, b.data, b.len, NULL);
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return httpd_reply_buf(c, MHD_HTTP_OK, CT_METRICS, b.data, b.len, NULL);
 }
 
 /* --- simple routes ------------------------------------------------------- */
@@ -503,7 +521,7 @@ static enum MHD_Result route_index(struct MHD_Connection *c)
 		"<code>abrt-retrace-client</code> or <code>retrace-client</code>.</p>\n"
 		"<ul><li><a href=\"/settings\">settings</a></li>"
 		"<li><a href=\"/stats\">statistics</a></li></ul>\n</body></html>\n";
-	return reply_buf(c, MHD_HTTP_OK, CT_HTML, page, sizeof(page) - 1, NULL);
+	return httpd_reply_buf(c, MHD_HTTP_OK, CT_HTML, page, sizeof(page) - 1, NULL);
 }
 
 static enum MHD_Result route_settings(struct httpd *h, struct MHD_Connection *c)
@@ -526,8 +544,8 @@ static enum MHD_Result route_settings(struct httpd *h, struct MHD_Connection *c)
 		    (unsigned long long)(h->cfg->max_unpacked_size / MIB_BYTES),
 		    rel.data ? rel.data : "");
 	if (!b.data)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
-	return reply_buf(c, MHD_HTTP_OK, CT_TEXT, b.data, b.len, NULL);
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+	return httpd_reply_buf(c, MHD_HTTP_OK, CT_TEXT, b.data, b.len, NULL);
 }
 
 static enum MHD_Result route_checkpackage(struct httpd *h, struct MHD_Connection *c)
@@ -539,24 +557,24 @@ static enum MHD_Result route_checkpackage(struct httpd *h, struct MHD_Connection
 	int r;
 
 	if (!nvr)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-NVR' not found");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-NVR' not found");
 	if (!package_nvr_valid(nvr))
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Package NVR contains illegal characters");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Package NVR contains illegal characters");
 	if (!arch)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-Arch' not found");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Required header 'X-Package-Arch' not found");
 	if (!package_arch_valid(arch))
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Architecture contains illegal characters");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Architecture contains illegal characters");
 	if (release && !release_id_valid(release))
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "OS release contains illegal characters");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "OS release contains illegal characters");
 
 	r = package_known(h, nvr, arch, release, &known);
 	if (r < 0)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				  "Unable to read the published package list: %s", strerror(-r));
 	/* 302 without Location: ABRT's libsoup client must not follow it anywhere. */
 	if (known)
-		return reply_buf(c, MHD_HTTP_FOUND, CT_TEXT, "", 0, NULL);
-	return reply_buf(c, MHD_HTTP_NOT_FOUND, CT_TEXT, "", 0, NULL);
+		return httpd_reply_buf(c, MHD_HTTP_FOUND, CT_TEXT, "", 0, NULL);
+	return httpd_reply_buf(c, MHD_HTTP_NOT_FOUND, CT_TEXT, "", 0, NULL);
 }
 
 /* --- task routes --------------------------------------------------------- */
@@ -569,17 +587,17 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 	int r;
 
 	if (route == ROUTE_TASK_DELETE && !h->cfg->allow_api_delete)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Task deletion is disabled on this server");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Task deletion is disabled on this server");
 	r = spool_task_open(&h->spool, id, &tfd);
 	if (r == -ENOENT)
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
+		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
 	if (r < 0)
-		return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to open task %u: %s", id,
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to open task %u: %s", id,
 				  strerror(-r));
 	pw = header(c, "X-Task-Password");
 	/* A malformed password is wrong without hashing it. */
 	if (!password_well_formed(pw) || spool_task_check_password(tfd, pw, strlen(pw)) != 0)
-		return reply_text(c, MHD_HTTP_FORBIDDEN, "Invalid password");
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Invalid password");
 
 	switch (route) {
 	case ROUTE_TASK_STATUS: {
@@ -587,40 +605,40 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 		const char *status;
 		r = spool_task_read_state(tfd, &st);
 		if (r < 0)
-			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					  "Unable to read the status of task %u: %s", id, strerror(-r));
 		status = task_state_http(&st);
 		const char *msg = task_status_message(st.status);
 		const char *hdrs[] = { "X-Task-Status", status, NULL };
-		return reply_buf(c, MHD_HTTP_OK, CT_TEXT, msg, strlen(msg), hdrs);
+		return httpd_reply_buf(c, MHD_HTTP_OK, CT_TEXT, msg, strlen(msg), hdrs);
 	}
 	case ROUTE_TASK_BACKTRACE:
-		return reply_file(c, tfd, "retrace_backtrace", "There is no backtrace for this task");
+		return httpd_reply_file(c, tfd, "retrace_backtrace", "There is no backtrace for this task");
 	case ROUTE_TASK_LOG:
-		return reply_file(c, tfd, "retrace_log", "There is no log for this task");
+		return httpd_reply_file(c, tfd, "retrace_log", "There is no log for this task");
 	case ROUTE_TASK_EXPLOITABLE: {
 		_cleanup_close_ int rfd =
 			openat_dir(tfd, "results");
 		if (rfd < 0)
-			return reply_text(c, MHD_HTTP_NOT_FOUND,
+			return httpd_reply_text(c, MHD_HTTP_NOT_FOUND,
 					  "There is no exploitability data for this task");
-		return reply_file(c, rfd, "exploitable",
+		return httpd_reply_file(c, rfd, "exploitable",
 				  "There is no exploitability data for this task");
 	}
 	case ROUTE_TASK_DELETE:
 		r = spool_task_delete(&h->spool, id);
 		if (r == -EBUSY)
-			return reply_text(c, MHD_HTTP_CONFLICT,
+			return httpd_reply_text(c, MHD_HTTP_CONFLICT,
 					  "Task %u is running; delete it when it has finished", id);
 		if (r == -ENOENT)
-			return reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
+			return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task");
 		if (r < 0)
-			return reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
 					  "Unable to delete task %u: %s", id, strerror(-r));
 		log_info("task %u deleted on request", id);
-		return reply_text(c, MHD_HTTP_OK, "All files of task %u have been deleted", id);
+		return httpd_reply_text(c, MHD_HTTP_OK, "All files of task %u have been deleted", id);
 	default:
-		return reply_text(c, MHD_HTTP_NOT_FOUND, "Invalid URL");
+		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "Invalid URL");
 	}
 }
 
@@ -745,7 +763,7 @@ static enum MHD_Result create_refuse(struct create_ctx *x, unsigned status, cons
 	if ((cl && (!cl_ok || length > HTTPD_REFUSAL_DRAIN_MAX)) ||
 	    (expect && strcasestr(expect, "100-continue")) || (!cl && !chunked) || (cl && te) ||
 	    (te && !chunked) || header_times(x->conn, MHD_HTTP_HEADER_CONTENT_LENGTH) > 1)
-		return reply_text(x->conn, status, "%s", x->refuse_msg);
+		return httpd_reply_text(x->conn, status, "%s", x->refuse_msg);
 	x->refuse_status = status;
 	x->refuse_since = monotonic_seconds();
 	guard_phase(x->gc, GUARD_BODY); /* drained at MinUploadRate or faster */
@@ -811,7 +829,7 @@ static enum MHD_Result create_drain(struct create_ctx *x, size_t *upload_data_si
 	{
 		unsigned status = x->refuse_status;
 		x->refuse_status = 0; /* answered */
-		return reply_text(x->conn, status, "%s", x->refuse_msg);
+		return httpd_reply_text(x->conn, status, "%s", x->refuse_msg);
 	}
 }
 
@@ -835,7 +853,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->gc = guard_of(c);
 	x->tls = l->tls;
 	x->incoming_fd = x->crash_fd = -1;
-	client_address(c, x->remote, sizeof(x->remote));
+	httpd_client_address(c, x->remote, sizeof(x->remote));
 	/* From here on the request owns a slot: it counts in the load. */
 	atomic_fetch_add(&h->uploads, 1);
 	x->counted = true;
@@ -901,7 +919,18 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	x->content_length = length;
 	{
 		const char *sync = header(c, "X-Task-Sync");
+		const char *managed = header(c, "X-Task-Managed");
 		x->sync = sync && strcmp(sync, "1") == 0;
+		if (managed && strcmp(managed, "0") != 0 && strcmp(managed, "1") != 0)
+			return create_refuse(x, MHD_HTTP_BAD_REQUEST, "X-Task-Managed must be 0 or 1");
+		x->managed = managed && strcmp(managed, "1") == 0;
+		if (x->managed && !h->cfg->allow_task_manager)
+			return create_refuse(x, MHD_HTTP_FORBIDDEN,
+					     "Task manager was disabled by the server administrator");
+		if (x->managed && x->sync)
+			return create_refuse(x, MHD_HTTP_BAD_REQUEST,
+					     "X-Task-Sync cannot be used with X-Task-Managed: a managed task "
+					     "waits until it is started from the task manager");
 	}
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
@@ -952,11 +981,11 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	upload_get_result(x->upload, &res);
 	if (res.http_status != 0) {
 		create_discard(x);
-		return reply_text(c, (unsigned)res.http_status, "%s", res.message);
+		return httpd_reply_text(c, (unsigned)res.http_status, "%s", res.message);
 	}
 	if (task_type_is_interactive(x->type) && !h->cfg->allow_interactive) {
 		create_discard(x);
-		return reply_text(c, MHD_HTTP_CONFLICT,
+		return httpd_reply_text(c, MHD_HTTP_CONFLICT,
 				  "Interactive tasks were disabled by server administrator");
 	}
 	{
@@ -973,7 +1002,7 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		for (size_t i = 0; !any_of_them && req[i] != _CRASH_FILE_INVALID; i++)
 			if (!(res.files & (1U << req[i]))) {
 				create_discard(x);
-				return reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
+				return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Required file '%s' is missing",
 						  crash_file_name(req[i]));
 			}
 	}
@@ -981,22 +1010,24 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 	if (r == 0)
 		r = ledger_write(x->incoming_fd, x->remote, res.stored);
 	if (r == 0)
-		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw, &id);
+		r = spool_incoming_commit(&h->spool, x->incoming, x->incoming_fd, x->type, pw,
+					  x->managed ? SPOOL_COMMIT_HELD : 0, &id);
 	if (r < 0) {
 		/* the commit left nothing behind: the incoming directory goes too */
 		log_warn("%s: the task could not be committed to the spool: %s", x->remote, strerror(-r));
 		char msg[128];
 		unsigned status = spool_error(r, msg, sizeof(msg));
 		create_discard(x);
-		return reply_text(c, status, "%s", msg);
+		return httpd_reply_text(c, status, "%s", msg);
 	}
 	x->committed = true;
 	ledger_add(&h->ledger, &h->spool, id, guard_conn_addr(x->gc), res.stored);
 	atomic_fetch_add(&h->tasks_created, 1);
-	log_info("%s: task %u created (type %d, %s, %llu bytes received, %llu unpacked, %llu stored)",
+	log_info("%s: task %u created (type %d, %s, %llu bytes received, %llu unpacked, %llu stored)%s",
 		 x->remote, id, (int)x->type, res.bare ? "a bare core" : "a tar",
 		 (unsigned long long)res.received,
-		 (unsigned long long)res.unpacked, (unsigned long long)res.stored);
+		 (unsigned long long)res.unpacked, (unsigned long long)res.stored,
+		 x->managed ? ", held for the task manager" : "");
 	snprintf(idstr, sizeof(idstr), "%u", id);
 	char est[16];
 	bool have_est = !task_type_is_vmcore(x->type) && estimate_time(h, id, est, sizeof(est));
@@ -1017,9 +1048,9 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		for (const char *const *hd = hdrs; resp && hd[0]; hd += 2)
 			MHD_add_response_header(resp, hd[0], hd[1]);
 		ret = resp ? queue(c, MHD_HTTP_CREATED, resp, CT_TEXT)
-			   : reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+			   : httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
 	} else {
-		ret = reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
+		ret = httpd_reply_buf(c, MHD_HTTP_CREATED, CT_TEXT, "", 0, hdrs);
 	}
 	explicit_bzero(pw, sizeof(pw));
 	return ret;
@@ -1096,11 +1127,13 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 		return MHD_YES;
 	}
 
+	if (route == ROUTE_MANAGER)
+		return manager_handle(h, conn, url, method, l->tls);
 	if (m != METHOD_GET && m != METHOD_HEAD && route != ROUTE_NOT_FOUND)
-		return reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use GET method");
+		return httpd_reply_text(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use GET method");
 	if (route_is_task(route) || route == ROUTE_METRICS) {
 		if (h->cfg->require_https && !l->tls)
-			return reply_text(conn, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
+			return httpd_reply_text(conn, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
 	}
 	switch (route) {
 	case ROUTE_INDEX:
@@ -1113,8 +1146,6 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 		return route_stats(h, conn);
 	case ROUTE_METRICS:
 		return route_metrics(h, conn);
-	case ROUTE_MANAGER:
-		return reply_text(conn, MHD_HTTP_FORBIDDEN, "Task manager is disabled on this server");
 	case ROUTE_TASK_STATUS:
 	case ROUTE_TASK_BACKTRACE:
 	case ROUTE_TASK_LOG:
@@ -1122,7 +1153,7 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 	case ROUTE_TASK_DELETE:
 		return route_task(h, conn, route, id);
 	default:
-		return reply_text(conn, MHD_HTTP_NOT_FOUND, "Invalid URL");
+		return httpd_reply_text(conn, MHD_HTTP_NOT_FOUND, "Invalid URL");
 	}
 }
 

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include "common/config.h"
+#include "common/macro.h"
 #include "common/spool.h"
 #include "httpd/guard.h"
 #include "httpd/sync.h"
@@ -59,6 +60,24 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 				     const char *method, const char *version,
 				     const char *upload_data, size_t *upload_data_size,
 				     void **req_cls);
+/* Shared with the task manager (manager.c). An answer with a Content-Length;
+ * a short text (>= 400 logged with who asked what and why); a file of a
+ * task as text; text escaped for HTML (control characters but tab and
+ * newline shown as '?'); the client's address for log lines. */
+enum MHD_Result httpd_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
+				const char *body, size_t len, const char *const *hdrs);
+enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
+	_printf_(3, 4);
+enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
+				 const char *missing);
+struct buf;
+void httpd_html_escape(struct buf *b, const char *s, size_t n);
+void httpd_client_address(struct MHD_Connection *c, char *buf, size_t len);
+
+/* The task manager (AllowTaskManager): every URL under /manager. */
+enum MHD_Result manager_handle(struct httpd *h, struct MHD_Connection *c, const char *url,
+			       const char *method, bool tls);
+
 void httpd_request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 			     enum MHD_RequestTerminationCode toe);
 

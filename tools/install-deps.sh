@@ -25,7 +25,8 @@ rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
 # debhelper (and rpmbuild, above) for make deb and make rpm, groff and man
 # to render the man pages, systemd-nspawn and debootstrap to boot a fresh
 # Debian 12 with the .deb installed (t1300); pyftpdlib for the FTP server the
-# remote resources test fetches from (t1190)
+# remote resources test fetches from (t1190); chromium and python3-websocket
+# to drive the task manager in a real browser (t1250)
 # the demo: a repository made with rpmbuild, the server, a crash sent with curl
 demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
 # (everything the demo needs, so that .ci/run, which runs make demo first
@@ -34,7 +35,8 @@ check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdu
        qemu-system-x86 busybox-static dnf gpg gpg-agent crash binutils
        ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common systemd
        selinux-policy-dev checkpolicy semodule-utils apparmor debhelper build-essential
-       groff-base man-db bsdextrautils systemd-container debootstrap python3-pyftpdlib"
+       groff-base man-db bsdextrautils systemd-container debootstrap python3-pyftpdlib
+       chromium python3-websocket"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

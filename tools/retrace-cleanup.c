@@ -82,10 +82,11 @@ static void cleanup_task(const struct config *cfg, struct spool *s, uint32_t id,
 		c->terminated++;
 		return;
 	}
-	if (ti.phase != PHASE_FINISHED)
+	if (ti.phase != PHASE_FINISHED && ti.phase != PHASE_HELD)
 		return; /* the worker's: queued, orphaned and unlisted tasks are its to recover */
 	/* holding the owner lock: no restart (retrace-task) changes it meanwhile */
-	if (spool_task_lock(s, id, &lock) < 0 || lifecycle_inspect(s, id, &ti) < 0 || ti.phase != PHASE_FINISHED)
+	if (spool_task_lock(s, id, &lock) < 0 || lifecycle_inspect(s, id, &ti) < 0 ||
+	    (ti.phase != PHASE_FINISHED && ti.phase != PHASE_HELD))
 		return;
 	if (spool_task_open(s, id, &fd) == 0 && (n = spool_task_sweep_temp(fd)) > 0) {
 		log_info("task %s: %d half-written file(s) of a killed process removed", idstr, n);
@@ -111,7 +112,9 @@ static void cleanup_task(const struct config *cfg, struct spool *s, uint32_t id,
 	}
 	hooks_run_logged(cfg, "post_remove_task", s->path, idstr);
 	log_info("task %s: %s %s, created %" PRId64 " h ago: %s", idstr,
-		 ti.status == TASK_STATUS_SUCCESS ? "finished" : "failed",
+		 ti.phase == PHASE_HELD		    ? "managed, never started,"
+		 : ti.status == TASK_STATUS_SUCCESS ? "finished"
+						    : "failed",
 		 ti.type == TASK_VMCORE ? "kernel task" : "task", (now - ti.created) / 3600,
 		 x == EXPIRY_ARCHIVE ? "archived into DropDir and deleted" : "deleted");
 	if (x == EXPIRY_ARCHIVE)

@@ -31,23 +31,7 @@
 #include "worker/lifecycle.h"
 #include "worker/worker.h"
 
-static const char usage[] = "Usage: retrace-task [-c CONF] list | show ID | restart ID | fail ID [REASON] | delete ID\n";
-
-static const char *type_name(enum task_type t)
-{
-	static const char *const names[] = { "retrace", "debug", "vmcore", "retrace-interactive",
-					     "vmcore-interactive" };
-	return (unsigned)t < ELEMENTSOF(names) ? names[t] : "unknown";
-}
-
-static void format_time(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
-		snprintf(buf, size, "-");
-}
+static const char usage[] = "Usage: retrace-task [-c CONF] list | show ID | start ID | restart ID | fail ID [REASON] | delete ID\n";
 
 static int cmd_list(struct spool *s)
 {
@@ -67,11 +51,11 @@ static int cmd_list(struct spool *s)
 		if (lifecycle_inspect(s, ids[i], &ti) < 0)
 			continue; /* deleted meanwhile */
 		spool_task_id_format(ids[i], idstr);
-		format_time(ti.created, created, sizeof(created));
+		format_utc_time(ti.created, created, sizeof(created));
 		if (ti.phase == PHASE_RUNNING && ti.owner_pid > 0)
 			snprintf(owner, sizeof(owner), "%d", (int)ti.owner_pid);
 		printf("%-9s  %-8s  %-10s  %-19s  %-20s  %s\n", idstr, task_phase_to_string(ti.phase),
-		       task_status_to_string(ti.status), type_name(ti.type), created, owner);
+		       task_status_to_string(ti.status), task_type_name(ti.type), created, owner);
 	}
 	return 0;
 }
@@ -89,14 +73,14 @@ static int cmd_show(struct spool *s, uint32_t id, const char *idstr)
 		fprintf(stderr, "retrace-task: no task %s\n", idstr);
 		return 1;
 	}
-	format_time(ti.created, created, sizeof(created));
-	format_time(ti.started, started, sizeof(started));
-	format_time(ti.finished, finished, sizeof(finished));
+	format_utc_time(ti.created, created, sizeof(created));
+	format_utc_time(ti.started, started, sizeof(started));
+	format_utc_time(ti.finished, finished, sizeof(finished));
 	printf("task:       %s\n", idstr);
 	printf("directory:  %s/%s\n", s->path, idstr);
 	printf("state:      %s\n", task_phase_to_string(ti.phase));
 	printf("status:     %s\n", task_status_to_string(ti.status));
-	printf("type:       %d (%s)\n", (int)ti.type, type_name(ti.type));
+	printf("type:       %d (%s)\n", (int)ti.type, task_type_name(ti.type));
 	printf("created:    %s\n", created);
 	printf("started:    %s\n", started);
 	printf("finished:   %s\n", finished);
@@ -145,7 +129,7 @@ int main(int argc, char **argv)
 			fputs(usage, stderr);
 			return 2;
 		}
-	} else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "restart") == 0 || strcmp(cmd, "delete") == 0 ||
+	} else if (strcmp(cmd, "show") == 0 || strcmp(cmd, "start") == 0 || strcmp(cmd, "restart") == 0 || strcmp(cmd, "delete") == 0 ||
 		   strcmp(cmd, "fail") == 0) {
 		int max = strcmp(cmd, "fail") == 0 ? 2 : 1;
 		if (argc - optind < 1 || argc - optind > max) {
@@ -188,8 +172,18 @@ int main(int argc, char **argv)
 		rc = cmd_list(&w.spool);
 	} else if (strcmp(cmd, "show") == 0) {
 		rc = cmd_show(&w.spool, id, idstr);
+	} else if (strcmp(cmd, "start") == 0) {
+		r = spool_task_start(&w.spool, id);
+		if (r == -ENOENT)
+			fprintf(stderr, "retrace-task: task %s is not held (not a managed task, or started already)\n",
+				idstr);
+		else if (r < 0)
+			fprintf(stderr, "retrace-task: task %s: cannot queue it: %s\n", idstr, strerror(-r));
+		else
+			printf("task %s: queued\n", idstr);
+		rc = r < 0;
 	} else if (strcmp(cmd, "restart") == 0) {
-		r = lifecycle_restart(&w.spool, id, &err);
+		r = lifecycle_restart(&w.spool, id, false, &err);
 		if (r < 0)
 			fprintf(stderr, "retrace-task: %s\n", err);
 		else

@@ -15,8 +15,11 @@
  *   UNLISTED  no entry, no owner, no finished_time: its final writes failed,
  *             or a commit or a requeue was cut short
  *   FINISHED  <id>/finished_time (status success or fail)
+ *   HELD      <id>/ and .held/<id>: a managed task (X-Task-Managed) that
+ *             waits for the task manager's start
  *
- * Transitions: httpd commits QUEUED; the worker takes QUEUED to RUNNING and
+ * Transitions: httpd commits QUEUED, or HELD, which the task manager (httpd)
+ * takes to QUEUED when asked; the worker takes QUEUED to RUNNING and
  * the task process ends it FINISHED (writing finished_time last, retrying
  * those last writes until space is back). Recovery takes ORPHANED to
  * FINISHED (it had finished), to QUEUED once (.retried marks it) or to
@@ -51,6 +54,7 @@ enum task_phase {
 	PHASE_ORPHANED,
 	PHASE_UNLISTED,
 	PHASE_FINISHED,
+	PHASE_HELD,
 };
 
 struct task_info {
@@ -58,7 +62,8 @@ struct task_info {
 	enum task_phase phase;
 	enum task_type type;     /* -EINVAL when unreadable */
 	enum task_status status; /* QUEUED when unreadable */
-	bool queued, running, owned;
+	bool queued, running, owned, held;
+	bool managed;            /* belongs to the task manager (a `managed` file) */
 	bool crash_data;         /* crash/coredump or crash/vmcore is still there */
 	int64_t created;         /* unix seconds: the password file's mtime */
 	int64_t started;         /* started_time, 0 when none */
@@ -122,11 +127,13 @@ int lifecycle_terminate(struct spool *s, uint32_t id, const char *why, char **re
 int lifecycle_fail(struct worker *w, uint32_t id, const char *why, char **ret_error);
 
 /*
- * Queue a FINISHED failed task again, when its crash data is still there:
- * its results, log and marks go, its status is QUEUED. -EBUSY while some
- * other process holds it, -EINVAL when not failed, -ENOENT without crash data.
+ * Queue a FINISHED failed task again (also_success: any FINISHED task, the
+ * task manager's restart), when its crash data is still there: its
+ * results, log and marks go, its status is QUEUED. -EBUSY while some other
+ * process holds it, -EINVAL when not failed (finished), -ENOENT without
+ * crash data.
  */
-int lifecycle_restart(struct spool *s, uint32_t id, char **ret_error);
+int lifecycle_restart(struct spool *s, uint32_t id, bool also_success, char **ret_error);
 
 /*
  * Delete a task that is not running (an administrator's delete), between
@@ -148,7 +155,8 @@ enum expiry { EXPIRY_KEEP, EXPIRY_DELETE, EXPIRY_ARCHIVE };
  * What retrace-cleanup does with a task at time now (design section 4):
  * only FINISHED, non-interactive tasks expire; DeleteTaskAfter (failed:
  * DeleteFailedTaskAfter) deletes, ArchiveTaskAfter archives; the age is
- * since creation, and when both match, delete wins.
+ * since creation, and when both match, delete wins. A HELD task (managed,
+ * never started) is deleted DeleteTaskAfter after its creation.
  */
 enum expiry lifecycle_expiry(const struct config *cfg, const struct task_info *ti, int64_t now);
 

@@ -83,7 +83,7 @@ like "$(body)" "&lt;script&gt;" "database text is escaped"
 code=$(http_code GET /metrics)
 is "$code" 403 "/metrics is 403 when AllowMetrics is off"
 code=$(http_code GET /manager)
-is "$code" 403 "/manager is 403 (no task manager)"
+is "$code" 403 "/manager is 403 (AllowTaskManager is off by default)"
 code=$(http_code GET /nonexistent)
 is "$code" 404 "unknown URL is 404"
 code=$(http_code GET /12345)

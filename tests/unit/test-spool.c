@@ -92,7 +92,7 @@ int main(void)
 	is_int(spool_incoming_new(&sp, name, &fd), 0, "incoming dir created");
 	ok(strlen(name) == SPOOL_INCOMING_NAME_LEN, "incoming name length");
 	spool_password_new(pw);
-	is_int(spool_incoming_commit(&sp, name, fd, TASK_RETRACE, pw, &id), 0, "commit");
+	is_int(spool_incoming_commit(&sp, name, fd, TASK_RETRACE, pw, 0, &id), 0, "commit");
 	close(fd);
 	ok(id >= 100000000 && id <= 999999999, "task id has 9 digits");
 	spool_task_id_format(id, idstr);
@@ -141,7 +141,7 @@ int main(void)
 
 	/* A second task and deletion rules. */
 	is_int(spool_incoming_new(&sp, name, &fd), 0, "second incoming");
-	is_int(spool_incoming_commit(&sp, name, fd, TASK_VMCORE, pw, &id2), 0, "second commit");
+	is_int(spool_incoming_commit(&sp, name, fd, TASK_VMCORE, pw, 0, &id2), 0, "second commit");
 	close(fd);
 	ok(id2 != id, "ids differ");
 	spool_task_id_format(id2, idstr);
@@ -154,6 +154,46 @@ int main(void)
 	is_int(spool_count(&sp, &running, &queued), 0, "count again");
 	ok(running == 1 && queued == 1, "one running, one queued");
 	is_int(spool_task_delete(&sp, id2), -EBUSY, "running task cannot be deleted");
+
+	/* A held (managed) task: in .held, not counted, started once, deleted with its entry. */
+	{
+		uint32_t hid = 0;
+		char hstr[SPOOL_TASK_ID_DIGITS + 1], p[64];
+		int hfd = -1;
+		unsigned r0 = 0, q0 = 0, r1 = 0, q1 = 0;
+		spool_count(&sp, &r0, &q0);
+		is_int(spool_incoming_new(&sp, name, &fd), 0, "held: incoming");
+		is_int(spool_incoming_commit(&sp, name, fd, TASK_RETRACE, pw, SPOOL_COMMIT_HELD, &hid), 0,
+		       "held: commit");
+		close(fd);
+		spool_task_id_format(hid, hstr);
+		snprintf(p, sizeof(p), ".held/%s", hstr);
+		ok(file_exists_at(sp.dirfd, p), "held: entry in .held");
+		snprintf(p, sizeof(p), ".queue/%s", hstr);
+		ok(!file_exists_at(sp.dirfd, p), "held: not queued");
+		spool_count(&sp, &r1, &q1);
+		ok(r1 == r0 && q1 == q0, "held: not counted as load");
+		is_int(spool_task_open(&sp, hid, &hfd), 0, "held: open");
+		ok(spool_task_is_managed(hfd), "held: managed");
+		close(hfd);
+		is_int(spool_task_start(&sp, hid), 0, "held: start");
+		ok(file_exists_at(sp.dirfd, p), "held: started: queued");
+		is_int(spool_task_start(&sp, hid), -ENOENT, "held: a second start: ENOENT");
+		is_int(spool_task_start(&sp, id), -ENOENT, "an ordinary task cannot be started");
+		is_int(spool_task_open(&sp, id, &hfd), 0, "ordinary: open");
+		ok(!spool_task_is_managed(hfd), "ordinary: not managed");
+		close(hfd);
+		is_int(spool_task_delete(&sp, hid), 0, "held: started one deleted");
+		ok(!file_exists_at(sp.dirfd, p) && !file_exists_at(sp.dirfd, hstr), "... entry and directory gone");
+		is_int(spool_incoming_new(&sp, name, &fd), 0, "held 2: incoming");
+		is_int(spool_incoming_commit(&sp, name, fd, TASK_RETRACE, pw, SPOOL_COMMIT_HELD, &hid), 0,
+		       "held 2: commit");
+		close(fd);
+		spool_task_id_format(hid, hstr);
+		snprintf(p, sizeof(p), ".held/%s", hstr);
+		is_int(spool_task_delete(&sp, hid), 0, "held 2: deleted while held");
+		ok(!file_exists_at(sp.dirfd, p) && !file_exists_at(sp.dirfd, hstr), "... its .held entry and directory gone");
+	}
 
 	/* The owner lock: exclusive, seen by others, gone with its holder. */
 	{

@@ -68,6 +68,9 @@ int main(void)
 	is_str(buf.data, "123456789", "buf content");
 	is_int(buf_append(&buf, "ab", 2), -E2BIG, "buf append past max fails");
 	ok(buf.data == NULL && buf.len == 0, "buf released after overflow");
+	is_int(buf_append(&buf, "x", 1), -E2BIG, "an append after an overflow fails too (no truncated text)");
+	ok(buf.data == NULL, "... and the buffer stays empty");
+	buf_init(&buf, 10);
 	is_int(buf_append(&buf, "0123456789", 10), 0, "buf exactly max");
 	char *s = buf_steal(&buf);
 	is_str(s, "0123456789", "buf steal");
