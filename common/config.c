@@ -66,6 +66,19 @@ static const struct key_def keys[] = {
 	  "(http://, https://, ftp://); empty: a `remote` file is refused." },
 	{ "RemoteResourceTimeout", KEY_UINT, OFF(remote_timeout), "300", 1, 86400,
 	  "Seconds one remote resource may take to download." },
+	{ "UseFTPTasks", KEY_BOOL, OFF(use_ftp_tasks), "0", 0, 0,
+	  "With AllowTaskManager: the task manager lists FTPDir on FTPHost (the worker fetches the "
+	  "list every RescanInterval) and starts a kernel task from a file there (design 9.2)." },
+	{ "FTPSSL", KEY_BOOL, OFF(ftp_ssl), "0", 0, 0,
+	  "Speak FTP over TLS (AUTH TLS, required) to FTPHost, the certificate verified." },
+	{ "FTPHost", KEY_STRING, OFF(ftp_host), "", 0, 0,
+	  "The FTP server of UseFTPTasks: a host name or address, with :PORT when not 21." },
+	{ "FTPUser", KEY_STRING, OFF(ftp_user), "", 0, 0,
+	  "The FTP user; empty: anonymous." },
+	{ "FTPPass", KEY_STRING, OFF(ftp_pass), "", 0, 0,
+	  "The FTP user's password (keep the configuration file unreadable to others)." },
+	{ "FTPDir", KEY_STRING, OFF(ftp_dir), "/", 0, 0,
+	  "The directory on FTPHost whose files are the tasks to start." },
 	{ "HookDir", KEY_STRING, OFF(hook_dir), "", 0, 0,
 	  "Directory of the administrator's hook programs, HookDir/<hook>/<program>, run by the "
 	  "worker at the original's hook points (pre_start, start, pre_prepare_debuginfo, ...); "
@@ -175,7 +188,7 @@ static const struct key_def keys[] = {
 };
 
 /*
- * Keys of the original server that have no meaning here (mock, FTP, Koji,
+ * Keys of the original server that have no meaning here (mock, Koji,
  * bugzilla, e-mail). An old configuration file keeps working: they are
  * accepted with a warning instead of stopping the program.
  */
@@ -183,7 +196,6 @@ static const char *const obsolete_keys[] = {
 	"AuthGroup", "AllowExternalDir", "AllowVMCoreTask", "AllowUsrCoreTask",
 	"TaskManagerAuthDelete", "TaskManagerDeleteUsers", "UseWorkDir", "WorkDir",
 	"UseCreaterepoUpdate", "KeepRawhideLatest", "KernelChrootRepo", "KojiRoot",
-	"UseFTPTasks", "FTPSSL", "FTPHost", "FTPUser", "FTPPass", "FTPDir",
 	"FTPBufferSize", "WgetKernelDebuginfos", "KernelDebuginfoURL", "VmcoreRunKmem",
 	"UseFafPackages", "FafLinkDir", "EmailNotify", "EmailNotifyFrom", "CalculateMd5",
 	"CaseNumberURL", "BugzillaURL", "BugzillaStatus", "BugzillaCredentials",
@@ -387,6 +399,13 @@ static int validate(struct config *c, char **ret_error)
 				    "RemoteResourcePrefixes: '%.*s' needs a path after the host (at least '/')",
 				    (int)MIN(n, (size_t)64), w);
 	}
+	if (c->use_ftp_tasks && !*c->ftp_host)
+		return fail(ret_error, c->path, 0, "UseFTPTasks = 1 needs FTPHost");
+	if (strspn(c->ftp_host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") !=
+	    strlen(c->ftp_host))
+		return fail(ret_error, c->path, 0, "FTPHost must be a host name or address, with :PORT");
+	if (c->ftp_dir[0] != '/' || strstr(c->ftp_dir, "..") || strpbrk(c->ftp_dir, " #?%"))
+		return fail(ret_error, c->path, 0, "FTPDir must be an absolute path without '..', spaces, '#', '?' or '%%'");
 	if (strcmp(c->tool_root, "host") != 0 && !release_id_valid(c->tool_root))
 		return fail(ret_error, c->path, 0,
 			    "ToolRoot must be 'host' or a release id like fedora-39-x86_64, not '%.64s'",

@@ -28,6 +28,8 @@ struct config {
 	bool allow_api_delete;
 	bool allow_interactive;
 	bool allow_task_manager;
+	bool use_ftp_tasks;       /* the task manager's FTP tasks (design 9.2) */
+	bool ftp_ssl;
 	bool allow_metrics;
 	bool require_gpg_check;
 	bool require_memory_cgroup;
@@ -75,6 +77,10 @@ struct config {
 	char *admin_group;        /* retrace-interact's users */
 	char *hook_dir;           /* "" = no hooks */
 	char *remote_prefixes;    /* "" = no remote resources */
+	char *ftp_host;           /* UseFTPTasks: host[:port] */
+	char *ftp_user;           /* "" = anonymous */
+	char *ftp_pass;
+	char *ftp_dir;            /* absolute, on ftp_host */
 	uint64_t remote_timeout;  /* seconds per resource */
 	uint64_t hook_timeout;    /* seconds */
 	char *seccomp_policy_dir; /* policy/seccomp/ files */

@@ -636,6 +636,11 @@ int spool_task_take(struct spool *s, uint32_t id)
 	return move_entry(s, DIR_QUEUE, DIR_RUNNING, id);
 }
 
+bool ftp_name_valid(const char *s, size_t n)
+{
+	return safe_name_valid(s, n, SPOOL_FTP_NAME_MAX, "._+~-");
+}
+
 int spool_task_start(struct spool *s, uint32_t id)
 {
 	return move_entry(s, DIR_HELD, DIR_QUEUE, id);

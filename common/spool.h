@@ -190,6 +190,20 @@ bool spool_task_owned(struct spool *s, uint32_t id);
  * ".NAME.tmpHEX" files. Returns how many were removed. */
 int spool_task_sweep_temp(int task_dirfd);
 
+/*
+ * FTP tasks (the task manager, UseFTPTasks): the worker lists FTPDir into
+ * SaveDir/.ftp-listing - "listed UNIXTIME", then "name NAME" lines, or an
+ * "error TEXT" line - and a task started from a file there holds its name
+ * in <id>/ftp_file. A name is 1-255 of [A-Za-z0-9._+~-], not starting
+ * with a dot: nothing in it needs quoting in a URL, a path or a page.
+ */
+#define SPOOL_FTP_LISTING ".ftp-listing"
+#define SPOOL_FTP_TASK_FILE "ftp_file"
+#define SPOOL_FTP_NAME_MAX 255
+#define SPOOL_FTP_NAMES_MAX 5000
+#define SPOOL_FTP_LISTING_MAX (2 * 1024 * 1024)
+bool ftp_name_valid(const char *s, size_t n);
+
 enum spool_list {
 	SPOOL_LIST_QUEUE,   /* oldest entry first */
 	SPOOL_LIST_RUNNING,

@@ -446,3 +446,16 @@ size_t sorted_lines_find(const char *data, size_t len, const char *key, size_t k
 	}
 	return lo;
 }
+
+bool safe_name_valid(const char *s, size_t n, size_t max, const char *extra)
+{
+	if (n == 0 || n > max || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      (c && strchr(extra, c))))
+			return false;
+	}
+	return true;
+}

@@ -42,7 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (manager_path_parse(fields[1], &mp) == 0) {
 			if (mp.action >= MANAGER_INVALID)
 				abort();
-			if (mp.action != MANAGER_LIST && (mp.id < 100000000 || mp.id > 999999999))
+			if (mp.action != MANAGER_LIST && mp.action != MANAGER_FTP_START &&
+			    (mp.id < 100000000 || mp.id > 999999999))
+				abort();
+			if (mp.action == MANAGER_FTP_START && !ftp_name_valid(mp.key, strlen(mp.key)))
 				abort();
 			/* a result key never names a path: no '/', no leading dot */
 			if ((mp.action == MANAGER_RESULT || mp.action == MANAGER_MISC) &&

@@ -55,11 +55,10 @@ static const char public_notice[] =
 
 /* The security headers of every page: nothing runs, nothing is framed,
  * forms go nowhere but here. */
+static const char page_csp[] = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+				"frame-ancestors 'none'; base-uri 'none'";
 static const char *const page_headers[] = {
-	"Content-Security-Policy",
-	"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; "
-	"base-uri 'none'",
-	"Referrer-Policy", "same-origin", "Cache-Control", "no-store", NULL,
+	"Content-Security-Policy", page_csp, "Referrer-Policy", "same-origin", "Cache-Control", "no-store", NULL,
 };
 
 static void escape_str(struct buf *b, const char *s)
@@ -199,6 +198,8 @@ static void row(struct buf *b, const struct mtask *t)
 	buf_appendf(b, "</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", created, started, finished);
 }
 
+static void ftp_section(struct httpd *h, struct buf *b, const char *pattern);
+
 enum section { SEC_HELD, SEC_ACTIVE, SEC_FINISHED, _SEC_MAX };
 
 static enum section section_of(const struct mtask *t)
@@ -297,6 +298,8 @@ static enum MHD_Result page_list(struct httpd *h, struct MHD_Connection *c)
 		if (more[s])
 			buf_appendf(&b, "<p>%u more not shown: narrow the filter.</p>\n", more[s]);
 	}
+	if (h->cfg->use_ftp_tasks && want < 0)
+		ftp_section(h, &b, pattern);
 	buf_appendf(&b, "</body></html>\n");
 	for (int s = 0; s < _SEC_MAX; s++)
 		if (!sec[s]->data && shown[s])
@@ -304,6 +307,157 @@ static enum MHD_Result page_list(struct httpd *h, struct MHD_Connection *c)
 	if (!b.data)
 		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "The page is too large");
 	return httpd_reply_buf(c, MHD_HTTP_OK, CT_HTML, b.data, b.len, page_headers);
+}
+
+static enum MHD_Result see_other(struct MHD_Connection *c, const char *location)
+{
+	const char *hdrs[] = { MHD_HTTP_HEADER_LOCATION, location, NULL };
+	return httpd_reply_buf(c, MHD_HTTP_SEE_OTHER, CT_TEXT, "", 0, hdrs);
+}
+
+/* --- FTP tasks (design 9.2, UseFTPTasks) ------------------------------------ */
+
+/* What the worker's last listing of FTPDir says (SaveDir/.ftp-listing). */
+struct ftp_listing {
+	char *text;      /* the file, its lines cut at '\n' */
+	size_t len;
+	int64_t listed;  /* when, 0: never */
+	const char *error;
+};
+
+static int ftp_listing_read(struct httpd *h, struct ftp_listing *ret)
+{
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = read_file_at(h->spool.dirfd, SPOOL_FTP_LISTING, SPOOL_FTP_LISTING_MAX + 4096, &ret->text, &ret->len);
+	if (r < 0)
+		return r;
+	for (char *line = ret->text, *next; line && line < ret->text + ret->len && *line; line = next) {
+		char *end = line + strcspn(line, "\n");
+		next = *end ? end + 1 : NULL;
+		*end = '\0';
+		if (strncmp(line, "listed ", 7) == 0)
+			ret->listed = strtoll(line + 7, NULL, 10);
+		else if (strncmp(line, "error ", 6) == 0)
+			ret->error = line + 6;
+	}
+	return 0;
+}
+
+/* The next valid name of a listing read by ftp_listing_read(), from *pos. */
+static const char *ftp_listing_next(const struct ftp_listing *l, size_t *pos)
+{
+	while (*pos < l->len) {
+		const char *line = l->text + *pos;
+		size_t n = strlen(line);
+		*pos += n + 1;
+		if (strncmp(line, "name ", 5) == 0 && ftp_name_valid(line + 5, n - 5))
+			return line + 5;
+	}
+	return NULL;
+}
+
+static void ftp_section(struct httpd *h, struct buf *b, const char *pattern)
+{
+	struct ftp_listing l;
+	char when[32];
+	unsigned shown = 0, more = 0;
+	size_t pos = 0;
+	const char *name;
+	int r = ftp_listing_read(h, &l);
+
+	buf_appendf(b, "<h2>FTP files</h2>\n");
+	if (r == -ENOENT) {
+		buf_appendf(b, "<p id=\"ftp-state\">The worker has not listed the FTP directory yet.</p>\n");
+		return;
+	}
+	if (r < 0) {
+		buf_appendf(b, "<p id=\"ftp-state\">The FTP listing cannot be read: %s.</p>\n", strerror(-r));
+		return;
+	}
+	format_utc_time(l.listed, when, sizeof(when));
+	if (l.error) {
+		buf_appendf(b, "<p id=\"ftp-state\">The worker could not list the FTP directory at %s: ", when);
+		escape_str(b, l.error);
+		buf_appendf(b, "</p>\n");
+		free(l.text);
+		return;
+	}
+	buf_appendf(b, "<p id=\"ftp-state\">Listed by the worker at %s. Starting one makes a kernel task that "
+		       "downloads it.</p>\n<table id=\"ftp\"><tr><th>File</th><th></th></tr>\n",
+		    when);
+	while ((name = ftp_listing_next(&l, &pos))) {
+		if (pattern[0] && fnmatch(pattern, name, FNM_CASEFOLD) != 0)
+			continue;
+		if (shown == MANAGER_ROWS_MAX) {
+			more++;
+			continue;
+		}
+		/* the names are [A-Za-z0-9._+~-]: nothing to escape or quote */
+		buf_appendf(b, "<tr><td>%s</td><td><form class=\"inline\" method=\"post\" "
+			       "action=\"/manager/ftp/%s/start\"><button type=\"submit\">Start task</button>"
+			       "</form></td></tr>\n",
+			    name, name);
+		shown++;
+	}
+	buf_appendf(b, "</table>\n");
+	if (more)
+		buf_appendf(b, "<p>%u more not shown: narrow the filter.</p>\n", more);
+	free(l.text);
+}
+
+/* A managed task from FTPDir's name, queued at once (as the original's). */
+static enum MHD_Result ftp_start(struct httpd *h, struct MHD_Connection *c, const char *name)
+{
+	char incoming[SPOOL_INCOMING_NAME_LEN + 1], pw[SPOOL_PASSWORD_LEN + 1], line[SPOOL_FTP_NAME_MAX + 2];
+	char remote[INET6_ADDRSTRLEN + 8], location[64], idstr[SPOOL_TASK_ID_DIGITS + 1];
+	enum task_type type = h->cfg->allow_interactive ? TASK_VMCORE_INTERACTIVE : TASK_VMCORE;
+	struct ftp_listing l;
+	bool listed = false;
+	size_t pos = 0;
+	const char *n;
+	uint32_t id = 0;
+	int fd = -1, r;
+
+	if (!h->cfg->use_ftp_tasks)
+		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "FTP tasks are not enabled on this server");
+	r = ftp_listing_read(h, &l);
+	if (r < 0)
+		return httpd_reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "The FTP directory has not been listed: %s",
+					strerror(-r));
+	while (!listed && (n = ftp_listing_next(&l, &pos)))
+		listed = strcmp(n, name) == 0;
+	free(l.text);
+	if (!listed)
+		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no file '%s' in the FTP directory", name);
+
+	r = spool_incoming_new(&h->spool, incoming, &fd);
+	if (r < 0)
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to create new task: %s",
+					strerror(-r));
+	snprintf(line, sizeof(line), "%s\n", name);
+	r = create_file_at(fd, SPOOL_FTP_TASK_FILE, line, strlen(line), 0640);
+	if (r >= 0)
+		r = spool_password_new(pw);
+	if (r >= 0)
+		r = spool_incoming_commit(&h->spool, incoming, fd, type, pw, SPOOL_COMMIT_MANAGED, &id);
+	explicit_bzero(pw, sizeof(pw));
+	close(fd);
+	if (r < 0) {
+		int d = spool_incoming_discard(&h->spool, incoming);
+		if (d < 0)
+			log_error("cannot remove incoming task %s: %s", incoming, strerror(-d));
+		return httpd_reply_text(c, r == -ENOSPC || r == -EDQUOT ? MHD_HTTP_INSUFFICIENT_STORAGE
+									 : MHD_HTTP_INTERNAL_SERVER_ERROR,
+					"Unable to create new task: %s", strerror(-r));
+	}
+	spool_task_id_format(id, idstr);
+	httpd_client_address(c, remote, sizeof(remote));
+	log_info("%s: task manager: task %s created from the FTP file %s (type %d), queued", remote, idstr, name,
+		 (int)type);
+	snprintf(location, sizeof(location), "/manager/%s", idstr);
+	return see_other(c, location);
 }
 
 /* A <pre> of a task's text file, at most MANAGER_SHOW_MAX of it. */
@@ -493,12 +647,6 @@ static bool same_origin(struct MHD_Connection *c, bool tls)
 	       strcmp(origin + strlen(scheme), host) == 0;
 }
 
-static enum MHD_Result see_other(struct MHD_Connection *c, const char *location)
-{
-	const char *hdrs[] = { MHD_HTTP_HEADER_LOCATION, location, NULL };
-	return httpd_reply_buf(c, MHD_HTTP_SEE_OTHER, CT_TEXT, "", 0, hdrs);
-}
-
 static enum MHD_Result task_action(struct httpd *h, struct MHD_Connection *c, const struct manager_path *p)
 {
 	char idstr[SPOOL_TASK_ID_DIGITS + 1], remote[INET6_ADDRSTRLEN + 8], location[64];
@@ -567,6 +715,8 @@ enum MHD_Result manager_handle(struct httpd *h, struct MHD_Connection *c, const 
 						"You must use POST method (the buttons of the task's page)");
 		if (!same_origin(c, tls))
 			return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "A form of another site may not change tasks here");
+		if (p.action == MANAGER_FTP_START)
+			return ftp_start(h, c, p.key);
 		return task_action(h, c, &p);
 	}
 	if (m != METHOD_GET && m != METHOD_HEAD)

@@ -69,15 +69,7 @@ enum route route_parse(const char *url, uint32_t *ret_task_id)
 
 bool result_key_valid(const char *key, size_t len)
 {
-	if (len == 0 || len > MANAGER_KEY_MAX || key[0] == '.')
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = key[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-		      c == '_' || c == '-'))
-			return false;
-	}
-	return true;
+	return safe_name_valid(key, len, MANAGER_KEY_MAX, "._-");
 }
 
 int manager_path_parse(const char *url, struct manager_path *ret)
@@ -102,6 +94,16 @@ int manager_path_parse(const char *url, struct manager_path *ret)
 	rest = url + 8;
 	if (rest[0] == '\0' || strcmp(rest, "/") == 0) {
 		ret->action = MANAGER_LIST;
+		return 0;
+	}
+	if (strncmp(rest, "/ftp/", 5) == 0) {
+		const char *name = rest + 5, *slash = strchr(name, '/');
+		if (!slash || strcmp(slash, "/start") != 0 || !ftp_name_valid(name, (size_t)(slash - name)))
+			return -EINVAL;
+		memcpy(p.key, name, (size_t)(slash - name));
+		p.key[slash - name] = '\0';
+		p.action = MANAGER_FTP_START;
+		*ret = p;
 		return 0;
 	}
 	if (rest[0] != '/' || strlen(rest + 1) < SPOOL_TASK_ID_DIGITS ||
@@ -131,7 +133,7 @@ int manager_path_parse(const char *url, struct manager_path *ret)
 
 bool manager_action_is_post(enum manager_action a)
 {
-	return a == MANAGER_START || a == MANAGER_RESTART || a == MANAGER_DELETE;
+	return a == MANAGER_START || a == MANAGER_RESTART || a == MANAGER_DELETE || a == MANAGER_FTP_START;
 }
 
 bool route_is_task(enum route r)

@@ -37,8 +37,9 @@ bool route_is_task(enum route r);
 
 /*
  * What a URL under /manager asks for (ROUTE_MANAGER): the list, one task,
- * an action on it, or one of its files. id is a task id; key a result's
- * name: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+ * an action on it, or one of its files, or an FTP task's start. id is a
+ * task id; key a result's name: 1-64 of [A-Za-z0-9._-], not starting with
+ * '.', or an FTP file's name (ftp_name_valid()).
  */
 enum manager_action {
 	MANAGER_LIST,      /* /manager, /manager/ */
@@ -50,13 +51,14 @@ enum manager_action {
 	MANAGER_LOG,       /* /manager/ID/log */
 	MANAGER_RESULT,    /* /manager/ID/results/KEY */
 	MANAGER_MISC,      /* /manager/ID/misc/KEY */
+	MANAGER_FTP_START, /* /manager/ftp/NAME/start (POST): a task from FTPDir's NAME */
 	MANAGER_INVALID,
 };
 #define MANAGER_KEY_MAX 64
 struct manager_path {
 	enum manager_action action;
 	uint32_t id;
-	char key[MANAGER_KEY_MAX + 1];
+	char key[SPOOL_FTP_NAME_MAX + 1]; /* a result's key, or an FTP file's name */
 };
 int manager_path_parse(const char *url, struct manager_path *ret);
 bool manager_action_is_post(enum manager_action a);

@@ -25,7 +25,8 @@ rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
 # debhelper (and rpmbuild, above) for make deb and make rpm, groff and man
 # to render the man pages, systemd-nspawn and debootstrap to boot a fresh
 # Debian 12 with the .deb installed (t1300); pyftpdlib for the FTP server the
-# remote resources test fetches from (t1190); chromium and python3-websocket
+# remote resources and FTP task tests fetch from (t1190, t1260; python3-openssl
+# for its TLS); chromium and python3-websocket
 # to drive the task manager in a real browser (t1250)
 # the demo: a repository made with rpmbuild, the server, a crash sent with curl
 demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
@@ -36,7 +37,7 @@ check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdu
        ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common systemd
        selinux-policy-dev checkpolicy semodule-utils apparmor debhelper build-essential
        groff-base man-db bsdextrautils systemd-container debootstrap python3-pyftpdlib
-       chromium python3-websocket"
+       chromium python3-websocket python3-openssl"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -42,6 +43,7 @@
 #include "common/util.h"
 #include "sandbox/sandbox.h"
 #include "worker/lifecycle.h"
+#include "worker/task.h"
 #include "worker/worker.h"
 
 
@@ -129,19 +131,47 @@ static void start_tasks(struct worker *w, struct slot *slots, size_t nslots)
 	}
 }
 
+/* The child listing FTPDir for the task manager (UseFTPTasks), while one runs. */
+static pid_t ftp_lister;
+
+/* A child of its own lists FTPDir (up to 90 s): the daemon never waits on the network. */
+static void ftp_list_start(struct worker *w)
+{
+	pid_t pid;
+
+	if (!w->cfg->allow_task_manager || !w->cfg->use_ftp_tasks || ftp_lister > 0)
+		return;
+	pid = fork();
+	if (pid < 0) {
+		log_warn("ftp: cannot fork the lister: %s", strerror(errno));
+		return;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		_exit(ftp_list_write(w->cfg, &w->spool) < 0 ? 1 : 0);
+	}
+	ftp_lister = pid;
+}
+
 /* Task processes that ended: lifecycle_process_ended() says what becomes of their tasks. */
 static void reap(struct worker *w, struct slot *slots, size_t nslots)
 {
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == ftp_lister)
+			ftp_lister = 0;
 		for (size_t i = 0; i < nslots; i++)
 			if (slots[i].pid == pid) {
 				slots[i].pid = 0;
 				lifecycle_process_ended(w, slots[i].id, status, slots[i].requeue);
 				slots[i].requeue = false;
 			}
+	}
 }
 
 static void kill_running(struct slot *slots, size_t nslots)
@@ -177,6 +207,7 @@ static int daemon_loop(struct worker *w)
 		return 1;
 	}
 	lifecycle_recover(w, NULL, 0);
+	ftp_list_start(w);
 	next_rescan = monotonic_seconds() + (double)w->cfg->rescan_interval;
 	log_info("retrace-worker: %zu slots, watching %s", nslots, qdir);
 	for (;;) {
@@ -192,6 +223,7 @@ static int daemon_loop(struct worker *w)
 			 * whose end could not be written; a commit or requeue cut short */
 			uint32_t ours[WORKER_MAX_PARALLEL_TASKS];
 			lifecycle_recover(w, ours, slot_ids(slots, nslots, ours));
+			ftp_list_start(w);
 			next_rescan = now + (double)w->cfg->rescan_interval;
 		}
 		if (!stopping)

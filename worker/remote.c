@@ -14,6 +14,13 @@
  * refused or broken resource leaves nothing. No redirect is followed (the
  * prefix check would be bypassed), only http, https and ftp are spoken,
  * and each resource has RemoteResourceTimeout seconds.
+ *
+ * FTP tasks (design 9.2, UseFTPTasks): the daemon lists FTPDir on FTPHost
+ * into SaveDir/.ftp-listing (ftp_list_write(), in a child of its own, at
+ * start-up and every RescanInterval) for the task manager to show; a task
+ * the manager started from a file there names it in <id>/ftp_file (outside
+ * crash/: a client cannot send it), fetched here like a remote resource,
+ * with FTPUser/FTPPass and, with FTPSSL, over TLS.
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -28,6 +35,8 @@
 #include "common/limits.h"
 #include "common/macro.h"
 #include "common/util.h"
+#include "common/log.h"
+#include "common/spool.h"
 #include "httpd/upload.h"
 #include "worker/task.h"
 
@@ -79,7 +88,30 @@ static void adopt(struct task *t, int tmpfd, uint32_t files, const char *url)
 	}
 }
 
-static void fetch_one(struct task *t, const char *url)
+/* FTPHost's login and TLS on an easy handle (FTP tasks). */
+static void ftp_login(CURL *c, const struct config *cfg)
+{
+	if (*cfg->ftp_user) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, cfg->ftp_user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->ftp_pass);
+	}
+	if (cfg->ftp_ssl)
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+}
+
+/* ftp://FTPHost/FTPDir/ and name, or NULL (out of memory). */
+static char *ftp_url(const struct config *cfg, const char *name)
+{
+	const char *d = cfg->ftp_dir;
+	size_t dl = strlen(d);
+	char *url = NULL;
+
+	if (asprintf(&url, "ftp://%s%s%s%s", cfg->ftp_host, d, dl && d[dl - 1] == '/' ? "" : "/", name) < 0)
+		return NULL;
+	return url;
+}
+
+static void fetch_one(struct task *t, const char *url, bool ftp_task)
 {
 	const struct config *cfg = t->w->cfg;
 	struct upload_limits lim = {
@@ -122,6 +154,8 @@ static void fetch_one(struct task *t, const char *url)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &f);
+	if (ftp_task)
+		ftp_login(c, cfg);
 	rc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(c);
@@ -139,11 +173,41 @@ static void fetch_one(struct task *t, const char *url)
 	rm_rf_at(t->crashfd, REMOTE_TMP);
 }
 
+/* The file of FTPDir the task manager started this task from, if it did. */
+static void fetch_ftp_task(struct task *t)
+{
+	const struct config *cfg = t->w->cfg;
+	char name[SPOOL_FTP_NAME_MAX + 2];
+	_cleanup_free_ char *url = NULL;
+	size_t len = 0;
+
+	if (read_small_file_at(t->dirfd, SPOOL_FTP_TASK_FILE, name, sizeof(name), &len) < 0)
+		return;
+	name[strcspn(name, "\n")] = '\0';
+	if (!ftp_name_valid(name, strlen(name))) {
+		tlog(t, "ftp: the task's %s does not name a file", SPOOL_FTP_TASK_FILE);
+		return;
+	}
+	if (!cfg->allow_task_manager || !cfg->use_ftp_tasks) {
+		tlog(t, "ftp: %s: UseFTPTasks (with AllowTaskManager) is off: not fetched", name);
+		return;
+	}
+	url = ftp_url(cfg, name);
+	if (!url) {
+		tlog(t, "ftp: %s: out of memory", name);
+		return;
+	}
+	tlog(t, "ftp: the task manager's file %s, from %s%s", name, url, cfg->ftp_ssl ? " (TLS)" : "");
+	fetch_one(t, url, true);
+}
+
 void task_fetch_remote(struct task *t)
 {
 	_cleanup_free_ char *text = NULL;
 	unsigned n = 0;
 
+	if (t->dirfd >= 0 && t->crashfd >= 0)
+		fetch_ftp_task(t);
 	if (t->crashfd < 0 || read_file_at(t->crashfd, crash_file_name(CRASH_FILE_REMOTE),
 					   crash_file_max_size(CRASH_FILE_REMOTE), &text, NULL) < 0)
 		return;
@@ -170,6 +234,81 @@ void task_fetch_remote(struct task *t)
 			tlog(t, "remote: %s: not under RemoteResourcePrefixes: not fetched", line);
 			continue;
 		}
-		fetch_one(t, line);
+		fetch_one(t, line, false);
 	}
+}
+
+/* --- the FTP listing (the daemon's child) ----------------------------------- */
+
+struct listing {
+	struct buf raw;
+};
+
+static size_t on_list(char *p, size_t size, size_t n, void *userdata)
+{
+	struct listing *l = userdata;
+
+	if (buf_append(&l->raw, p, size * n) < 0)
+		return 0; /* past its bound: stop */
+	return size * n;
+}
+
+int ftp_list_write(const struct config *cfg, struct spool *s)
+{
+	struct listing l = { .raw = BUF_INIT(SPOOL_FTP_LISTING_MAX) };
+	_cleanup_buf_ struct buf out = BUF_INIT(SPOOL_FTP_LISTING_MAX + 4096);
+	_cleanup_free_ char *url = ftp_url(cfg, "");
+	char err[CURL_ERROR_SIZE] = "";
+	unsigned names = 0, skipped = 0;
+	CURLcode rc = CURLE_OUT_OF_MEMORY;
+	CURL *c = url ? curl_easy_init() : NULL;
+	int r;
+
+	if (c) {
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "ftp");
+		curl_easy_setopt(c, CURLOPT_DIRLISTONLY, 1L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_list);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &l);
+		ftp_login(c, cfg);
+		rc = curl_easy_perform(c);
+		curl_easy_cleanup(c);
+	}
+	buf_appendf(&out, "listed %lld\n", (long long)time(NULL));
+	if (rc != CURLE_OK) {
+		const char *why = rc == CURLE_WRITE_ERROR ? "the listing is larger than it may be"
+			: err[0] ? err : curl_easy_strerror(rc);
+		buf_appendf(&out, "error %s\n", why);
+		log_warn("ftp: cannot list %s: %s", url ? url : "FTPDir", why);
+	} else {
+		/* NLST: a name a line; only names a URL and a page take as they are */
+		for (char *line = l.raw.data, *next; line && *line; line = next) {
+			char *end = line + strcspn(line, "\r\n");
+			next = *end ? end + 1 : NULL;
+			*end = '\0';
+			if (!*line)
+				continue;
+			if (!ftp_name_valid(line, strlen(line)) || names == SPOOL_FTP_NAMES_MAX) {
+				skipped++;
+				continue;
+			}
+			buf_appendf(&out, "name %s\n", line);
+			names++;
+		}
+		if (skipped)
+			log_warn("ftp: %s: %u name(s) left out (past %d names, or characters outside "
+				 "[A-Za-z0-9._+~-])",
+				 url, skipped, SPOOL_FTP_NAMES_MAX);
+	}
+	buf_release(&l.raw);
+	if (!out.data)
+		return -ENOMEM;
+	r = write_file_at(s->dirfd, SPOOL_FTP_LISTING, out.data, out.len, 0640, true);
+	if (r < 0)
+		log_error("ftp: cannot write %s/%s: %s", s->path, SPOOL_FTP_LISTING, strerror(-r));
+	return rc == CURLE_OK ? (r < 0 ? r : (int)names) : -EIO;
 }

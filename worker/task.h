@@ -126,8 +126,12 @@ size_t task_releases_of_arch(struct task *t, const char *arch, const char *first
  */
 #define GDB_ARGV_CORE_MAX 15
 int gdb_argv_core(const char **argv, size_t *n, const char *exe, char **ret_file_cmd);
-/* Fetch the task's remote resources into crash/ (worker/remote.c), best effort. */
+/* Fetch the task's remote resources into crash/ (worker/remote.c), best
+ * effort: its FTP file (an FTP task of the task manager), its `remote` URLs. */
 void task_fetch_remote(struct task *t);
+/* List FTPDir on FTPHost into SaveDir/.ftp-listing (UseFTPTasks): how many
+ * names, or -errno (the file then says the error). Blocks up to 90 s. */
+int ftp_list_write(const struct config *cfg, struct spool *s);
 
 struct coredump;
 /* exploitable_rate() with the core's signal, siginfo and faulting thread's registers. */

@@ -95,10 +95,12 @@ ProcessCommunicateTimeout = 3600"
 write_config "$orig"
 start_httpd
 ok $? "the original server's configuration file, every key of it, loads"
-for k in AuthGroup UseWorkDir KojiRoot FTPHost EmailNotifyFrom UseFafPackages; do
+for k in AuthGroup UseWorkDir KojiRoot FTPBufferSize EmailNotifyFrom UseFafPackages; do
 	grep -q "key '$k' of the original server has no effect here" "$T/httpd.out"
 	ok $? "... $k: a warning naming it"
 done
+grep -q "key 'FTPHost' of the original server has no effect here" "$T/httpd.out"
+ok $((!$?)) "... FTPHost is one of ours now (FTP tasks): no warning"
 stop_httpd
 
 check "retrace-policy check accepts the shipped policies" "$BIN/retrace-policy" check "$RETRACE_SRC"/policy/seccomp/*.policy
