@@ -71,7 +71,9 @@ LDFLAGS_ALL = -pie -Wl,-z,relro,-z,now -Wl,--as-needed $(SAN) $(LDFLAGS)
 # --- sources ---------------------------------------------------------------
 COMMON_SRC := $(wildcard common/*.c)
 SANDBOX_SRC := sandbox/cgroup.c sandbox/seccomp-policy.c sandbox/confine.c sandbox/daemon.c sandbox/sandbox.c
-HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/sync.c httpd/routes.c httpd/manager.c
+HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/sync.c httpd/routes.c httpd/manager.c \
+	httpd/mhd.c
+DEBUGINFOD_SRC := debuginfod/request.c debuginfod/lookup.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
@@ -93,7 +95,7 @@ obj = $(patsubst %.c,$(OBJ)/%.o,$(1))
 
 PROGRAMS := $(BIN)/retrace-httpd $(BIN)/retrace-policy $(BIN)/retrace-coredump $(BIN)/retrace-sandbox \
 	$(BIN)/retrace-resolve $(BIN)/retrace-reposync $(BIN)/retrace-rootfs $(BIN)/retrace-cleanup $(BIN)/retrace-task $(BIN)/retrace-interact $(BIN)/retrace-worker \
-	$(BIN)/retrace-client $(BIN)/retrace-vmcore
+	$(BIN)/retrace-client $(BIN)/retrace-vmcore $(BIN)/retrace-debuginfod
 # man pages, made from docs/man/*.md (tools/md2man.awk)
 MAN_SRC := $(wildcard docs/man/*.md)
 MAN_PAGES := $(patsubst docs/man/%.md,$(O)/man/%,$(MAN_SRC))
@@ -142,6 +144,9 @@ $(LIBVMCORE): $(call obj,$(VMCORE_SRC))
 $(BIN)/retrace-httpd: $(call obj,$(HTTPD_SRC)) $(LIBHTTPD) $(LIBWORKER) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+$(BIN)/retrace-debuginfod: $(call obj,tools/retrace-debuginfod.c $(DEBUGINFOD_SRC)) $(LIBHTTPD) $(LIBSOLVER) $(LIBROOTFS) $(LIBSANDBOX) $(LIBCOMMON)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
 $(BIN)/retrace-coredump: $(call obj,tools/retrace-coredump.c) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -182,7 +187,7 @@ $(BIN)/retrace-policy: $(call obj,tools/retrace-policy.c) $(LIBSANDBOX) $(LIBROO
 $(O)/tests/test-%: $(call obj,tests/unit/test-%.c) $(LIBHTTPD) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
-$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(LIBHTTPD) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
+$(O)/tests/replay-%: $(call obj,fuzz/fuzz-%.c) $(call obj,fuzz/replay.c) $(call obj,$(DEBUGINFOD_SRC)) $(LIBHTTPD) $(LIBWORKER) $(LIBHTTPD) $(LIBVMCORE) $(LIBROOTFS) $(LIBSOLVER) $(LIBCOREDUMP) $(LIBSANDBOX) $(LIBROOTFS) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS_ALL) -o $@ $+ $(PKG_LIBS) -lpthread
 $(O)/tests/rawclient: $(call obj,tests/tools/rawclient.c)
@@ -254,7 +259,7 @@ bench: deps-bench
 FUZZ_O := build/fuzz
 FUZZ_CFLAGS = -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC) $(VMCORE_SRC)
+FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(DEBUGINFOD_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC) $(VMCORE_SRC)
 fuzz: deps-fuzz
 	@mkdir -p $(FUZZ_O)
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -296,7 +301,7 @@ APPARMORDIR ?= $(SYSCONFDIR)/apparmor.d
 # what users and admins run: bin; the daemons and the tools that manage them: sbin
 INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy retrace-sandbox
 INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task retrace-interact \
-	retrace-rootfs retrace-resolve
+	retrace-rootfs retrace-resolve retrace-debuginfod
 UNITS := retrace-httpd.service retrace-worker.service retrace-cleanup.service retrace-cleanup.timer \
 	retrace-reposync.service retrace-reposync.timer
 subst_paths = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'

@@ -174,6 +174,10 @@ static const struct key_def keys[] = {
 	  "Plain HTTP address (IPV4:PORT or [IPV6]:PORT); empty disables." },
 	{ "TLSListen", KEY_LISTEN, OFF(tls_listen), "", 0, 0,
 	  "HTTPS address; needs TLSCertificate and TLSKey; empty disables." },
+	{ "DebuginfodListen", KEY_LISTEN, OFF(debuginfod_listen), "", 0, 0,
+	  "retrace-debuginfod's plain HTTP address (IPV4:PORT or [IPV6]:PORT); empty disables." },
+	{ "DebuginfodTLSListen", KEY_LISTEN, OFF(debuginfod_tls_listen), "", 0, 0,
+	  "retrace-debuginfod's HTTPS address, with TLSCertificate and TLSKey; empty disables." },
 	{ "TLSCertificate", KEY_STRING, OFF(tls_certificate), "", 0, 0,
 	  "PEM certificate (chain) for TLSListen." },
 	{ "TLSKey", KEY_STRING, OFF(tls_key), "", 0, 0,
@@ -373,6 +377,9 @@ static int fail(char **ret_error, const char *path, unsigned line, const char *f
 
 static int validate(struct config *c, char **ret_error)
 {
+	if (*c->debuginfod_tls_listen && (!*c->tls_certificate || !*c->tls_key))
+		return fail(ret_error, c->path, 0,
+			    "DebuginfodTLSListen is set but TLSCertificate or TLSKey is empty");
 	if (*c->tls_listen && (!*c->tls_certificate || !*c->tls_key))
 		return fail(ret_error, c->path, 0,
 			    "TLSListen is set but TLSCertificate or TLSKey is empty");

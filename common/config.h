@@ -70,6 +70,8 @@ struct config {
 
 	char *listen;     /* "" = no plain HTTP listener */
 	char *tls_listen; /* "" = no HTTPS listener */
+	char *debuginfod_listen;     /* retrace-debuginfod's; "" = none */
+	char *debuginfod_tls_listen;
 	char *tls_certificate;
 	char *tls_key;
 

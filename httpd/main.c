@@ -27,11 +27,11 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "httpd/guard.h"
+#include "httpd/mhd.h"
 #include "httpd/routes.h"
 #include "sandbox/confine.h"
 #include "sandbox/seccomp-policy.h"
 
-#define TLS_FILE_MAX (1024 * 1024)
 
 static void usage(FILE *f)
 {
@@ -39,42 +39,6 @@ static void usage(FILE *f)
 		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 		   "  --seccomp-log       log denied syscalls instead of killing (debugging only)\n"
 		   "  -v, --verbose       debug messages\n");
-}
-
-static void mhd_logger(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-	size_t n;
-	(void)cls;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_warn("libmicrohttpd: %s", msg);
-}
-
-static int make_listener(const char *addr, int *ret)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int one = 1;
-	_cleanup_close_ int fd = -1;
-
-	if (parse_listen_address(addr, &ss, &len) < 0)
-		return -EINVAL;
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		return -errno;
-	if (ss.ss_family == AF_INET6 &&
-	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 256) < 0)
-		return -errno;
-	*ret = TAKE_FD(fd);
-	return 0;
 }
 
 static struct MHD_Daemon *start_daemon(struct httpd_listener *l, int fd, const char *cert,
@@ -86,7 +50,7 @@ static struct MHD_Daemon *start_daemon(struct httpd_listener *l, int fd, const c
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(
 		flags, 0, NULL, NULL, httpd_access_handler, l, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_logger, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		mhd_log_to_ours, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTPD_THREADS, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)HTTPD_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_CONNECTION,
 		guard_notify_connection, &l->h->guard, MHD_OPTION_CONNECTION_TIMEOUT,
@@ -174,22 +138,8 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (*cfg.tls_listen) {
-		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
-			log_error("TLSListen is set but libmicrohttpd was built without TLS");
-			return 1;
-		}
-		r = read_file_at(AT_FDCWD, cfg.tls_certificate, TLS_FILE_MAX, &cert, NULL);
-		if (r < 0) {
-			log_error("cannot read TLSCertificate %s: %s", cfg.tls_certificate, strerror(-r));
-			return 1;
-		}
-		r = read_file_at(AT_FDCWD, cfg.tls_key, TLS_FILE_MAX, &key, NULL);
-		if (r < 0) {
-			log_error("cannot read TLSKey %s: %s", cfg.tls_key, strerror(-r));
-			return 1;
-		}
-	}
+	if (*cfg.tls_listen && mhd_read_tls(&cfg, "TLSListen", &cert, &key) < 0)
+		return 1;
 
 	if (asprintf(&policy_path, "%s/httpd.policy", cfg.seccomp_policy_dir) < 0)
 		return 1;
@@ -201,22 +151,17 @@ int main(int argc, char **argv)
 	if (policy_flags & SECCOMP_POLICY_LOG_KILLS)
 		log_warn("--seccomp-log: denied syscalls are only logged; never run this in production");
 
-	if (*cfg.listen && (r = make_listener(cfg.listen, &fd_plain)) < 0) {
+	if (*cfg.listen && (r = mhd_listen_socket(cfg.listen, &fd_plain)) < 0) {
 		log_error("cannot listen on %s: %s", cfg.listen, strerror(-r));
 		return 1;
 	}
-	if (*cfg.tls_listen && (r = make_listener(cfg.tls_listen, &fd_tls)) < 0) {
+	if (*cfg.tls_listen && (r = mhd_listen_socket(cfg.tls_listen, &fd_tls)) < 0) {
 		log_error("cannot listen on %s: %s", cfg.tls_listen, strerror(-r));
 		return 1;
 	}
 
 	/* Blocked in every thread MHD starts; the main thread waits for them. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	mhd_block_stop_signals(&sigs);
 	sqlite3_initialize();
 
 	/* Single-threaded until here: the namespaces need it. */

@@ -27,7 +27,8 @@ rpmfix="rpm rpm2cpio createrepo-c debugedit file elfutils cpio"
 # Debian 12 with the .deb installed (t1300); pyftpdlib for the FTP server the
 # remote resources and FTP task tests fetch from (t1190, t1260; python3-openssl
 # for its TLS); chromium and python3-websocket
-# to drive the task manager in a real browser (t1250)
+# to drive the task manager in a real browser (t1250); debuginfod for
+# elfutils' debuginfod-find, the client retrace-debuginfod is tested with (t1270)
 # the demo: a repository made with rpmbuild, the server, a crash sent with curl
 demo="$build $rpmfix curl xz-utils tar util-linux gdb iproute2 procps"
 # (everything the demo needs, so that .ci/run, which runs make demo first
@@ -37,7 +38,7 @@ check="$demo perl gzip bzip2 zstd openssl sqlite3 g++ gcc-multilib python3 tcpdu
        ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph-common systemd
        selinux-policy-dev checkpolicy semodule-utils apparmor debhelper build-essential
        groff-base man-db bsdextrautils systemd-container debootstrap python3-pyftpdlib
-       chromium python3-websocket python3-openssl"
+       chromium python3-websocket python3-openssl debuginfod"
 lint="$build clang-tidy cppcheck git"
 fuzz="$build clang libclang-rt-14-dev"
 bench="$check nginx-light wrk time bubblewrap libarchive-tools"

@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "debuginfod/lookup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/fsutil.h"
+#include "common/limits.h"
+#include "common/macro.h"
+#include "common/util.h"
+#include "rootfs-cache/cache.h"
+#include "solver/repo.h"
+
+#define DBGD_MAX_RELEASES 256
+#define DBGD_HITS 16
+
+struct dbgd_release {
+	char *name;
+	struct rrepo *repo;
+	struct timespec repomd_mtime; /* of the repomd.xml the repo was opened from */
+	ino_t repomd_ino;
+	struct pkg_keyring *keyring;
+	bool keyring_loaded;
+};
+
+int dbgd_init(struct dbgd *d, const struct config *cfg, char **ret_error)
+{
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	pthread_mutex_init(&d->lock, NULL);
+	d->repodir_fd = open(cfg->repo_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->repodir_fd < 0)
+		return error_set(ret_error, -errno, "RepoDir %s: %m", cfg->repo_dir);
+	r = config_rootfs_cache_dir(cfg, &d->cache_dir);
+	if (r < 0)
+		return error_set(ret_error, r, "RootfsCacheDir: %s", strerror(-r));
+	return 0;
+}
+
+static void release_free(struct dbgd_release *rel)
+{
+	rrepo_free(rel->repo);
+	pkg_keyring_free(rel->keyring);
+	free(rel->name);
+	memset(rel, 0, sizeof(*rel));
+}
+
+void dbgd_release(struct dbgd *d)
+{
+	for (size_t i = 0; i < d->nreleases; i++)
+		release_free(&d->releases[i]);
+	free(d->releases);
+	d->releases = NULL;
+	d->nreleases = 0;
+	if (d->repodir_fd >= 0)
+		close(d->repodir_fd);
+	d->repodir_fd = -1;
+	free(d->cache_dir);
+	d->cache_dir = NULL;
+	pthread_mutex_destroy(&d->lock);
+}
+
+/* The releases of RepoDir now: new ones added, changed ones reopened when used. */
+static void scan_releases(struct dbgd *d)
+{
+	int fd = dup(d->repodir_fd);
+	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!dir) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) && d->nreleases < DBGD_MAX_RELEASES) {
+		bool known = false;
+		char path[NAME_MAX + 32];
+		struct dbgd_release *n;
+
+		if (de->d_name[0] == '.' || !release_id_valid(de->d_name))
+			continue;
+		for (size_t i = 0; i < d->nreleases && !known; i++)
+			known = strcmp(d->releases[i].name, de->d_name) == 0;
+		snprintf(path, sizeof(path), "%s/repodata/repomd.xml", de->d_name);
+		if (known || !file_exists_at(d->repodir_fd, path))
+			continue;
+		n = reallocarray(d->releases, d->nreleases + 1, sizeof(*n));
+		if (!n)
+			break;
+		d->releases = n;
+		memset(&n[d->nreleases], 0, sizeof(*n));
+		n[d->nreleases].name = strdup(de->d_name);
+		if (n[d->nreleases].name)
+			d->nreleases++;
+	}
+	closedir(dir);
+}
+
+/* rel's repository, (re)opened when its repomd.xml is not the one it was opened from. */
+static struct rrepo *release_repo(struct dbgd *d, struct dbgd_release *rel)
+{
+	char path[NAME_MAX + 32];
+	struct stat st;
+	_cleanup_free_ char *err = NULL;
+
+	snprintf(path, sizeof(path), "%s/repodata/repomd.xml", rel->name);
+	if (fstatat(d->repodir_fd, path, &st, 0) < 0)
+		return NULL;
+	if (rel->repo && (st.st_ino != rel->repomd_ino || st.st_mtim.tv_sec != rel->repomd_mtime.tv_sec ||
+			  st.st_mtim.tv_nsec != rel->repomd_mtime.tv_nsec)) {
+		rrepo_free(rel->repo);
+		rel->repo = NULL;
+	}
+	if (!rel->repo) {
+		/* never a rebuild here: retrace-reposync (or the worker) indexes a release */
+		if (rrepo_open(d->repodir_fd, rel->name, REPO_OPEN_NO_REBUILD, &rel->repo, &err) < 0)
+			return NULL;
+		rel->repomd_ino = st.st_ino;
+		rel->repomd_mtime = st.st_mtim;
+	}
+	return rel->repo;
+}
+
+static int release_keyring(struct dbgd *d, struct dbgd_release *rel, struct pkg_keyring **ret, char **ret_error)
+{
+	_cleanup_free_ char *warnings = NULL, *err = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!d->cfg->require_gpg_check)
+		return 0;
+	if (!rel->keyring_loaded) {
+		r = pkg_keyring_load(d->cfg->gpg_key_dir, rel->name, &rel->keyring, &warnings, &err);
+		if (r < 0)
+			return error_set(ret_error, r, "RequireGPGCheck = 1: %s: %s", rel->name, err ? err : strerror(-r));
+		rel->keyring_loaded = true;
+	}
+	*ret = rel->keyring;
+	return 0;
+}
+
+/* What the lookup found, copied out of the pool before the lock goes. */
+struct found {
+	char release[128];
+	char nevra[256];
+	char location[PATH_MAX];
+	char sumtype[16];
+	char sumhex[160]; /* sha512 hex and more */
+	char path[DBGD_PATH_MAX + 1]; /* in the package, absolute */
+	int dirfd;                    /* the release's directory (a dup) */
+	struct pkg_keyring *keyring;  /* the release's (owned by it) */
+};
+
+static bool take(struct dbgd *d, struct dbgd_release *rel, Id p, const char *path, struct found *f)
+{
+	const char *loc, *type, *hex;
+
+	if (rrepo_package_file(rel->repo, p, &loc, &type, &hex) < 0 || strlen(loc) >= sizeof(f->location) ||
+	    strlen(type) >= sizeof(f->sumtype) || strlen(hex) >= sizeof(f->sumhex))
+		return false;
+	snprintf(f->release, sizeof(f->release), "%s", rel->name);
+	snprintf(f->nevra, sizeof(f->nevra), "%s", rrepo_nevra(rel->repo, p));
+	snprintf(f->location, sizeof(f->location), "%s", loc);
+	snprintf(f->sumtype, sizeof(f->sumtype), "%s", type);
+	snprintf(f->sumhex, sizeof(f->sumhex), "%s", hex);
+	snprintf(f->path, sizeof(f->path), "%s", path);
+	f->dirfd = dup(rel->repo->dirfd);
+	(void)d;
+	return f->dirfd >= 0;
+}
+
+/* In the releases, under d->lock: the package and path rq asks for. */
+static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, char **ret_error)
+{
+	scan_releases(d);
+	for (size_t i = 0; i < d->nreleases; i++) {
+		struct dbgd_release *rel = &d->releases[i];
+		struct rrepo *repo = release_repo(d, rel);
+		struct repo_hit hits[DBGD_HITS];
+		size_t nh;
+		char path[DBGD_PATH_MAX + 1];
+
+		if (!repo)
+			continue;
+		nh = MIN(rrepo_lookup(repo, rq->hex, hits, ELEMENTSOF(hits)), ELEMENTSOF(hits));
+		for (size_t h = 0; h < nh; h++) {
+			const struct repo_hit *hit = &hits[h];
+			bool ok = false;
+
+			switch (rq->kind) {
+			case DBGD_DEBUGINFO:
+				if (hit->kind != REPO_INDEX_DEBUGINFO)
+					continue;
+				snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", rq->hex, rq->hex + 2);
+				ok = take(d, rel, hit->p, path, f);
+				break;
+			case DBGD_EXECUTABLE:
+				if (hit->kind == REPO_INDEX_BINARY) {
+					snprintf(path, sizeof(path), "/usr/lib/.build-id/%.2s/%s", rq->hex, rq->hex + 2);
+				} else if (hit->kind == REPO_INDEX_SCANNED && hit->path && hit->path_len < sizeof(path)) {
+					memcpy(path, hit->path, hit->path_len);
+					path[hit->path_len] = '\0';
+				} else {
+					continue;
+				}
+				ok = take(d, rel, hit->p, path, f);
+				break;
+			case DBGD_SOURCE: {
+				/* a package of this release whose payload holds the path:
+				 * the build-id says which release, the file list which package */
+				Queue q;
+				queue_init(&q);
+				rrepo_find_file(repo, rq->arg, &q);
+				ok = q.count > 0 && take(d, rel, q.elements[0], rq->arg, f);
+				queue_free(&q);
+				break;
+			}
+			default: return error_set(ret_error, -EINVAL, "%s is not served", dbgd_kind_name(rq->kind));
+			}
+			if (ok) {
+				int r = release_keyring(d, rel, &f->keyring, ret_error);
+				if (r < 0) {
+					close(f->dirfd);
+					f->dirfd = -1;
+					return r;
+				}
+				return 0;
+			}
+		}
+	}
+	return -ENOENT;
+}
+
+int dbgd_lookup(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error)
+{
+	struct pkg_limits limits = { ROOTFS_MAX_PACKAGE_BYTES, ROOTFS_MAX_PACKAGE_FILES };
+	struct found f = { .dirfd = -1 };
+	struct rcache *cache = NULL;
+	struct rcache_tree tree = { .lockfd = -1 };
+	struct pkg_checksum sum;
+	struct rcache_request crq;
+	_cleanup_free_ char *err = NULL;
+	_cleanup_close_ int root = -1;
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
+	double t0 = monotonic_seconds();
+	struct stat st;
+	int r, fd;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->fd = -1;
+	pthread_mutex_lock(&d->lock);
+	r = find(d, rq, &f, ret_error);
+	pthread_mutex_unlock(&d->lock);
+	if (r < 0)
+		return r;
+	if (pkg_checksum_set(&sum, f.sumtype, f.sumhex) < 0) {
+		close(f.dirfd);
+		return error_set(ret_error, -EINVAL, "%s: the repository's checksum is unusable", f.nevra);
+	}
+	crq = (struct rcache_request){ .dirfd = f.dirfd, .file = f.location, .checksum = &sum,
+				       .keyring = f.keyring, .limits = &limits };
+	r = rcache_open(d->cache_dir, &cache, ret_error);
+	if (r >= 0) {
+		r = rcache_get(cache, &crq, &tree, &err);
+		if (r < 0)
+			error_set(ret_error, r, "package %s: %s", f.nevra, err ? err : strerror(-r));
+	}
+	close(f.dirfd);
+	if (r < 0) {
+		rcache_free(cache);
+		return r;
+	}
+	root = open(tree.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, f.path + 1, &how, sizeof(how));
+	r = fd < 0 ? -errno : 0;
+	ret->extracted = tree.extracted;
+	rcache_tree_release(&tree);
+	rcache_free(cache);
+	if (r == -ENOENT || r == -ELOOP || r == -EXDEV || r == -ENOTDIR)
+		return -ENOENT; /* the index said so; the payload does not (or leads out of itself) */
+	if (r < 0)
+		return error_set(ret_error, r, "%s in %s: %s", f.path, f.nevra, strerror(-r));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	ret->fd = fd;
+	ret->size = (uint64_t)st.st_size;
+	snprintf(ret->file, sizeof(ret->file), "%s", f.path);
+	{
+		const char *base = strrchr(f.location, '/') ? strrchr(f.location, '/') + 1 : f.location;
+		snprintf(ret->archive, sizeof(ret->archive), "%.255s", base);
+	}
+	snprintf(ret->nevra, sizeof(ret->nevra), "%s", f.nevra);
+	snprintf(ret->release, sizeof(ret->release), "%s", f.release);
+	ret->seconds = monotonic_seconds() - t0;
+	return 0;
+}

@@ -1,0 +1,116 @@
+#!/bin/bash
+# retrace-debuginfod (issue 22, first part): the debuginfod protocol over
+# the releases in RepoDir, answered from their build-id index and the
+# verified package trees of the rootfs cache. elfutils' own client,
+# debuginfod-find, fetches a build-id's debuginfo, executable and source,
+# byte for byte the packages' files; gdb with DEBUGINFOD_URLS makes a
+# backtrace with function names and file:line from a core whose packages
+# are not installed. Unknown ids, malformed URLs, paths that leave the
+# package: 404.
+. "$(dirname "$0")/../lib/common.sh"
+
+need rpmbuild createrepo_c rpm2archive gdb debuginfod-find readelf
+
+. "$RETRACE_SRC/tests/lib/worker.sh"
+
+release_repo full
+DPORT=$(random_port)
+worker_config "DebuginfodListen = 127.0.0.1:$DPORT"
+DURL=http://127.0.0.1:$DPORT
+chmod -R a+rX "$T/repo"
+
+# what the packages hold, extracted by rpm2archive and tar as the reference
+mkdir -p "$T/ref"
+for p in rtprog-1.0-1 rtprog-debuginfo-1.0-1 rtprog-debugsource-1.0-1; do
+	rpm2archive - <"$P/$p.x86_64.rpm" | tar -C "$T/ref" -xzf - 2>/dev/null
+done
+BID=$(readelf -n "$T/ref/usr/bin/rtprog" | awk '/Build ID/ { print $3 }')
+like_re "$BID" "^[0-9a-f]{40}$" "rtprog's build-id read from its package"
+
+D=$T/dout
+start_debuginfod() {
+	"$BIN/retrace-debuginfod" -c "$T/conf" >>"$T/debuginfod.out" 2>&1 &
+	DPID=$!
+	eventually 20 curl -s -o /dev/null "$DURL/metrics"
+}
+start_debuginfod
+ok $? "retrace-debuginfod answers" || { sed 's/^/#   /' "$T/debuginfod.out"; done_testing; exit 1; }
+trap 'kill $DPID 2>/dev/null; stop_worker; cleanup' EXIT
+like "$(cat "$T/debuginfod.out")" "as uid $(id -u nobody)" "it runs as RunAsUser"
+
+find_() { # find_ WHAT ARGS...: debuginfod-find against it, a fresh client cache each time
+	rm -rf "$D"
+	DEBUGINFOD_URLS=$DURL DEBUGINFOD_CACHE_PATH=$D DEBUGINFOD_TIMEOUT=60 debuginfod-find "$@" 2>"$T/find.err"
+}
+f=$(find_ debuginfo "$BID")
+ok $? "debuginfod-find debuginfo: found"
+cmp -s "$f" "$T/ref/usr/lib/debug/usr/bin/rtprog-1.0-1.x86_64.debug"
+ok $? "... byte for byte the package's .debug file"
+f=$(find_ executable "$BID")
+ok $? "debuginfod-find executable: found"
+cmp -s "$f" "$T/ref/usr/bin/rtprog"
+ok $? "... byte for byte the package's /usr/bin/rtprog"
+f=$(find_ source "$BID" /usr/src/debug/rtprog-1.0-1.x86_64/rtprog.c)
+ok $? "debuginfod-find source: found"
+cmp -s "$f" "$T/ref/usr/src/debug/rtprog-1.0-1.x86_64/rtprog.c"
+ok $? "... byte for byte the debugsource package's rtprog.c"
+is "$(curl -s --path-as-is "$DURL/buildid/$BID/source/usr/src/debug/x/../rtprog-1.0-1.x86_64/./rtprog.c" | md5sum)" \
+	"$(md5sum <"$T/ref/usr/src/debug/rtprog-1.0-1.x86_64/rtprog.c")" "a source path with . and .. is folded"
+like "$(cat "$T/debuginfod.out")" "200 /usr/lib/debug/.build-id/${BID:0:2}/${BID:2}.debug in rtprog-debuginfo-1.0-1.x86_64" \
+	"its log says what it served from which package"
+
+find_ debuginfo 0123456789abcdef0123456789abcdef01234567 >/dev/null
+ok $((! $?)) "an unknown build-id: debuginfod-find finds nothing"
+code() { curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' --path-as-is "$DURL$1"; }
+is "$(code "/buildid/0123456789abcdef0123456789abcdef01234567/debuginfo")" 404 "an unknown build-id: 404"
+is "$(code "/buildid/$BID/debuginfo")" 200 "GET debuginfo: 200"
+is "$(tr -d '\r' <"$T/headers" | sed -n 's/^X-DEBUGINFOD-SIZE: //Ip')" \
+	"$(stat -c %s "$T/ref/usr/lib/debug/usr/bin/rtprog-1.0-1.x86_64.debug")" "... X-DEBUGINFOD-SIZE"
+is "$(tr -d '\r' <"$T/headers" | sed -n 's/^X-DEBUGINFOD-ARCHIVE: //Ip')" rtprog-debuginfo-1.0-1.x86_64.rpm "... X-DEBUGINFOD-ARCHIVE"
+is "$(tr -d '\r' <"$T/headers" | sed -n 's/^X-DEBUGINFOD-FILE: //Ip')" "/usr/lib/debug/.build-id/${BID:0:2}/${BID:2}.debug" "... X-DEBUGINFOD-FILE"
+for u in "/buildid/$(echo "$BID" | tr a-f A-F)/debuginfo" "/buildid/${BID}0/debuginfo" "/buildid/$BID/nothing" \
+	"/buildid/$BID/source/usr/src/debug/../../../etc/passwd" "/buildid/$BID/source/../../etc/passwd" \
+	"/buildid/$BID/source/usr/src/debug/rtprog-1.0-1.x86_64" "/buildid/$BID/source/usr/lib/.build-id/ff" \
+	"/buildid/$BID/source/etc/passwd" "/buildid//debuginfo" "/buildid/$BID" "/etc/passwd" "/"; do
+	is "$(code "$u")" 404 "GET $u: 404"
+done
+is "$(code "/buildid/$BID/section/.debug_info")" 404 "a section: 404 (not served yet)"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$DURL/buildid/$BID/debuginfo")" 405 "POST: 405"
+code /metrics >/dev/null
+like "$(cat "$T/body")" 'retrace_debuginfod_answers_total{result="found"} ' "/metrics counts the answers"
+
+# gdb, the packages not installed: their files from retrace-debuginfod only.
+# gdb 13 fetches debuginfo, and executables of the libraries it knows by
+# path, but finds a core's libraries at the dynamic linker's paths: the
+# executables go into a sysroot as a user would fetch them, with
+# debuginfod-find, by the build-ids eu-unstrip reads from the core, at the
+# core's path and its /usr twin (the linker says /usr/lib64, the core's
+# file notes /lib64).
+rtprog_segv
+S=$T/sysroot
+fetched=0
+while read -r _ idat _ _ name; do
+	id=${idat%@*}
+	case "$name" in linux-vdso*) continue ;; esac
+	f=$(find_ executable "$id") || continue
+	for p in "$name" "/usr$name"; do
+		mkdir -p "$S$(dirname "$p")"
+		cp "$f" "$S$p"
+	done
+	fetched=$((fetched + 1))
+done < <(eu-unstrip -n --core="$T/segv.d/coredump")
+is "$fetched" 4 "every module of the core (rtprog, librtlib, libc, ld.so) fetched by build-id"
+rm -rf "$D"
+DEBUGINFOD_URLS=$DURL DEBUGINFOD_CACHE_PATH=$D timeout 120 gdb -nx -batch -ex 'set debuginfod enabled on' \
+	-ex "set sysroot $S" -ex "file $S/bin/rtprog" -ex "core-file $T/segv.d/coredump" -ex 'bt full' \
+	>"$T/gdb.out" 2>&1
+like "$(cat "$T/gdb.out")" "rtlib.c:" "gdb's backtrace has file:line from debuginfo it fetched"
+like_re "$(cat "$T/gdb.out")" "in (rtlib_[a-z_]+|main) \\(" "... function names"
+like_re "$(cat "$T/gdb.out")" "^ +[a-z_]+ = " "... and locals"
+diag "$(grep '^#' "$T/gdb.out" | head -4)"
+like "$(cat "$T/debuginfod.out")" "200 /usr/lib/debug/.build-id/45/" "... the library's debuginfo served by us"
+
+kill "$DPID"
+wait "$DPID"
+is "$?" 0 "SIGTERM: it stops cleanly"
+done_testing

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * retrace-debuginfod - the debuginfod protocol (elfutils' debuginfod-find,
+ * gdb's `set debuginfod enabled on`) over the packages the retrace server
+ * already has: a build-id's debuginfo, executable and source files, found
+ * in the build-id index of every release in RepoDir and read from the
+ * verified package trees of the rootfs cache (debuginfod/lookup.h).
+ *
+ * Its own daemon: httpd keeps touching only the spool. It reads RepoDir and
+ * writes the rootfs cache (extracting a package once when asked, as the
+ * worker does) as RunAsUser. Unknown ids, malformed or unknown URLs: 404.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/fsutil.h"
+#include "common/limits.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/user.h"
+#include "common/util.h"
+#include "debuginfod/lookup.h"
+#include "debuginfod/request.h"
+#include "httpd/mhd.h"
+#include "solver/rpmlib.h"
+
+#define DBGD_THREADS 4
+#define DBGD_MAX_CONNECTIONS 512
+#define DBGD_CONNECTION_TIMEOUT_S 60
+
+struct server {
+	struct dbgd d;
+	bool tls;
+	atomic_ullong requests, found, not_found, errors, bytes;
+};
+
+static struct server *the_server;
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result r;
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	r = MHD_queue_response(c, status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+static void peer(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
+	if (ci && ci->client_addr)
+		sockaddr_ip_text(ci->client_addr, buf, len);
+	else
+		snprintf(buf, len, "?");
+}
+
+static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text),
+		 "# HELP retrace_debuginfod_requests_total Requests for a build-id's file.\n"
+		 "# TYPE retrace_debuginfod_requests_total counter\n"
+		 "retrace_debuginfod_requests_total %llu\n"
+		 "# HELP retrace_debuginfod_answers_total Answers by result.\n"
+		 "# TYPE retrace_debuginfod_answers_total counter\n"
+		 "retrace_debuginfod_answers_total{result=\"found\"} %llu\n"
+		 "retrace_debuginfod_answers_total{result=\"not_found\"} %llu\n"
+		 "retrace_debuginfod_answers_total{result=\"error\"} %llu\n"
+		 "# HELP retrace_debuginfod_bytes_total Bytes of files served.\n"
+		 "# TYPE retrace_debuginfod_bytes_total counter\n"
+		 "retrace_debuginfod_bytes_total %llu\n",
+		 (unsigned long long)atomic_load(&s->requests), (unsigned long long)atomic_load(&s->found),
+		 (unsigned long long)atomic_load(&s->not_found), (unsigned long long)atomic_load(&s->errors),
+		 (unsigned long long)atomic_load(&s->bytes));
+	return reply(c, MHD_HTTP_OK, text);
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			       const char *version, const char *upload_data, size_t *upload_data_size,
+			       void **req_cls)
+{
+	static char marker;
+	struct server *s = cls;
+	struct dbgd_request rq;
+	struct dbgd_file f;
+	struct MHD_Response *resp;
+	_cleanup_free_ char *err = NULL;
+	char who[64], size[24];
+	enum MHD_Result ret;
+	int r;
+	(void)version;
+	(void)upload_data;
+
+	/* answered on the second call, once a (normally empty) body is dropped */
+	if (*req_cls != &marker) {
+		*req_cls = &marker;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	peer(c, who, sizeof(who));
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n");
+	if (dbgd_request_parse(url, &rq) < 0) {
+		log_info("%s: %s %.128s: 404 (not a debuginfod URL)", who, method, url);
+		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	}
+	if (rq.kind == DBGD_METRICS)
+		return metrics(s, c);
+	atomic_fetch_add(&s->requests, 1);
+	if (rq.kind == DBGD_SECTION) {
+		atomic_fetch_add(&s->not_found, 1);
+		log_info("%s: %s %.128s: 404 (sections are not served yet)", who, method, url);
+		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	}
+	r = dbgd_lookup(&s->d, &rq, &f, &err);
+	if (r == -ENOENT) {
+		atomic_fetch_add(&s->not_found, 1);
+		log_info("%s: %s %.128s: 404 (no release has it)", who, method, url);
+		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	}
+	if (r < 0) {
+		atomic_fetch_add(&s->errors, 1);
+		log_error("%s: %s %.128s: 500 %s", who, method, url, err ? err : strerror(-r));
+		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal error\n");
+	}
+	resp = MHD_create_response_from_fd((size_t)f.size, f.fd); /* owns f.fd */
+	if (!resp) {
+		close(f.fd);
+		return MHD_NO;
+	}
+	snprintf(size, sizeof(size), "%" PRIu64, f.size);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(resp, "X-DEBUGINFOD-SIZE", size);
+	MHD_add_response_header(resp, "X-DEBUGINFOD-FILE", f.file);
+	MHD_add_response_header(resp, "X-DEBUGINFOD-ARCHIVE", f.archive);
+	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
+	atomic_fetch_add(&s->found, 1);
+	atomic_fetch_add(&s->bytes, f.size);
+	log_info("%s: %s %.128s: 200 %s in %s (%s), %" PRIu64 " bytes, %.3f s%s", who, method, url, f.file,
+		 f.nevra, f.release, f.size, f.seconds, f.extracted ? ", extracted now" : "");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static struct MHD_Daemon *start(struct server *s, int fd, const char *cert, const char *key)
+{
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+
+	if (cert)
+		flags |= MHD_USE_TLS;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log_to_ours,
+				NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+				(unsigned)DBGD_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)DBGD_MAX_CONNECTIONS,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+				(unsigned)s->d.cfg->max_connections_per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+				(unsigned)DBGD_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				(size_t)(64 * 1024), cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: retrace-debuginfod [-c CONFIG] [-v]\n"
+		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		   "  -v, --verbose       debug messages\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	const char *config_path = CONFIG_DEFAULT_PATH;
+	enum log_level level = LOG_LVL_INFO;
+	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL;
+	struct MHD_Daemon *d_plain = NULL, *d_tls = NULL;
+	struct server *s;
+	struct config cfg;
+	int fd_plain = -1, fd_tls = -1, c, r;
+	sigset_t sigs;
+
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) >= 0) {
+		switch (c) {
+		case 'c': config_path = optarg; break;
+		case 'v': level = LOG_LVL_DEBUG; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("retrace-debuginfod", level);
+	r = config_load(config_path, &cfg, &err);
+	if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		return 1;
+	}
+	if (!*cfg.debuginfod_listen && !*cfg.debuginfod_tls_listen) {
+		log_error("%s: neither DebuginfodListen nor DebuginfodTLSListen is set: nothing to serve", cfg.path);
+		return 1;
+	}
+	if (*cfg.debuginfod_tls_listen && mhd_read_tls(&cfg, "DebuginfodTLSListen", &cert, &key) < 0)
+		return 1;
+	if (*cfg.debuginfod_listen && (r = mhd_listen_socket(cfg.debuginfod_listen, &fd_plain)) < 0) {
+		log_error("cannot listen on %s: %s", cfg.debuginfod_listen, strerror(-r));
+		return 1;
+	}
+	if (*cfg.debuginfod_tls_listen && (r = mhd_listen_socket(cfg.debuginfod_tls_listen, &fd_tls)) < 0) {
+		log_error("cannot listen on %s: %s", cfg.debuginfod_tls_listen, strerror(-r));
+		return 1;
+	}
+	/* the sockets are made: the rest runs as the cache's owner */
+	r = drop_to_user(cfg.run_as_user, &err);
+	if (r < 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	mhd_block_stop_signals(&sigs);
+	rpmlib_init();
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	the_server = s;
+	free(err);
+	err = NULL;
+	r = dbgd_init(&s->d, &cfg, &err);
+	if (r < 0) {
+		log_error("%s", err ? err : strerror(-r));
+		return 1;
+	}
+	if (fd_plain >= 0) {
+		d_plain = start(s, fd_plain, NULL, NULL);
+		if (!d_plain) {
+			log_error("cannot start the HTTP listener on %s", cfg.debuginfod_listen);
+			return 1;
+		}
+		log_info("listening on http://%s", cfg.debuginfod_listen);
+	}
+	if (fd_tls >= 0) {
+		d_tls = start(s, fd_tls, cert, key);
+		if (!d_tls) {
+			log_error("cannot start the HTTPS listener on %s", cfg.debuginfod_tls_listen);
+			return 1;
+		}
+		log_info("listening on https://%s", cfg.debuginfod_tls_listen);
+	}
+	log_info("serving the build-ids of %s from the packages' trees in the rootfs cache, as uid %u", cfg.repo_dir,
+		 (unsigned)getuid());
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP)
+			continue;
+		log_info("signal %d: shutting down", sig);
+		break;
+	}
+	if (d_plain)
+		MHD_stop_daemon(d_plain);
+	if (d_tls)
+		MHD_stop_daemon(d_tls);
+	dbgd_release(&s->d);
+	free(s);
+	config_release(&cfg);
+	return 0;
+}
