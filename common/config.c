@@ -66,6 +66,9 @@ static const struct key_def keys[] = {
 	  "(http://, https://, ftp://); empty: a `remote` file is refused." },
 	{ "RemoteResourceTimeout", KEY_UINT, OFF(remote_timeout), "300", 1, 86400,
 	  "Seconds one remote resource may take to download." },
+	{ "TaskManagerHosts", KEY_STRING, OFF(task_manager_hosts), "", 0, 0,
+	  "Host names (space-separated) the task manager answers to besides the server's IP "
+	  "addresses and localhost: a request naming another Host is 403 (DNS rebinding)." },
 	{ "UseFTPTasks", KEY_BOOL, OFF(use_ftp_tasks), "0", 0, 0,
 	  "With AllowTaskManager: the task manager lists FTPDir on FTPHost (the worker fetches the "
 	  "list every RescanInterval) and starts a kernel task from a file there (design 9.2)." },

@@ -79,6 +79,7 @@ struct config {
 	char *admin_group;        /* retrace-interact's users */
 	char *hook_dir;           /* "" = no hooks */
 	char *remote_prefixes;    /* "" = no remote resources */
+	char *task_manager_hosts; /* names /manager answers to besides addresses */
 	char *ftp_host;           /* UseFTPTasks: host[:port] */
 	char *ftp_user;           /* "" = anonymous */
 	char *ftp_pass;

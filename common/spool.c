@@ -615,6 +615,16 @@ int spool_task_delete(struct spool *s, uint32_t id)
 	return rm_rf_at(trash, tname);
 }
 
+int spool_task_delete_unowned(struct spool *s, uint32_t id)
+{
+	_cleanup_close_ int lock = -1;
+	int r = spool_task_lock(s, id, &lock);
+
+	if (r < 0)
+		return r;
+	return spool_task_delete(s, id);
+}
+
 /* --- the worker's side ------------------------------------------------------ */
 
 static int move_entry(struct spool *s, const char *from, const char *to, uint32_t id)
@@ -732,9 +742,21 @@ int spool_task_sweep_temp(int task_dirfd)
 	return n;
 }
 
+static int make_entry(struct spool *s, const char *dir, uint32_t id);
+
 int spool_queue_entry(struct spool *s, uint32_t id)
 {
-	_cleanup_close_ int q = openat_dir(s->dirfd, DIR_QUEUE);
+	return make_entry(s, DIR_QUEUE, id);
+}
+
+int spool_held_entry(struct spool *s, uint32_t id)
+{
+	return make_entry(s, DIR_HELD, id);
+}
+
+static int make_entry(struct spool *s, const char *dir, uint32_t id)
+{
+	_cleanup_close_ int q = openat_dir(s->dirfd, dir);
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	int r;
 

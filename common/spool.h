@@ -160,6 +160,10 @@ int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
  * The directory is first renamed into .trash, so it vanishes atomically.
  */
 int spool_task_delete(struct spool *s, uint32_t id);
+/* The same for a caller that does not hold the task's owner lock (httpd):
+ * taken first, so that no restart or other change of the task is half
+ * done when it goes; -EBUSY while another process holds it. */
+int spool_task_delete_unowned(struct spool *s, uint32_t id);
 
 /*
  * The worker's side. Take a queued task (.queue/<id> to .running/<id>;
@@ -171,6 +175,8 @@ int spool_task_take(struct spool *s, uint32_t id);
 int spool_task_requeue(struct spool *s, uint32_t id);
 int spool_task_done(struct spool *s, uint32_t id);
 int spool_queue_entry(struct spool *s, uint32_t id);
+/* Hold a task that has no entry (recovery of a managed task never started). */
+int spool_held_entry(struct spool *s, uint32_t id);
 
 /*
  * The owner of a running task: an exclusive flock() on <id>/.owner, taken

@@ -11,6 +11,8 @@
 #include "routes.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -77,18 +79,62 @@ static void small_text(int dirfd, const char *name, char *buf, size_t size)
 	buf[strcspn(buf, "\r\n")] = '\0';
 }
 
+/*
+ * A directory of a task, rel ("results", "results/misc") walked a
+ * component at a time, none of them a symlink: a task's results/ that is
+ * a link to another task's cannot be read through it.
+ */
+static int open_task_dir(int dirfd, const char *rel)
+{
+	int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+
+	while (cur >= 0 && *rel) {
+		char comp[NAME_MAX + 1];
+		size_t n = strcspn(rel, "/");
+		int next;
+		if (n == 0 || n > NAME_MAX) {
+			close(cur);
+			return -EINVAL;
+		}
+		memcpy(comp, rel, n);
+		comp[n] = '\0';
+		next = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(cur);
+		cur = next;
+		rel += n + (rel[n] == '/');
+	}
+	return cur < 0 ? -errno : cur;
+}
+
+/* A task's file to show: regular, not a link of any kind (no symlink, no
+ * second hard link to some other task's file); -ENOENT otherwise. */
+static int open_task_file(int dirfd, const char *rel_dir, const char *name, struct stat *ret_st)
+{
+	_cleanup_close_ int d = open_task_dir(dirfd, rel_dir ? rel_dir : "");
+	int fd;
+
+	if (d < 0)
+		return d == -ENOENT || d == -ENOTDIR || d == -ELOOP ? -ENOENT : d;
+	fd = openat(d, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -ENOENT : -errno;
+	if (fstat(fd, ret_st) < 0 || !S_ISREG(ret_st->st_mode) || ret_st->st_nlink != 1) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
 /* Up to max bytes of a task's file into *ret; *ret_more when there was more. */
 static int read_head(int dirfd, const char *name, size_t max, char **ret, size_t *ret_len, bool *ret_more)
 {
-	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	struct stat st;
+	struct stat st = { 0 };
+	_cleanup_close_ int fd = open_task_file(dirfd, NULL, name, &st);
 	char *data;
 	size_t n = 0;
 
 	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return -EINVAL;
+		return fd;
 	data = malloc(max + 1);
 	if (!data)
 		return -ENOMEM;
@@ -483,7 +529,7 @@ static void text_section(struct buf *b, int fd, const char *file, const char *ti
 static void result_links(struct buf *b, int fd, const char *dir, const char *idstr, const char *kind,
 			 unsigned *count)
 {
-	int dfd = openat(fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int dfd = open_task_dir(fd, dir);
 	char **names = NULL;
 	size_t n = 0;
 	DIR *d;
@@ -500,7 +546,8 @@ static void result_links(struct buf *b, int fd, const char *dir, const char *ids
 		struct stat st;
 		char **nn;
 		if (!result_key_valid(e->d_name, strlen(e->d_name)) ||
-		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1)
 			continue;
 		nn = reallocarray(names, n + 1, sizeof(*names));
 		if (!nn)
@@ -602,9 +649,10 @@ static enum MHD_Result page_task(struct httpd *h, struct MHD_Connection *c, uint
 
 static enum MHD_Result task_file(struct httpd *h, struct MHD_Connection *c, const struct manager_path *p)
 {
-	_cleanup_close_ int fd = -1, dfd = -1;
+	_cleanup_close_ int fd = -1;
 	struct mtask t;
-	int r = mtask_load(h, p->id, &t, &fd);
+	struct stat st = { 0 };
+	int ffd, r = mtask_load(h, p->id, &t, &fd);
 
 	if (r == -ENOENT)
 		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such task in the task manager");
@@ -612,16 +660,19 @@ static enum MHD_Result task_file(struct httpd *h, struct MHD_Connection *c, cons
 		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to read task %u: %s", p->id,
 					strerror(-r));
 	switch (p->action) {
-	case MANAGER_BACKTRACE:
-		return httpd_reply_file(c, fd, "retrace_backtrace", "There is no backtrace for this task");
-	case MANAGER_LOG: return httpd_reply_file(c, fd, "retrace_log", "There is no log for this task");
-	default: break;
+	case MANAGER_BACKTRACE: ffd = open_task_file(fd, NULL, "retrace_backtrace", &st); break;
+	case MANAGER_LOG: ffd = open_task_file(fd, NULL, "retrace_log", &st); break;
+	case MANAGER_MISC: ffd = open_task_file(fd, "results/misc", p->key, &st); break;
+	default: ffd = open_task_file(fd, "results", p->key, &st); break;
 	}
-	dfd = openat(fd, p->action == MANAGER_MISC ? "results/misc" : "results",
-		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (dfd < 0)
-		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such result");
-	return httpd_reply_file(c, dfd, p->key, "There is no such result");
+	if (ffd == -ENOENT)
+		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no such %s for this task",
+					p->action == MANAGER_BACKTRACE ? "backtrace"
+					: p->action == MANAGER_LOG     ? "log"
+								       : "result");
+	if (ffd < 0)
+		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Unable to read it: %s", strerror(-ffd));
+	return httpd_reply_fd(c, ffd, (uint64_t)st.st_size);
 }
 
 /*
@@ -682,7 +733,7 @@ static enum MHD_Result task_action(struct httpd *h, struct MHD_Connection *c, co
 		log_info("%s: task manager: task %s restarted (it was %s)", remote, idstr, t.status);
 		return see_other(c, location);
 	case MANAGER_DELETE:
-		r = spool_task_delete(&h->spool, p->id);
+		r = spool_task_delete_unowned(&h->spool, p->id);
 		if (r == -EBUSY)
 			return httpd_reply_text(c, MHD_HTTP_CONFLICT,
 						"Task %s is running; delete it when it has finished", idstr);
@@ -697,6 +748,43 @@ static enum MHD_Result task_action(struct httpd *h, struct MHD_Connection *c, co
 	}
 }
 
+/*
+ * The Host a request names must be this server's: an IP address, localhost,
+ * or one of TaskManagerHosts. A name an attacker controls that resolves to
+ * this server (DNS rebinding) would otherwise make its page "same origin"
+ * with the manager in a visitor's browser, able to read and change tasks.
+ */
+static bool host_allowed(struct MHD_Connection *c, const char *names)
+{
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST);
+	char name[256], addr[sizeof(struct in6_addr)];
+	const char *w;
+	size_t n;
+
+	if (!host || !*host || strlen(host) >= sizeof(name))
+		return false;
+	if (host[0] == '[') {
+		const char *end = strchr(host, ']');
+		if (!end || (size_t)(end - host - 1) >= sizeof(name))
+			return false;
+		memcpy(name, host + 1, (size_t)(end - host - 1));
+		name[end - host - 1] = '\0';
+		return inet_pton(AF_INET6, name, addr) == 1;
+	}
+	snprintf(name, sizeof(name), "%s", host);
+	name[strcspn(name, ":")] = '\0';
+	if (inet_pton(AF_INET, name, addr) == 1 || strcasecmp(name, "localhost") == 0)
+		return true;
+	for (const char *p = names; (w = next_word(&p, &n));)
+		if (n == strlen(name) && strncasecmp(w, name, n) == 0)
+			return true;
+	return false;
+}
+
+/* One list page is made at a time: it reads every task of the spool, and
+ * the threads that answer uploads and status polls are few. */
+static atomic_bool listing;
+
 enum MHD_Result manager_handle(struct httpd *h, struct MHD_Connection *c, const char *url,
 			       const char *method, bool tls)
 {
@@ -707,6 +795,10 @@ enum MHD_Result manager_handle(struct httpd *h, struct MHD_Connection *c, const 
 		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Task manager was disabled by the server administrator");
 	if (h->cfg->require_https && !tls)
 		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "You must use HTTPS");
+	if (!host_allowed(c, h->cfg->task_manager_hosts))
+		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN,
+					"The task manager answers only to this server's addresses and to the names "
+					"in TaskManagerHosts");
 	if (manager_path_parse(url, &p) < 0)
 		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "Invalid URL");
 	if (manager_action_is_post(p.action)) {
@@ -722,7 +814,15 @@ enum MHD_Result manager_handle(struct httpd *h, struct MHD_Connection *c, const 
 	if (m != METHOD_GET && m != METHOD_HEAD)
 		return httpd_reply_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "You must use GET method");
 	switch (p.action) {
-	case MANAGER_LIST: return page_list(h, c);
+	case MANAGER_LIST: {
+		enum MHD_Result r;
+		if (atomic_exchange(&listing, true))
+			return httpd_reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+						"The task manager is making another list; try again in a moment");
+		r = page_list(h, c);
+		atomic_store(&listing, false);
+		return r;
+	}
 	case MANAGER_TASK: return page_task(h, c, p.id);
 	default: return task_file(h, c, &p);
 	}

@@ -172,7 +172,6 @@ enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
-	struct MHD_Response *resp;
 
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -185,8 +184,14 @@ enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char
 		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "'%s' is not a regular file",
 				  name);
 	}
+	return httpd_reply_fd(c, fd, (uint64_t)st.st_size);
+}
+
+enum MHD_Result httpd_reply_fd(struct MHD_Connection *c, int fd, uint64_t size)
+{
 	/* MHD owns fd from here; it sends it with a Content-Length. */
-	resp = MHD_create_response_from_fd((size_t)st.st_size, fd);
+	struct MHD_Response *resp = MHD_create_response_from_fd((size_t)size, fd);
+
 	if (!resp) {
 		close(fd);
 		return MHD_NO;
@@ -626,7 +631,7 @@ static enum MHD_Result route_task(struct httpd *h, struct MHD_Connection *c, enu
 				  "There is no exploitability data for this task");
 	}
 	case ROUTE_TASK_DELETE:
-		r = spool_task_delete(&h->spool, id);
+		r = spool_task_delete_unowned(&h->spool, id);
 		if (r == -EBUSY)
 			return httpd_reply_text(c, MHD_HTTP_CONFLICT,
 					  "Task %u is running; delete it when it has finished", id);

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "common/config.h"
 #include "common/macro.h"
@@ -70,6 +71,8 @@ enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, cons
 	_printf_(3, 4);
 enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
 				 const char *missing);
+/* A regular file's fd (owned from here) as text/plain, 200. */
+enum MHD_Result httpd_reply_fd(struct MHD_Connection *c, int fd, uint64_t size);
 struct buf;
 void httpd_html_escape(struct buf *b, const char *s, size_t n);
 void httpd_client_address(struct MHD_Connection *c, char *buf, size_t len);

@@ -46,6 +46,12 @@ int lifecycle_take(struct worker *w, uint32_t id, int *ret_lockfd)
 	if (r < 0)
 		return r; /* -ENOENT: deleted or taken meanwhile */
 	r = spool_task_lock(&w->spool, id, &lockfd);
+	if (r == -ENOENT) {
+		/* deleted while a restart queued it: nothing to run, nothing to keep */
+		log_warn("task %s: its directory is gone (deleted meanwhile): its entry is dropped", idstr);
+		spool_task_done(&w->spool, id);
+		return r;
+	}
 	if (r < 0) {
 		log_warn("task %s: cannot take its owner lock (%s): left queued", idstr,
 			 r == -EBUSY ? "another process holds it" : strerror(-r));
@@ -216,6 +222,13 @@ static void recover_unlisted(struct worker *w, uint32_t id, int64_t now)
 	if (terminated_reason(fd, why)) {
 		log_warn("task %s: %s, and its failure was not written: failing it", idstr, why);
 		worker_fail_task(w, id, why);
+		return;
+	}
+	if (ti.managed && !ti.started) {
+		/* a managed task's commit cut short before its entry reached .held:
+		 * it waits for its start, as it would have */
+		log_warn("task %s: a managed task never started, in no list: held again", idstr);
+		spool_held_entry(&w->spool, id);
 		return;
 	}
 	log_warn("task %s: unfinished and in no queue: queued", idstr);

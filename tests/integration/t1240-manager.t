@@ -178,6 +178,60 @@ $BIN/retrace-cleanup -c "$T/conf" >"$T/cleanup.out" 2>&1
 	"retrace-cleanup deletes a held task older than DeleteTaskAfter (and its .held entry)"
 like "$(cat "$T/cleanup.out")" "managed, never started" "... saying so"
 
+# --- attacks found by a review --------------------------------------------------
+# DNS rebinding: a name that is not this server's is refused, one in TaskManagerHosts is not
+is "$(http_code GET /manager -H "Host: rebind.attacker.example:$PORT")" 403 "a Host that is not ours: 403 (DNS rebinding)"
+like "$(body)" "TaskManagerHosts" "... saying which key allows a name"
+is "$(http_code POST "/manager/$MID/delete" -H "Host: rebind.attacker.example:$PORT" \
+	-H "Origin: http://rebind.attacker.example:$PORT" -H "Sec-Fetch-Site: same-origin")" 403 \
+	"... also for a POST the browser calls same-origin"
+is "$(http_code GET /manager -H "Host: localhost:$PORT")" 200 "Host localhost: 200"
+is "$(http_code GET /manager -H "Host: [::1]:$PORT")" 200 "Host [::1]: 200"
+# a task's results/ that is a symlink to another task's, a hard link to another task's file
+touch -d '-1 min' "$T/spool/$MID/password"
+mkdir -p "$T/spool/$NID/results"
+echo secret-of-another-task >"$T/spool/$NID/results/other"
+mv "$T/spool/$MID/results" "$T/spool/$MID/results.real"
+ln -s "../$NID/results" "$T/spool/$MID/results"
+is "$(http_code GET "/manager/$MID/results/other")" 404 "results/ a symlink to another task's: 404"
+rm "$T/spool/$MID/results"
+mv "$T/spool/$MID/results.real" "$T/spool/$MID/results"
+ln "$T/spool/$NID/password" "$T/spool/$MID/results/other-pw"
+is "$(http_code GET "/manager/$MID/results/other-pw")" 404 "a hard link to another task's password: 404"
+http_code GET "/manager/$MID" >/dev/null
+unlike "$(body)" "other-pw" "... and not listed"
+mkfifo "$T/spool/$MID/results/fifo"
+is "$(http_code GET "/manager/$MID/results/fifo")" 404 "a FIFO as a result: 404"
+# restart racing delete: never a queue entry the worker spins on
 stop_worker
+tar -C "$T/segv.d" -cf - coredump executable package os_release | xz -2 >"$T/up.tar.xz"
+upload "$T/up.tar.xz" $XZ -H "X-Task-Managed: 1" -H "X-Task-Type: 1" >/dev/null
+RID=$(header_value X-Task-Id)
+start_worker
+http_code POST "/manager/$RID/start" >/dev/null
+eventually 60 test -e "$T/spool/$RID/finished_time"
+stop_worker
+curl -s -o /dev/null -X POST "$(URL "/manager/$RID/restart")" &
+c1=$!
+curl -s -o /dev/null -X POST "$(URL "/manager/$RID/delete")" &
+c2=$!
+wait "$c1" "$c2"
+# whatever won, a leftover entry is dropped by the worker, once
+: >"$T/worker.out"
+start_worker
+sleep 2
+[ ! -e "$T/spool/$RID" ] || [ -e "$T/spool/$RID/finished_time" ] || [ -e "$T/spool/.queue/$RID" ] ||
+	[ -e "$T/spool/.running/$RID" ]
+ok $? "restart racing delete leaves a consistent task (or none)"
+ok "$([ "$(grep -c "cannot take its owner lock" "$T/worker.out")" -le 1 ]; echo $?)" "... and the worker does not spin on a stale entry"
+stop_worker
+# a list with more than 43 tasks (glibc's qsort asks sysinfo() for more than 1 KiB)
+for i in $(seq 100000001 100000060); do mkdir "$T/spool/$i"; done
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$T/spool"/1000000*
+is "$(http_code GET /manager)" 200 "/manager over a spool of more than 60 tasks: 200"
+kill -0 "$HTTPD_PID"
+ok $? "... and httpd is alive"
+rm -rf "$T/spool"/1000000*
+
 stop_httpd
 done_testing
