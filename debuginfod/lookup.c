@@ -2,6 +2,8 @@
 #include "debuginfod/lookup.h"
 
 #include <dirent.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -242,7 +244,7 @@ static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, 
 	return -ENOENT;
 }
 
-int dbgd_lookup(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error)
+static int lookup_file(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error)
 {
 	struct pkg_limits limits = { ROOTFS_MAX_PACKAGE_BYTES, ROOTFS_MAX_PACKAGE_FILES };
 	struct found f = { .dirfd = -1 };
@@ -307,4 +309,70 @@ int dbgd_lookup(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file 
 	snprintf(ret->release, sizeof(ret->release), "%s", f.release);
 	ret->seconds = monotonic_seconds() - t0;
 	return 0;
+}
+
+/*
+ * The section called name of the ELF file f (regular, from a verified
+ * package): its place in the file, when it has bytes there (not NOBITS,
+ * not empty, inside the file). -ENOENT otherwise.
+ */
+static int find_section(const struct dbgd_file *f, const char *name, uint64_t *ret_off, uint64_t *ret_size)
+{
+	Elf *e;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int r = -ENOENT;
+
+	elf_version(EV_CURRENT);
+	e = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
+	if (!e)
+		return -ENOENT;
+	if (elf_kind(e) == ELF_K_ELF && elf_getshdrstrndx(e, &shstrndx) == 0) {
+		while ((scn = elf_nextscn(e, scn))) {
+			GElf_Shdr sh;
+			const char *n;
+			if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(e, shstrndx, sh.sh_name)) || strcmp(n, name) != 0)
+				continue;
+			if (sh.sh_type != SHT_NOBITS && sh.sh_size > 0 && sh.sh_offset <= f->size &&
+			    sh.sh_size <= f->size - sh.sh_offset) {
+				*ret_off = sh.sh_offset;
+				*ret_size = sh.sh_size;
+				r = 0;
+			}
+			break;
+		}
+	}
+	elf_end(e);
+	return r;
+}
+
+int dbgd_lookup(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error)
+{
+	/* a section: of the debuginfo file when it has the bytes, else of the
+	 * executable (as elfutils' server answers) */
+	static const enum dbgd_kind from[] = { DBGD_DEBUGINFO, DBGD_EXECUTABLE };
+	struct dbgd_request sub;
+	int r = -ENOENT;
+
+	if (rq->kind != DBGD_SECTION)
+		return lookup_file(d, rq, ret, ret_error);
+	for (size_t i = 0; i < ELEMENTSOF(from); i++) {
+		uint64_t off = 0, size = 0;
+		sub = *rq;
+		sub.kind = from[i];
+		r = lookup_file(d, &sub, ret, ret_error);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		if (find_section(ret, rq->arg, &off, &size) == 0) {
+			ret->offset = off;
+			ret->size = size;
+			return 0;
+		}
+		close(ret->fd);
+		ret->fd = -1;
+		r = -ENOENT;
+	}
+	return r;
 }

@@ -31,7 +31,8 @@ struct dbgd {
 
 struct dbgd_file {
 	int fd;                /* the caller's to close */
-	uint64_t size;
+	uint64_t offset;       /* of what is served in the file (a section's) */
+	uint64_t size;         /* of what is served */
 	char file[DBGD_PATH_MAX + 1]; /* its path in the package */
 	char archive[256];     /* the package's file name */
 	char nevra[256];
@@ -42,8 +43,8 @@ struct dbgd_file {
 
 int dbgd_init(struct dbgd *d, const struct config *cfg, char **ret_error);
 void dbgd_release(struct dbgd *d);
-/* The file rq asks for: 0 and *ret, -ENOENT when no release has it, or
- * -errno with *ret_error. */
+/* The file (or section: a part of one) rq asks for: 0 and *ret, -ENOENT
+ * when no release has it, or -errno with *ret_error. */
 int dbgd_lookup(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error);
 
 #endif

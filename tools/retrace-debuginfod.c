@@ -127,11 +127,6 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	if (rq.kind == DBGD_METRICS)
 		return metrics(s, c);
 	atomic_fetch_add(&s->requests, 1);
-	if (rq.kind == DBGD_SECTION) {
-		atomic_fetch_add(&s->not_found, 1);
-		log_info("%s: %s %.128s: 404 (sections are not served yet)", who, method, url);
-		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
-	}
 	r = dbgd_lookup(&s->d, &rq, &f, &err);
 	if (r == -ENOENT) {
 		atomic_fetch_add(&s->not_found, 1);
@@ -143,7 +138,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		log_error("%s: %s %.128s: 500 %s", who, method, url, err ? err : strerror(-r));
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal error\n");
 	}
-	resp = MHD_create_response_from_fd((size_t)f.size, f.fd); /* owns f.fd */
+	resp = MHD_create_response_from_fd_at_offset64(f.size, f.fd, f.offset); /* owns f.fd */
 	if (!resp) {
 		close(f.fd);
 		return MHD_NO;
@@ -156,7 +151,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
 	atomic_fetch_add(&s->found, 1);
 	atomic_fetch_add(&s->bytes, f.size);
-	log_info("%s: %s %.128s: 200 %s in %s (%s), %" PRIu64 " bytes, %.3f s%s", who, method, url, f.file,
+	log_info("%s: %s %.128s: 200 %s%s in %s (%s), %" PRIu64 " bytes, %.3f s%s", who, method, url, f.file,
+		 rq.kind == DBGD_SECTION ? " (a section of it)" : "",
 		 f.nevra, f.release, f.size, f.seconds, f.extracted ? ", extracted now" : "");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);

@@ -9,7 +9,7 @@
 # package: 404.
 . "$(dirname "$0")/../lib/common.sh"
 
-need rpmbuild createrepo_c rpm2archive gdb debuginfod-find readelf
+need rpmbuild createrepo_c rpm2archive gdb debuginfod-find readelf objcopy
 
 . "$RETRACE_SRC/tests/lib/worker.sh"
 
@@ -74,7 +74,21 @@ for u in "/buildid/$(echo "$BID" | tr a-f A-F)/debuginfo" "/buildid/${BID}0/debu
 	"/buildid/$BID/source/etc/passwd" "/buildid//debuginfo" "/buildid/$BID" "/etc/passwd" "/"; do
 	is "$(code "$u")" 404 "GET $u: 404"
 done
-is "$(code "/buildid/$BID/section/.debug_info")" 404 "a section: 404 (not served yet)"
+# sections: of the debuginfo file when it has the bytes, else of the executable
+DBG=$T/ref/usr/lib/debug/usr/bin/rtprog-1.0-1.x86_64.debug
+objcopy --dump-section .debug_info="$T/sec.debug_info" "$DBG" /dev/null 2>/dev/null &&
+	objcopy --dump-section .text="$T/sec.text" "$T/ref/usr/bin/rtprog" /dev/null 2>/dev/null
+fixture $? "the sections as objcopy dumps them"
+f=$(find_ section "$BID" .debug_info)
+ok $? "debuginfod-find section .debug_info: found"
+cmp -s "$f" "$T/sec.debug_info"
+ok $? "... the debuginfo file's .debug_info, byte for byte"
+f=$(find_ section "$BID" .text)
+ok $? "debuginfod-find section .text: found (NOBITS in the debuginfo file)"
+cmp -s "$f" "$T/sec.text"
+ok $? "... the executable's .text, byte for byte"
+is "$(code "/buildid/$BID/section/.no_such_section")" 404 "a section neither file has: 404"
+is "$(code "/buildid/$BID/section/.bss")" 404 "a NOBITS section: 404"
 is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$DURL/buildid/$BID/debuginfo")" 405 "POST: 405"
 code /metrics >/dev/null
 like "$(cat "$T/body")" 'retrace_debuginfod_answers_total{result="found"} ' "/metrics counts the answers"
