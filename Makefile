@@ -303,7 +303,7 @@ INSTALL_BIN := retrace-client retrace-coredump retrace-vmcore retrace-policy ret
 INSTALL_SBIN := retrace-httpd retrace-worker retrace-cleanup retrace-reposync retrace-task retrace-interact \
 	retrace-rootfs retrace-resolve retrace-debuginfod
 UNITS := retrace-httpd.service retrace-worker.service retrace-cleanup.service retrace-cleanup.timer \
-	retrace-reposync.service retrace-reposync.timer
+	retrace-reposync.service retrace-reposync.timer retrace-debuginfod.service
 subst_paths = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
 install: $(PROGRAMS) $(MAN_PAGES)

@@ -18,10 +18,21 @@
 #ifndef RETRACE_CONFINE_H
 #define RETRACE_CONFINE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 int confine_daemon(const char *dir, const char *user, char **ret_error);
+/* The same with several directories, each read-only unless writable, bound
+ * in order (a later one may lie inside an earlier one); the first is the
+ * working directory. */
+#define CONFINE_BINDS_MAX 4
+struct confine_bind {
+	const char *path;
+	bool writable;
+};
+int confine_daemon_binds(const struct confine_bind *binds, size_t nbinds, const char *user, char **ret_error);
 
 /*
  * The flags of the mount holding path that a bind remount must repeat: in a

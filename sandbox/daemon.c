@@ -47,10 +47,20 @@ static int fail(char **ret_error, const char *fmt, ...)
 	return -(e ? e : EINVAL);
 }
 
+/* chmod too: the caller's umask must not make what we make untraversable;
+ * one that is there (inside a bind made before) is left as it is */
+static int mkdir_traversable(const char *path)
+{
+	if (mkdir(path, 0755) < 0)
+		return errno == EEXIST ? 0 : -errno;
+	return chmod(path, 0755) < 0 ? -errno : 0;
+}
+
 static int mkdir_parents(const char *path)
 {
 	char tmp[PATH_MAX];
 	size_t n = strlen(path);
+	int r;
 
 	if (n >= sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -59,27 +69,40 @@ static int mkdir_parents(const char *path)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		/* chmod too: the caller's umask must not make these untraversable */
-		if ((mkdir(tmp, 0755) < 0 && errno != EEXIST) || chmod(tmp, 0755) < 0)
-			return -errno;
+		r = mkdir_traversable(tmp);
+		if (r < 0)
+			return r;
 		*p = '/';
 	}
-	if ((mkdir(tmp, 0755) < 0 && errno != EEXIST) || chmod(tmp, 0755) < 0)
-		return -errno;
-	return 0;
+	return mkdir_traversable(tmp);
 }
 
 int confine_daemon(const char *dir, const char *user, char **ret_error)
 {
-	char real[PATH_MAX], src[PATH_MAX + sizeof(OLDROOT) + 2];
+	const struct confine_bind b = { dir, true };
+	return confine_daemon_binds(&b, 1, user, ret_error);
+}
+
+int confine_daemon_binds(const struct confine_bind *binds, size_t nbinds, const char *user, char **ret_error)
+{
+	char real[PATH_MAX], src[PATH_MAX + sizeof(OLDROOT) + 2], first[PATH_MAX];
 	uid_t uid = getuid(), target_uid = uid;
 	gid_t gid = getgid(), target_gid = gid;
 	bool root = geteuid() == 0;
 	int r;
 
+	char reals[CONFINE_BINDS_MAX][PATH_MAX];
+
 	*ret_error = NULL;
-	if (!realpath(dir, real))
-		return fail(ret_error, "cannot resolve %s", dir);
+	if (nbinds == 0 || nbinds > CONFINE_BINDS_MAX) {
+		errno = EINVAL;
+		return fail(ret_error, "%zu directories to keep (1 to %d)", nbinds, CONFINE_BINDS_MAX);
+	}
+	/* resolved on the host, before anything moves */
+	for (size_t i = 0; i < nbinds; i++)
+		if (!realpath(binds[i].path, reals[i]))
+			return fail(ret_error, "cannot resolve %s", binds[i].path);
+	snprintf(first, sizeof(first), "%s", reals[0]);
 	if (root) {
 		struct passwd *pw = getpwnam(user);
 		if (!pw) {
@@ -130,19 +153,25 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 	if (chdir("/") < 0)
 		return fail(ret_error, "chdir /");
 
-	/* The one directory we keep, at its own path, without exec or devices. */
-	r = mkdir_parents(real);
-	if (r < 0) {
-		errno = -r;
-		return fail(ret_error, "creating %s in the new root", real);
+	/* The directories we keep, at their own paths, without exec or devices,
+	 * in order (a later one may lie inside an earlier one) */
+	for (size_t i = 0; i < nbinds; i++) {
+		snprintf(real, sizeof(real), "%s", reals[i]);
+		r = mkdir_parents(real);
+		if (r < 0) {
+			errno = -r;
+			return fail(ret_error, "creating %s in the new root", real);
+		}
+		snprintf(src, sizeof(src), "/" OLDROOT "%s", real);
+		if (mount(src, real, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return fail(ret_error, "binding %s", real);
+		if (mount(NULL, real, NULL,
+			  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | (binds[i].writable ? 0 : MS_RDONLY) |
+				  mount_locked_flags(real),
+			  NULL) < 0)
+			return fail(ret_error, "remounting %s nosuid,nodev,noexec%s", real,
+				    binds[i].writable ? "" : ",ro");
 	}
-	snprintf(src, sizeof(src), "/" OLDROOT "%s", real);
-	if (mount(src, real, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return fail(ret_error, "binding %s", real);
-	if (mount(NULL, real, NULL,
-		  MS_REMOUNT | MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC | mount_locked_flags(real),
-		  NULL) < 0)
-		return fail(ret_error, "remounting %s nosuid,nodev,noexec", real);
 	if (umount2("/" OLDROOT, MNT_DETACH) < 0)
 		return fail(ret_error, "detaching the old root");
 	if (rmdir("/" OLDROOT) < 0)
@@ -150,8 +179,8 @@ int confine_daemon(const char *dir, const char *user, char **ret_error)
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  NULL) < 0)
 		return fail(ret_error, "remounting / read-only");
-	if (chdir(real) < 0)
-		return fail(ret_error, "chdir %s", real);
+	if (chdir(first) < 0)
+		return fail(ret_error, "chdir %s", first);
 
 	if (root) {
 		/* Bounding set before the uid change, while CAP_SETPCAP is held. */

@@ -27,11 +27,11 @@
 #include "common/limits.h"
 #include "common/log.h"
 #include "common/macro.h"
-#include "common/user.h"
 #include "common/util.h"
 #include "debuginfod/lookup.h"
 #include "debuginfod/request.h"
 #include "httpd/mhd.h"
+#include "sandbox/confine.h"
 #include "solver/rpmlib.h"
 
 #define DBGD_THREADS 4
@@ -231,14 +231,36 @@ int main(int argc, char **argv)
 		log_error("cannot listen on %s: %s", cfg.debuginfod_tls_listen, strerror(-r));
 		return 1;
 	}
-	/* the sockets are made: the rest runs as the cache's owner */
-	r = drop_to_user(cfg.run_as_user, &err);
-	if (r < 0) {
-		log_error("%s", err);
-		return 1;
+	/* rpm's configuration is read while the system is still in view */
+	rpmlib_init();
+	/*
+	 * The sockets are made: the rest runs as the cache's owner, in a mount
+	 * namespace of its own holding RepoDir (read-only), the rootfs cache
+	 * (its one writable place) and, with RequireGPGCheck, GPGKeyDir
+	 * (read-only): no /etc, /usr, /proc, /dev, no other file of the host.
+	 * Single-threaded until here: the namespaces need it.
+	 */
+	{
+		_cleanup_free_ char *cache = NULL;
+		struct confine_bind binds[3];
+		size_t nb = 0;
+		r = config_rootfs_cache_dir(&cfg, &cache);
+		if (r < 0 || access(cache, F_OK) < 0) {
+			log_error("the rootfs cache %s does not exist (retrace-worker or retrace-rootfs makes it)",
+				  cache ? cache : "?");
+			return 1;
+		}
+		binds[nb++] = (struct confine_bind){ cfg.repo_dir, false };
+		binds[nb++] = (struct confine_bind){ cache, true };
+		if (cfg.require_gpg_check && access(cfg.gpg_key_dir, F_OK) == 0)
+			binds[nb++] = (struct confine_bind){ cfg.gpg_key_dir, false };
+		r = confine_daemon_binds(binds, nb, cfg.run_as_user, &err);
+		if (r < 0) {
+			log_error("cannot confine the server: %s", err ? err : strerror(-r));
+			return 1;
+		}
 	}
 	mhd_block_stop_signals(&sigs);
-	rpmlib_init();
 
 	s = calloc(1, sizeof(*s));
 	if (!s)

@@ -30,7 +30,7 @@ like "$(cat "$T/out")" "neither Listen nor TLSListen is set" "the installed conf
 
 # every unit verifies in the installed tree, without a warning
 for u in retrace-httpd.service retrace-worker.service retrace-cleanup.service retrace-cleanup.timer \
-	retrace-reposync.service retrace-reposync.timer; do
+	retrace-reposync.service retrace-reposync.timer retrace-debuginfod.service; do
 	[ -f "$R/usr/lib/systemd/system/$u" ]
 	ok $? "$u installed"
 	systemd-analyze verify --root="$R" --man=no --recursive-errors=no "$R/usr/lib/systemd/system/$u" \

@@ -37,6 +37,18 @@ start_debuginfod
 ok $? "retrace-debuginfod answers" || { sed 's/^/#   /' "$T/debuginfod.out"; done_testing; exit 1; }
 trap 'kill $DPID 2>/dev/null; stop_worker; cleanup' EXIT
 like "$(cat "$T/debuginfod.out")" "as uid $(id -u nobody)" "it runs as RunAsUser"
+# confined: its own mount namespace holding RepoDir (read-only) and the cache only
+[ "$(readlink "/proc/$DPID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
+ok $? "it has a mount namespace of its own"
+[ ! -e "/proc/$DPID/root/etc" ] && [ ! -e "/proc/$DPID/root/usr" ] && [ ! -e "/proc/$DPID/root/proc/self" ]
+ok $? "... with no /etc, /usr or /proc in it"
+awk -v p="$T/repo" '$5 == p { print $6 }' "/proc/$DPID/mountinfo" | grep -q '^ro,'
+ok $? "... RepoDir read-only"
+awk -v p="$T/cache" '$5 == p { print $6 }' "/proc/$DPID/mountinfo" | grep -q '^rw,'
+ok $? "... the rootfs cache writable"
+is "$(awk '{ print $5 }' "/proc/$DPID/mountinfo" | grep -v "^$T/repo\$" | grep -v "^$T/cache\$" | grep -vc '^/$')" 0 \
+	"... and nothing else mounted"
+is "$(sed -n 's/^CapEff:\t//p' "/proc/$DPID/status")" 0000000000000000 "... without capabilities"
 
 find_() { # find_ WHAT ARGS...: debuginfod-find against it, a fresh client cache each time
 	rm -rf "$D"

@@ -126,6 +126,23 @@ id=$(ls "$G/var/spool/retrace-server" | grep -E '^[1-9][0-9]{8}$' | head -n 1)
 log=$(cat "$G/var/spool/retrace-server/$id/retrace_log" 2>&1)
 like "$log" "cgroup v1 memory 4294967296 bytes" "the task's sandbox had its own memory group with SandboxMemoryLimit"
 
+# --- retrace-debuginfod as its unit runs it: the debuginfo of the crash's executable
+rpm2archive - <"$REPO/$REL/Packages/rtprog-1.0-1.x86_64.rpm" | tar -xzOf - ./usr/bin/rtprog >"$T/rtprog.bin"
+BID=$(readelf -n "$T/rtprog.bin" | awk '/Build ID/ { print $3 }')
+sed -i 's/^DebuginfodListen =.*/DebuginfodListen = 127.0.0.1:8002/' "$G/etc/retrace-server.conf"
+guest systemctl start retrace-debuginfod.service >"$T/dstart.out" 2>&1
+ok $? "systemctl start retrace-debuginfod" || sed 's/^/#   /' "$T/dstart.out"
+dget() { # dget PATH: the status line of GET PATH, over bash's /dev/tcp (the guest has no curl)
+	guest bash -c "exec 3<>/dev/tcp/127.0.0.1/8002 && printf 'GET $1 HTTP/1.0\r\n\r\n' >&3 && head -n 1 <&3" 2>/dev/null |
+		tr -d '\r'
+}
+eventually 20 test -n "$(dget /metrics)"
+is "$(dget "/buildid/$BID/debuginfo")" "HTTP/1.0 200 OK" "the unit's retrace-debuginfod serves the crash's debuginfo (build-id $BID)"
+is "$(dget /buildid/0000000000000000000000000000000000000000/debuginfo)" "HTTP/1.0 404 Not Found" "... and 404 for an unknown id"
+is "$(guest systemctl is-active retrace-debuginfod.service)" active "... still active"
+guest journalctl -q -u retrace-debuginfod.service --no-pager >"$T/debuginfod.journal" 2>&1
+like "$(cat "$T/debuginfod.journal")" "200 /usr/lib/debug/.build-id/" "its journal says what it served"
+
 # --- the memory limit, enforced: a "gdb" that fills 100 MiB of memory and 200
 # MiB of its /tmp (tests/fixtures/rpm/rtfakegdb.c) as the release's gdb,
 # under SandboxMemoryLimit = 128
