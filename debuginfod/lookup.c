@@ -6,7 +6,6 @@
 #include <libelf.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,6 +243,91 @@ static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, 
 	return -ENOENT;
 }
 
+/*
+ * Open path inside the tree at root as if root were "/": every component
+ * opened with O_NOFOLLOW; a symlink is read and its target walked in its
+ * place, an absolute one from root, ".." never above root, at most 40 of
+ * them. What openat2(RESOLVE_IN_ROOT) does - done here because a seccomp
+ * filter (systemd's, a container's) may answer openat2 with ENOSYS. The
+ * last component must be a regular file. -ENOENT for anything else.
+ */
+#define WALK_MAX_DEPTH 64
+#define WALK_MAX_LINKS 40
+static int open_in_root(int root, const char *path)
+{
+	int stack[WALK_MAX_DEPTH];
+	size_t depth = 0;
+	char todo[DBGD_PATH_MAX * 2 + 2];
+	size_t pos = 0;
+	unsigned links = 0;
+	int r = -ENOENT;
+
+	if (strlen(path) >= sizeof(todo))
+		return -ENAMETOOLONG;
+	snprintf(todo, sizeof(todo), "%s", path);
+	stack[depth++] = fcntl(root, F_DUPFD_CLOEXEC, 3);
+	if (stack[0] < 0)
+		return -errno;
+	for (;;) {
+		char comp[NAME_MAX + 1], target[PATH_MAX];
+		size_t n;
+		struct stat st;
+		int cur = stack[depth - 1], fd;
+		bool last;
+
+		while (todo[pos] == '/')
+			pos++;
+		n = strcspn(todo + pos, "/");
+		if (n == 0 || n > NAME_MAX)
+			break; /* a path ending in a directory, or a name too long */
+		memcpy(comp, todo + pos, n);
+		comp[n] = '\0';
+		pos += n;
+		last = todo[pos + strspn(todo + pos, "/")] == '\0';
+		if (strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (depth > 1)
+				close(stack[--depth]);
+			continue;
+		}
+		if (fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			break;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t k = readlinkat(cur, comp, target, sizeof(target) - 1);
+			size_t rest = strlen(todo + pos);
+			if (k <= 0 || ++links > WALK_MAX_LINKS || (size_t)k + 1 + rest >= sizeof(todo))
+				break;
+			target[k] = '\0';
+			if (target[0] == '/')
+				while (depth > 1)
+					close(stack[--depth]);
+			/* the target, then what was left after the link */
+			memmove(todo + k + 1, todo + pos, rest + 1);
+			memcpy(todo, target, (size_t)k);
+			todo[k] = '/';
+			pos = 0;
+			continue;
+		}
+		if (last) {
+			if (!S_ISREG(st.st_mode))
+				break;
+			fd = openat(cur, comp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			r = fd < 0 ? -errno : fd;
+			break;
+		}
+		if (!S_ISDIR(st.st_mode) || depth == WALK_MAX_DEPTH)
+			break;
+		fd = openat(cur, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			break;
+		stack[depth++] = fd;
+	}
+	while (depth > 0)
+		close(stack[--depth]);
+	return r;
+}
+
 static int lookup_file(struct dbgd *d, const struct dbgd_request *rq, struct dbgd_file *ret, char **ret_error)
 {
 	struct pkg_limits limits = { ROOTFS_MAX_PACKAGE_BYTES, ROOTFS_MAX_PACKAGE_FILES };
@@ -254,8 +338,6 @@ static int lookup_file(struct dbgd *d, const struct dbgd_request *rq, struct dbg
 	struct rcache_request crq;
 	_cleanup_free_ char *err = NULL;
 	_cleanup_close_ int root = -1;
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV };
 	double t0 = monotonic_seconds();
 	struct stat st;
 	int r, fd;
@@ -285,8 +367,8 @@ static int lookup_file(struct dbgd *d, const struct dbgd_request *rq, struct dbg
 		return r;
 	}
 	root = open(tree.root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	fd = root < 0 ? -1 : (int)syscall(SYS_openat2, root, f.path + 1, &how, sizeof(how));
-	r = fd < 0 ? -errno : 0;
+	fd = root < 0 ? -errno : open_in_root(root, f.path);
+	r = fd < 0 ? fd : 0;
 	ret->extracted = tree.extracted;
 	rcache_tree_release(&tree);
 	rcache_free(cache);

@@ -136,6 +136,21 @@ like_re "$(cat "$T/gdb.out")" "^ +[a-z_]+ = " "... and locals"
 diag "$(grep '^#' "$T/gdb.out" | head -4)"
 like "$(cat "$T/debuginfod.out")" "200 /usr/lib/debug/.build-id/45/" "... the library's debuginfo served by us"
 
+# a payload's symlink cannot lead out of its tree: the cached tree's
+# .build-id link pointed at the host's /etc/passwd, relative and absolute
+link=$(ls -d "$T"/cache/trees/*/root/usr/lib/.build-id/"${BID:0:2}/${BID:2}" | head -n 1)
+[ -L "$link" ]
+fixture $? "rtprog's tree in the cache, with its .build-id link"
+chmod u+w "$(dirname "$link")"
+# (RepoDir's files are in its namespace: only the resolver keeps them out)
+for target in ../../../../../../../../../../../etc/passwd /etc/passwd "/proc/$DPID/root/etc/passwd" \
+	"$T/repo/$REL/repodata/repomd.xml" "../../../../../../../../repo/$REL/repodata/repomd.xml"; do
+	ln -sfn "$target" "$link"
+	case "$target" in *repomd.xml) (cd "$(dirname "$link")" && [ -f "$target" ]) ||
+		diag "the link's target should exist from its directory on the host: $target" ;; esac
+	is "$(code "/buildid/$BID/executable")" 404 "a payload symlink to $target: 404"
+done
+
 kill "$DPID"
 wait "$DPID"
 is "$?" 0 "SIGTERM: it stops cleanly"
