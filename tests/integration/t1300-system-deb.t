@@ -134,11 +134,11 @@ guest systemctl start retrace-debuginfod.service >"$T/dstart.out" 2>&1
 ok $? "systemctl start retrace-debuginfod" || sed 's/^/#   /' "$T/dstart.out"
 dget() { # dget PATH: the status line of GET PATH, over bash's /dev/tcp (the guest has no curl)
 	guest bash -c "exec 3<>/dev/tcp/127.0.0.1/8002 && printf 'GET $1 HTTP/1.0\r\n\r\n' >&3 && head -n 1 <&3" 2>/dev/null |
-		tr -d '\r'
+		tr -d '\r' | cut -d' ' -f2-
 }
 eventually 20 test -n "$(dget /metrics)"
-is "$(dget "/buildid/$BID/debuginfo")" "HTTP/1.0 200 OK" "the unit's retrace-debuginfod serves the crash's debuginfo (build-id $BID)"
-is "$(dget /buildid/0000000000000000000000000000000000000000/debuginfo)" "HTTP/1.0 404 Not Found" "... and 404 for an unknown id"
+is "$(dget "/buildid/$BID/debuginfo")" "200 OK" "the unit's retrace-debuginfod serves the crash's debuginfo (build-id $BID)"
+is "$(dget /buildid/0000000000000000000000000000000000000000/debuginfo)" "404 Not Found" "... and 404 for an unknown id"
 is "$(guest systemctl is-active retrace-debuginfod.service)" active "... still active"
 guest journalctl -q -u retrace-debuginfod.service --no-pager >"$T/debuginfod.journal" 2>&1
 like "$(cat "$T/debuginfod.journal")" "200 /usr/lib/debug/.build-id/" "its journal says what it served"
