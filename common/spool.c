@@ -566,6 +566,11 @@ static int count_entries(int parent, const char *name, unsigned *ret)
 	return 0;
 }
 
+int spool_count_held(struct spool *s, unsigned *ret)
+{
+	return count_entries(s->dirfd, DIR_HELD, ret);
+}
+
 int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued)
 {
 	int r = count_entries(s->dirfd, DIR_RUNNING, ret_running);

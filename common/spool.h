@@ -155,6 +155,8 @@ int spool_task_read_type(int task_dirfd, enum task_type *ret);
 int spool_task_write_time(int task_dirfd, const char *name);
 
 int spool_count(struct spool *s, unsigned *ret_running, unsigned *ret_queued);
+/* Managed tasks waiting for the task manager's start (.held entries). */
+int spool_count_held(struct spool *s, unsigned *ret);
 /*
  * Delete a task that is queued, held or finished: -EBUSY while a worker runs it.
  * The directory is first renamed into .trash, so it vanishes atomically.

@@ -453,7 +453,7 @@ static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
 static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 {
 	_cleanup_buf_ struct buf b = BUF_INIT(64 * 1024);
-	unsigned running = 0, queued = 0;
+	unsigned running = 0, queued = 0, held = 0;
 	long long ok = 0, failed = 0;
 	struct statvfs sv;
 	unsigned long long free_b = 0;
@@ -462,6 +462,7 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 	if (!h->cfg->allow_metrics)
 		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Metrics are not enabled for this server");
 	spool_count(&h->spool, &running, &queued);
+	spool_count_held(&h->spool, &held);
 	if (fstatvfs(h->spool.dirfd, &sv) == 0)
 		free_b = (unsigned long long)sv.f_bavail * sv.f_frsize;
 	db = stats_open(h);
@@ -480,6 +481,9 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		    "# HELP retrace_tasks_queued Tasks waiting for a free slot.\n"
 		    "# TYPE retrace_tasks_queued gauge\n"
 		    "retrace_tasks_queued %u\n"
+		    "# HELP retrace_tasks_held Managed tasks waiting to be started from the task manager.\n"
+		    "# TYPE retrace_tasks_held gauge\n"
+		    "retrace_tasks_held %u\n"
 		    "# HELP retrace_uploads_in_progress Uploads being received and unpacked.\n"
 		    "# TYPE retrace_uploads_in_progress gauge\n"
 		    "retrace_uploads_in_progress %u\n"
@@ -493,7 +497,7 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		    "# TYPE retrace_tasks_finished_total counter\n"
 		    "retrace_tasks_finished_total{result=\"success\"} %lld\n"
 		    "retrace_tasks_finished_total{result=\"fail\"} %lld\n",
-		    free_b, running, queued, atomic_load(&h->uploads),
+		    free_b, running, queued, held, atomic_load(&h->uploads),
 		    (unsigned long long)atomic_load(&h->overloads),
 		    (unsigned long long)atomic_load(&h->tasks_created), ok, failed);
 	buf_appendf(&b,

@@ -23,7 +23,8 @@ mkdir -p "$RETRACE_TASK_DIR/results/misc" &&
 	printf 'frames: %s\n' "$(grep -c '^#' "$RETRACE_TASK_DIR/retrace_backtrace")" >"$RETRACE_TASK_DIR/results/misc/frame-count"
 EOS
 chmod -R go+rX,+x "$H"
-worker_config "HookDir = $H"
+worker_config "HookDir = $H
+AllowMetrics = 1"
 publish
 rtprog_segv
 tar -C "$T/segv.d" -cf - coredump executable package os_release | xz -2 >"$T/up.tar.xz"
@@ -52,6 +53,7 @@ like_re "$MID" "^[0-9]{9}$" "... with a task id"
 [ -e "$T/spool/.held/$MID" ] && [ ! -e "$T/spool/.queue/$MID" ]; ok $? "... held in .held, not queued"
 [ -e "$T/spool/$MID/managed" ]; ok $? "... marked managed"
 is "$(status_of "$MID" "$MPW")" PENDING "its status is PENDING for a client"
+is "$(curl -s "$(URL /metrics)" | sed -n 's/^retrace_tasks_held //p')" 1 "/metrics: retrace_tasks_held 1"
 is "$(upload "$T/up.tar.xz" $XZ -H "X-Task-Managed: yes")" 400 "X-Task-Managed: yes: 400"
 like "$(body)" "X-Task-Managed must be 0 or 1" "... saying why"
 is "$(upload "$T/up.tar.xz" $XZ -H "X-Task-Managed: 1" -H "X-Task-Sync: 1")" 400 \
