@@ -459,3 +459,15 @@ bool safe_name_valid(const char *s, size_t n, size_t max, const char *extra)
 	}
 	return true;
 }
+
+char *text_next_line(char **cursor, const char *seps)
+{
+	char *line = *cursor, *end;
+
+	if (!line || !*line)
+		return NULL;
+	end = line + strcspn(line, seps);
+	*cursor = *end ? end + 1 : NULL;
+	*end = '\0';
+	return line;
+}

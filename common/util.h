@@ -114,6 +114,10 @@ void json_write_str(FILE *out, const char *s);
 char *str_strip(char *s);
 /* True when every byte of s[0..n) is printable ASCII (0x20..0x7e). */
 bool mem_is_printable_ascii(const void *s, size_t n);
+/* The next line of the NUL-terminated text at *cursor, cut in place at
+ * the first of seps ("\r\n", "\n"); *cursor moves past it. NULL at the
+ * end of the text. */
+char *text_next_line(char **cursor, const char *seps);
 /* A name safe in a path, a URL and a page: 1..max bytes of [A-Za-z0-9] and
  * the characters of extra, not starting with a dot. */
 bool safe_name_valid(const char *s, size_t n, size_t max, const char *extra);

@@ -163,7 +163,7 @@ struct found {
 	struct pkg_keyring *keyring;  /* the release's (owned by it) */
 };
 
-static bool take(struct dbgd *d, struct dbgd_release *rel, Id p, const char *path, struct found *f)
+static bool take(struct dbgd_release *rel, Id p, const char *path, struct found *f)
 {
 	const char *loc, *type, *hex;
 
@@ -177,7 +177,6 @@ static bool take(struct dbgd *d, struct dbgd_release *rel, Id p, const char *pat
 	snprintf(f->sumhex, sizeof(f->sumhex), "%s", hex);
 	snprintf(f->path, sizeof(f->path), "%s", path);
 	f->dirfd = dup(rel->repo->dirfd);
-	(void)d;
 	return f->dirfd >= 0;
 }
 
@@ -204,7 +203,7 @@ static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, 
 				if (hit->kind != REPO_INDEX_DEBUGINFO)
 					continue;
 				snprintf(path, sizeof(path), "/usr/lib/debug/.build-id/%.2s/%s.debug", rq->hex, rq->hex + 2);
-				ok = take(d, rel, hit->p, path, f);
+				ok = take(rel, hit->p, path, f);
 				break;
 			case DBGD_EXECUTABLE:
 				if (hit->kind == REPO_INDEX_BINARY) {
@@ -215,7 +214,7 @@ static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, 
 				} else {
 					continue;
 				}
-				ok = take(d, rel, hit->p, path, f);
+				ok = take(rel, hit->p, path, f);
 				break;
 			case DBGD_SOURCE: {
 				/* a package of this release whose payload holds the path:
@@ -223,7 +222,7 @@ static int find(struct dbgd *d, const struct dbgd_request *rq, struct found *f, 
 				Queue q;
 				queue_init(&q);
 				rrepo_find_file(repo, rq->arg, &q);
-				ok = q.count > 0 && take(d, rel, q.elements[0], rq->arg, f);
+				ok = q.count > 0 && take(rel, q.elements[0], rq->arg, f);
 				queue_free(&q);
 				break;
 			}

@@ -30,8 +30,6 @@
 #include "httpd/request.h"
 #include "worker/lifecycle.h"
 
-#define CT_HTML "text/html; charset=utf-8"
-#define CT_TEXT "text/plain; charset=utf-8"
 /* What a page shows of a log or a backtrace; the raw link has all of it. */
 #define MANAGER_SHOW_MAX (512 * 1024)
 /* Rows a section of the list shows. */
@@ -71,12 +69,10 @@ static void escape_str(struct buf *b, const char *s)
 /* A task's small file (crash/package...): its first line, at most size-1 bytes. */
 static void small_text(int dirfd, const char *name, char *buf, size_t size)
 {
-	buf[0] = '\0';
-	if (read_small_file_at(dirfd, name, buf, size, NULL) < 0) {
+	if (read_small_file_at(dirfd, name, buf, size, NULL) < 0)
 		buf[0] = '\0';
-		return;
-	}
-	buf[strcspn(buf, "\r\n")] = '\0';
+	else
+		buf[strcspn(buf, "\r\n")] = '\0';
 }
 
 /*
@@ -156,7 +152,6 @@ static int read_head(int dirfd, const char *name, size_t max, char **ret, size_t
 struct mtask {
 	uint32_t id;
 	struct task_info ti;
-	struct task_state st;
 	char package[256];
 	char status[64];
 	const char *css; /* class of the status cell */
@@ -170,10 +165,10 @@ static void describe(struct mtask *t)
 	case PHASE_HELD: snprintf(t->status, sizeof(t->status), "not started"); break;
 	case PHASE_QUEUED: snprintf(t->status, sizeof(t->status), "queued"); break;
 	case PHASE_RUNNING:
-		snprintf(t->status, sizeof(t->status), "running: %s", task_status_message(t->st.status));
+		snprintf(t->status, sizeof(t->status), "running: %s", task_status_message(t->ti.state.status));
 		break;
 	case PHASE_FINISHED:
-		if (strcmp(task_state_http(&t->st), "FINISHED_SUCCESS") == 0) {
+		if (strcmp(task_state_http(&t->ti.state), "FINISHED_SUCCESS") == 0) {
 			snprintf(t->status, sizeof(t->status), "success");
 			t->css = "success";
 		} else {
@@ -201,8 +196,6 @@ static int mtask_load(struct httpd *h, uint32_t id, struct mtask *t, int *ret_fd
 	r = lifecycle_inspect(&h->spool, id, &t->ti);
 	if (r < 0)
 		return r;
-	if (spool_task_read_state(fd, &t->st) < 0)
-		t->st.status = t->ti.status;
 	small_text(fd, "crash/package", t->package, sizeof(t->package));
 	describe(t);
 	if (ret_fd)
@@ -379,10 +372,7 @@ static int ftp_listing_read(struct httpd *h, struct ftp_listing *ret)
 	r = read_file_at(h->spool.dirfd, SPOOL_FTP_LISTING, SPOOL_FTP_LISTING_MAX + 4096, &ret->text, &ret->len);
 	if (r < 0)
 		return r;
-	for (char *line = ret->text, *next; line && line < ret->text + ret->len && *line; line = next) {
-		char *end = line + strcspn(line, "\n");
-		next = *end ? end + 1 : NULL;
-		*end = '\0';
+	for (char *cur = ret->text, *line; (line = text_next_line(&cur, "\n"));) {
 		if (strncmp(line, "listed ", 7) == 0)
 			ret->listed = strtoll(line + 7, NULL, 10);
 		else if (strncmp(line, "error ", 6) == 0)
@@ -491,12 +481,12 @@ static enum MHD_Result ftp_start(struct httpd *h, struct MHD_Connection *c, cons
 	explicit_bzero(pw, sizeof(pw));
 	close(fd);
 	if (r < 0) {
+		char msg[128];
+		unsigned status = httpd_spool_error(r, msg, sizeof(msg));
 		int d = spool_incoming_discard(&h->spool, incoming);
 		if (d < 0)
 			log_error("cannot remove incoming task %s: %s", incoming, strerror(-d));
-		return httpd_reply_text(c, r == -ENOSPC || r == -EDQUOT ? MHD_HTTP_INSUFFICIENT_STORAGE
-									 : MHD_HTTP_INTERNAL_SERVER_ERROR,
-					"Unable to create new task: %s", strerror(-r));
+		return httpd_reply_text(c, status, "%s", msg);
 	}
 	spool_task_id_format(id, idstr);
 	httpd_client_address(c, remote, sizeof(remote));

@@ -25,8 +25,6 @@
 #include "worker/stats.h"
 
 #define PUBLISHED_DIR ".published"
-#define CT_TEXT "text/plain; charset=utf-8"
-#define CT_HTML "text/html; charset=utf-8"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
 
 struct create_ctx {
@@ -167,7 +165,7 @@ enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, cons
 	return httpd_reply_buf(c, status, CT_TEXT, body, strlen(body), NULL);
 }
 
-enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
+static enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
 				  const char *missing)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -722,10 +720,7 @@ static void create_free(struct create_ctx *x)
 
 /* The checks that need no body, in the original server's order. */
 
-/* The spool refused to make a task: out of space or inodes (ENOSPC) or over
- * a quota is 507, as the original answers; anything else is 500. The status,
- * and its message in msg. */
-static unsigned spool_error(int r, char *msg, size_t size)
+unsigned httpd_spool_error(int r, char *msg, size_t size)
 {
 	if (r == -ENOSPC || r == -EDQUOT) {
 		snprintf(msg, size, "There is not enough storage space on the server");
@@ -944,7 +939,7 @@ static enum MHD_Result create_begin(struct httpd *h, const struct httpd_listener
 	r = spool_incoming_new(&h->spool, x->incoming, &x->incoming_fd);
 	if (r < 0) {
 		char msg[128];
-		unsigned status = spool_error(r, msg, sizeof(msg));
+		unsigned status = httpd_spool_error(r, msg, sizeof(msg));
 		x->incoming[0] = '\0';
 		return create_refuse(x, status, "%s", msg);
 	}
@@ -1025,7 +1020,7 @@ static enum MHD_Result create_finish(struct httpd *h, struct create_ctx *x)
 		/* the commit left nothing behind: the incoming directory goes too */
 		log_warn("%s: the task could not be committed to the spool: %s", x->remote, strerror(-r));
 		char msg[128];
-		unsigned status = spool_error(r, msg, sizeof(msg));
+		unsigned status = httpd_spool_error(r, msg, sizeof(msg));
 		create_discard(x);
 		return httpd_reply_text(c, status, "%s", msg);
 	}

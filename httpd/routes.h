@@ -61,18 +61,22 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
 				     const char *method, const char *version,
 				     const char *upload_data, size_t *upload_data_size,
 				     void **req_cls);
+#define CT_TEXT "text/plain; charset=utf-8"
+#define CT_HTML "text/html; charset=utf-8"
+
 /* Shared with the task manager (manager.c). An answer with a Content-Length;
- * a short text (>= 400 logged with who asked what and why); a file of a
- * task as text; text escaped for HTML (control characters but tab and
+ * a short text (>= 400 logged with who asked what and why); text escaped for HTML (control characters but tab and
  * newline shown as '?'); the client's address for log lines. */
 enum MHD_Result httpd_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
 				const char *body, size_t len, const char *const *hdrs);
 enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 	_printf_(3, 4);
-enum MHD_Result httpd_reply_file(struct MHD_Connection *c, int dirfd, const char *name,
-				 const char *missing);
 /* A regular file's fd (owned from here) as text/plain, 200. */
 enum MHD_Result httpd_reply_fd(struct MHD_Connection *c, int fd, uint64_t size);
+/* The spool refused to make a task: out of space or inodes (ENOSPC) or over
+ * a quota is 507, as the original answers; anything else is 500. The status,
+ * and its message in msg. */
+unsigned httpd_spool_error(int r, char *msg, size_t size);
 struct buf;
 void httpd_html_escape(struct buf *b, const char *s, size_t n);
 void httpd_client_address(struct MHD_Connection *c, char *buf, size_t len);

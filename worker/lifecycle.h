@@ -62,6 +62,7 @@ struct task_info {
 	enum task_phase phase;
 	enum task_type type;     /* -EINVAL when unreadable */
 	enum task_status status; /* QUEUED when unreadable */
+	struct task_state state; /* as spool_task_read_state() read it (status QUEUED when unreadable) */
 	bool queued, running, owned, held;
 	bool managed;            /* belongs to the task manager (a `managed` file) */
 	bool crash_data;         /* crash/coredump or crash/vmcore is still there */

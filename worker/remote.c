@@ -215,10 +215,7 @@ void task_fetch_remote(struct task *t)
 		tlog(t, "remote: the task lists remote resources, but RemoteResourcePrefixes is empty: none fetched");
 		return;
 	}
-	for (char *line = text, *next; line && *line; line = next) {
-		char *end = line + strcspn(line, "\r\n");
-		next = *end ? end + 1 : NULL;
-		*end = '\0';
+	for (char *cur = text, *line; (line = text_next_line(&cur, "\r\n"));) {
 		line += strspn(line, " \t");
 		if (!*line || *line == '#')
 			continue;
@@ -240,22 +237,18 @@ void task_fetch_remote(struct task *t)
 
 /* --- the FTP listing (the daemon's child) ----------------------------------- */
 
-struct listing {
-	struct buf raw;
-};
-
 static size_t on_list(char *p, size_t size, size_t n, void *userdata)
 {
-	struct listing *l = userdata;
+	struct buf *raw = userdata;
 
-	if (buf_append(&l->raw, p, size * n) < 0)
+	if (buf_append(raw, p, size * n) < 0)
 		return 0; /* past its bound: stop */
 	return size * n;
 }
 
 int ftp_list_write(const struct config *cfg, struct spool *s)
 {
-	struct listing l = { .raw = BUF_INIT(SPOOL_FTP_LISTING_MAX) };
+	struct buf raw = BUF_INIT(SPOOL_FTP_LISTING_MAX);
 	_cleanup_buf_ struct buf out = BUF_INIT(SPOOL_FTP_LISTING_MAX + 4096);
 	_cleanup_free_ char *url = ftp_url(cfg, "");
 	char err[CURL_ERROR_SIZE] = "";
@@ -273,7 +266,7 @@ int ftp_list_write(const struct config *cfg, struct spool *s)
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_list);
-		curl_easy_setopt(c, CURLOPT_WRITEDATA, &l);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &raw);
 		ftp_login(c, cfg);
 		rc = curl_easy_perform(c);
 		curl_easy_cleanup(c);
@@ -286,10 +279,7 @@ int ftp_list_write(const struct config *cfg, struct spool *s)
 		log_warn("ftp: cannot list %s: %s", url ? url : "FTPDir", why);
 	} else {
 		/* NLST: a name a line; only names a URL and a page take as they are */
-		for (char *line = l.raw.data, *next; line && *line; line = next) {
-			char *end = line + strcspn(line, "\r\n");
-			next = *end ? end + 1 : NULL;
-			*end = '\0';
+		for (char *cur = raw.data, *line; (line = text_next_line(&cur, "\r\n"));) {
 			if (!*line)
 				continue;
 			if (!ftp_name_valid(line, strlen(line)) || names == SPOOL_FTP_NAMES_MAX) {
@@ -304,7 +294,7 @@ int ftp_list_write(const struct config *cfg, struct spool *s)
 				 "[A-Za-z0-9._+~-])",
 				 url, skipped, SPOOL_FTP_NAMES_MAX);
 	}
-	buf_release(&l.raw);
+	buf_release(&raw);
 	if (!out.data)
 		return -ENOMEM;
 	r = write_file_at(s->dirfd, SPOOL_FTP_LISTING, out.data, out.len, 0640, true);

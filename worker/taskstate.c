@@ -57,7 +57,6 @@ int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret)
 	char idstr[SPOOL_TASK_ID_DIGITS + 1], buf[32];
 	_cleanup_close_ int fd = -1;
 	struct task_info ti = { .id = id, .type = _TASK_TYPE_INVALID };
-	struct task_state st;
 	struct stat pst;
 	int r;
 
@@ -67,7 +66,9 @@ int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret)
 		return r;
 	if (spool_task_read_type(fd, &ti.type) < 0)
 		ti.type = _TASK_TYPE_INVALID;
-	ti.status = spool_task_read_state(fd, &st) == 0 ? st.status : TASK_STATUS_QUEUED;
+	if (spool_task_read_state(fd, &ti.state) < 0)
+		ti.state = (struct task_state){ .status = TASK_STATUS_QUEUED };
+	ti.status = ti.state.status;
 	ti.created = fstatat(fd, "password", &pst, AT_SYMLINK_NOFOLLOW) == 0 ? (int64_t)pst.st_mtime : 0;
 	ti.started = read_time_file(fd, "started_time");
 	ti.finished = read_time_file(fd, "finished_time");

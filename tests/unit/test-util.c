@@ -89,6 +89,16 @@ int main(void)
 	is_str(s, "", "buf steal of empty buffer is an empty string");
 	free(s);
 
+	{
+		char text[] = "one\r\n\ntwo\nthree", *cur = text, *l;
+		is_str(text_next_line(&cur, "\r\n"), "one", "text_next_line: the first line, cut at \\r");
+		is_str(text_next_line(&cur, "\r\n"), "", "... an empty one (the \\n after the \\r)");
+		is_str(text_next_line(&cur, "\r\n"), "", "... the empty line");
+		is_str(text_next_line(&cur, "\r\n"), "two", "... the next");
+		l = text_next_line(&cur, "\r\n");
+		is_str(l, "three", "... the last, without a newline");
+		ok(text_next_line(&cur, "\r\n") == NULL, "... then NULL");
+	}
 	char t[] = "  \tab c \r\n";
 	is_str(str_strip(t), "ab c", "str_strip");
 	ok(mem_is_printable_ascii("abc ~", 5), "printable");
