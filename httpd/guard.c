@@ -21,6 +21,7 @@ struct guard_conn {
 	char text[INET6_ADDRSTRLEN];
 	enum guard_phase phase;
 	double since;     /* when the phase began */
+	double answer_limit; /* seconds the answer may take */
 	double win_start; /* the body's current rate window */
 	uint64_t win_bytes;
 	double body_start; /* the upload's first byte awaited */
@@ -112,11 +113,11 @@ static void tick(struct guard *g, double now)
 		case GUARD_WORKING:
 			break;
 		case GUARD_ANSWER:
-			if (now - gc->since < s->answer_timeout)
+			if (now - gc->since < gc->answer_limit)
 				break;
 			atomic_fetch_add(&g->cut_answer, 1);
-			log_warn("%s: closed: the request was not read and answered within %u s",
-				 gc->text, s->answer_timeout);
+			log_warn("%s: closed: the request was not read and answered within %.0f s",
+				 gc->text, gc->answer_limit);
 			cut(gc);
 			break;
 		}
@@ -267,7 +268,7 @@ struct guard_conn *guard_of(struct MHD_Connection *c)
 	return ci ? ci->socket_context : NULL;
 }
 
-void guard_phase(struct guard_conn *gc, enum guard_phase p)
+static void set_phase(struct guard_conn *gc, enum guard_phase p, uint64_t answer_size)
 {
 	struct guard *g;
 	double now;
@@ -277,6 +278,9 @@ void guard_phase(struct guard_conn *gc, enum guard_phase p)
 	g = gc->g;
 	now = monotonic_seconds();
 	pthread_mutex_lock(&g->lock);
+	gc->answer_limit = g->set.answer_timeout;
+	if (answer_size && g->set.min_answer_rate)
+		gc->answer_limit += (double)answer_size / (double)g->set.min_answer_rate;
 	if (p == GUARD_BODY && gc->phase != GUARD_BODY) {
 		if (gc->phase != GUARD_WORKING) {
 			gc->body_start = now;
@@ -289,6 +293,16 @@ void guard_phase(struct guard_conn *gc, enum guard_phase p)
 	gc->phase = p;
 	gc->since = now;
 	pthread_mutex_unlock(&g->lock);
+}
+
+void guard_phase(struct guard_conn *gc, enum guard_phase p)
+{
+	set_phase(gc, p, 0);
+}
+
+void guard_answer(struct guard_conn *gc, uint64_t size)
+{
+	set_phase(gc, GUARD_ANSWER, size);
 }
 
 void guard_body(struct guard_conn *gc, uint64_t n)

@@ -34,6 +34,7 @@ struct guard_conn;
 struct guard_settings {
 	unsigned header_timeout;       /* seconds */
 	unsigned answer_timeout;       /* seconds from the headers to the answer sent */
+	uint64_t min_answer_rate;      /* bytes per second a large answer adds time at (guard_answer) */
 	uint64_t min_body_rate;        /* bytes per second */
 	unsigned body_window;          /* seconds */
 	uint64_t preempt_rate;         /* bytes per second: slower uploads yield a slot */
@@ -93,6 +94,12 @@ struct guard_conn *guard_of(struct MHD_Connection *c);
 /* The connection's address as the per-address limits count it. */
 const struct guard_addr *guard_conn_addr(const struct guard_conn *gc);
 void guard_phase(struct guard_conn *gc, enum guard_phase p);
+/*
+ * GUARD_ANSWER for an answer of size bytes: answer_timeout plus the time
+ * it takes at min_answer_rate (a file of hundreds of MB over a slow link
+ * is not a slow reader; a reader that takes longer than that is).
+ */
+void guard_answer(struct guard_conn *gc, uint64_t size);
 /* Bytes of body received. */
 void guard_body(struct guard_conn *gc, uint64_t n);
 

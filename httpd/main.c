@@ -77,7 +77,7 @@ int main(int argc, char **argv)
 	struct httpd h;
 	struct httpd_listener plain = { &h, false }, tls = { &h, true };
 	struct MHD_Daemon *d_plain = NULL, *d_tls = NULL;
-	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL, *policy_path = NULL;
+	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL;
 	scmp_filter_ctx filter = NULL;
 	int fd_plain = -1, fd_tls = -1, c, r;
 	sigset_t sigs;
@@ -141,15 +141,8 @@ int main(int argc, char **argv)
 	if (*cfg.tls_listen && mhd_read_tls(&cfg, "TLSListen", &cert, &key) < 0)
 		return 1;
 
-	if (asprintf(&policy_path, "%s/httpd.policy", cfg.seccomp_policy_dir) < 0)
+	if (seccomp_policy_compile_daemon(cfg.seccomp_policy_dir, "httpd", policy_flags, &filter) < 0)
 		return 1;
-	r = seccomp_policy_compile_file(policy_path, policy_flags, &filter, &err);
-	if (r < 0) {
-		log_error("seccomp policy: %s", err ? err : strerror(-r));
-		return 1;
-	}
-	if (policy_flags & SECCOMP_POLICY_LOG_KILLS)
-		log_warn("--seccomp-log: denied syscalls are only logged; never run this in production");
 
 	if (*cfg.listen && (r = mhd_listen_socket(cfg.listen, &fd_plain)) < 0) {
 		log_error("cannot listen on %s: %s", cfg.listen, strerror(-r));

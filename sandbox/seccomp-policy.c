@@ -18,6 +18,7 @@
 #include <termios.h>
 
 #include "common/fsutil.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "common/util.h"
 
@@ -743,6 +744,23 @@ int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ct
 	}
 	seccomp_policy_free(policy);
 	return r;
+}
+
+int seccomp_policy_compile_daemon(const char *dir, const char *name, unsigned flags, scmp_filter_ctx *ret)
+{
+	_cleanup_free_ char *path = NULL, *err = NULL;
+	int r;
+
+	if (asprintf(&path, "%s/%s.policy", dir, name) < 0)
+		return -ENOMEM;
+	r = seccomp_policy_compile_file(path, flags, ret, &err);
+	if (r < 0) {
+		log_error("seccomp policy: %s", err ? err : strerror(-r));
+		return r;
+	}
+	if (flags & SECCOMP_POLICY_LOG_KILLS)
+		log_warn("--seccomp-log: denied syscalls are only logged; never run this in production");
+	return 0;
 }
 
 int seccomp_policy_export_bpf(scmp_filter_ctx ctx, struct sock_fprog **ret)

@@ -46,6 +46,11 @@ int seccomp_policy_compile(const struct seccomp_policy *p, unsigned flags, scmp_
 
 /* Load and compile in one step (the policy itself is not kept). */
 int seccomp_policy_compile_file(const char *path, unsigned flags, scmp_filter_ctx *ret, char **ret_error);
+/*
+ * A daemon's policy DIR/NAME.policy compiled, its errors logged (and, with
+ * SECCOMP_POLICY_LOG_KILLS, the warning that it only logs): 0 or -errno.
+ */
+int seccomp_policy_compile_daemon(const char *dir, const char *name, unsigned flags, scmp_filter_ctx *ret);
 
 struct sock_fprog;
 /*

@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <microhttpd.h>
+#include <seccomp.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -30,8 +31,10 @@
 #include "common/util.h"
 #include "debuginfod/lookup.h"
 #include "debuginfod/request.h"
+#include "httpd/guard.h"
 #include "httpd/mhd.h"
 #include "sandbox/confine.h"
+#include "sandbox/seccomp-policy.h"
 #include "solver/rpmlib.h"
 
 #define DBGD_THREADS 4
@@ -40,6 +43,7 @@
 
 struct server {
 	struct dbgd d;
+	struct guard guard; /* HeaderTimeout, MaxConnectionsPerAddress, the answers' pace */
 	bool tls;
 	atomic_ullong requests, found, not_found, errors, bytes;
 };
@@ -54,6 +58,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 
 	if (!resp)
 		return MHD_NO;
+	guard_phase(guard_of(c), GUARD_ANSWER);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
 	r = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
@@ -111,6 +116,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	/* answered on the second call, once a (normally empty) body is dropped */
 	if (*req_cls != &marker) {
 		*req_cls = &marker;
+		/* the headers are in; a package may be extracted before the answer */
+		guard_phase(guard_of(c), GUARD_WORKING);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -151,12 +158,24 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
 	atomic_fetch_add(&s->found, 1);
 	atomic_fetch_add(&s->bytes, f.size);
+	/* read at MinUploadRate or faster, or the connection is closed */
+	if (s->guard.set.min_answer_rate)
+		guard_answer(guard_of(c), f.size);
 	log_info("%s: %s %.128s: 200 %s%s in %s (%s), %" PRIu64 " bytes, %.3f s%s", who, method, url, f.file,
 		 rq.kind == DBGD_SECTION ? " (a section of it)" : "",
 		 f.nevra, f.release, f.size, f.seconds, f.extracted ? ", extracted now" : "");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+/* A kept-alive connection waits for its next request's headers. */
+static void completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)req_cls;
+	(void)toe;
+	guard_phase(guard_of(c), GUARD_HEADERS);
 }
 
 static struct MHD_Daemon *start(struct server *s, int fd, const char *cert, const char *key)
@@ -168,17 +187,18 @@ static struct MHD_Daemon *start(struct server *s, int fd, const char *cert, cons
 	return MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log_to_ours,
 				NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 				(unsigned)DBGD_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)DBGD_MAX_CONNECTIONS,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-				(unsigned)s->d.cfg->max_connections_per_address, MHD_OPTION_CONNECTION_TIMEOUT,
+				MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)DBGD_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-				(size_t)(64 * 1024), cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
+				(size_t)(64 * 1024), MHD_OPTION_NOTIFY_CONNECTION, guard_notify_connection,
+				&s->guard, MHD_OPTION_NOTIFY_COMPLETED, completed, s, cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, cert,
 				MHD_OPTION_HTTPS_MEM_KEY, key, MHD_OPTION_END);
 }
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: retrace-debuginfod [-c CONFIG] [-v]\n"
+	fprintf(f, "Usage: retrace-debuginfod [-c CONFIG] [--seccomp-log] [-v]\n"
 		   "  -c, --config FILE   configuration file (default " CONFIG_DEFAULT_PATH ")\n"
+		   "  --seccomp-log       log denied syscalls instead of killing (debugging only)\n"
 		   "  -v, --verbose       debug messages\n");
 }
 
@@ -187,9 +207,12 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "seccomp-log", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	unsigned policy_flags = 0;
+	scmp_filter_ctx filter = NULL;
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	enum log_level level = LOG_LVL_INFO;
 	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL;
@@ -203,6 +226,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'c': config_path = optarg; break;
 		case 'v': level = LOG_LVL_DEBUG; break;
+		case 'S': policy_flags |= SECCOMP_POLICY_LOG_KILLS; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -222,6 +246,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (*cfg.debuginfod_tls_listen && mhd_read_tls(&cfg, "DebuginfodTLSListen", &cert, &key) < 0)
+		return 1;
+	if (seccomp_policy_compile_daemon(cfg.seccomp_policy_dir, "debuginfod", policy_flags, &filter) < 0)
 		return 1;
 	if (*cfg.debuginfod_listen && (r = mhd_listen_socket(cfg.debuginfod_listen, &fd_plain)) < 0) {
 		log_error("cannot listen on %s: %s", cfg.debuginfod_listen, strerror(-r));
@@ -273,6 +299,27 @@ int main(int argc, char **argv)
 		log_error("%s", err ? err : strerror(-r));
 		return 1;
 	}
+	{
+		struct guard_settings gs = {
+			.header_timeout = (unsigned)cfg.header_timeout,
+			.answer_timeout = HTTPD_ANSWER_TIMEOUT_S,
+			.min_answer_rate = cfg.min_upload_rate * 1024,
+			.max_conns_per_addr = (unsigned)cfg.max_connections_per_address,
+		};
+		guard_init(&s->guard, &gs);
+	}
+	/* After this, no execve, no fork, no new sockets but accepted ones. */
+	r = seccomp_load(filter);
+	seccomp_release(filter);
+	if (r < 0) {
+		log_error("cannot load the seccomp filter: %s", strerror(-r));
+		return 1;
+	}
+	r = guard_start(&s->guard);
+	if (r < 0) {
+		log_error("cannot start the connection deadlines' thread: %s", strerror(-r));
+		return 1;
+	}
 	if (fd_plain >= 0) {
 		d_plain = start(s, fd_plain, NULL, NULL);
 		if (!d_plain) {
@@ -304,6 +351,7 @@ int main(int argc, char **argv)
 		MHD_stop_daemon(d_plain);
 	if (d_tls)
 		MHD_stop_daemon(d_tls);
+	guard_stop(&s->guard);
 	dbgd_release(&s->d);
 	free(s);
 	config_release(&cfg);

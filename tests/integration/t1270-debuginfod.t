@@ -5,18 +5,30 @@
 # debuginfod-find, fetches a build-id's debuginfo, executable and source,
 # byte for byte the packages' files; gdb with DEBUGINFOD_URLS makes a
 # backtrace with function names and file:line from a core whose packages
-# are not installed. Unknown ids, malformed URLs, paths that leave the
-# package: 404.
+# are not installed; both over HTTP and HTTPS. Unknown ids, malformed URLs,
+# paths that leave the package: 404. Confined (namespace, user, seccomp)
+# and under httpd's per-address limits (slowloris, a connection flood).
 . "$(dirname "$0")/../lib/common.sh"
 
-need rpmbuild createrepo_c rpm2archive gdb debuginfod-find readelf objcopy
+need rpmbuild createrepo_c rpm2archive gdb debuginfod-find readelf objcopy openssl unshare python3
 
 . "$RETRACE_SRC/tests/lib/worker.sh"
 
 release_repo full
 DPORT=$(random_port)
-worker_config "DebuginfodListen = 127.0.0.1:$DPORT"
+TPORT=$(random_port)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+fixture $? "a self-signed certificate"
+chmod 600 "$T/key.pem"
+worker_config "DebuginfodListen = 127.0.0.1:$DPORT
+DebuginfodTLSListen = 127.0.0.1:$TPORT
+TLSCertificate = $T/cert.pem
+TLSKey = $T/key.pem
+HeaderTimeout = 2
+MaxConnectionsPerAddress = 8"
 DURL=http://127.0.0.1:$DPORT
+TURL=https://127.0.0.1:$TPORT
 chmod -R a+rX "$T/repo"
 
 # what the packages hold, extracted by rpm2archive and tar as the reference
@@ -36,7 +48,8 @@ start_debuginfod() {
 start_debuginfod
 ok $? "retrace-debuginfod answers" || { sed 's/^/#   /' "$T/debuginfod.out"; done_testing; exit 1; }
 trap 'kill $DPID 2>/dev/null; stop_worker; cleanup' EXIT
-like "$(cat "$T/debuginfod.out")" "as uid $(id -u nobody)" "it runs as RunAsUser"
+eventually 5 grep -q "as uid $(id -u nobody)\$" "$T/debuginfod.out"
+ok $? "it runs as RunAsUser" || sed 's/^/#   /' "$T/debuginfod.out"
 # confined: its own mount namespace holding RepoDir (read-only) and the cache only
 [ "$(readlink "/proc/$DPID/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]
 ok $? "it has a mount namespace of its own"
@@ -49,6 +62,7 @@ ok $? "... the rootfs cache writable"
 is "$(awk '{ print $5 }' "/proc/$DPID/mountinfo" | grep -v "^$T/repo\$" | grep -v "^$T/cache\$" | grep -vc '^/$')" 0 \
 	"... and nothing else mounted"
 is "$(sed -n 's/^CapEff:\t//p' "/proc/$DPID/status")" 0000000000000000 "... without capabilities"
+is "$(sed -n 's/^Seccomp:\t//p' "/proc/$DPID/status")" 2 "... under a seccomp filter (debuginfod.policy)"
 
 find_() { # find_ WHAT ARGS...: debuginfod-find against it, a fresh client cache each time
 	rm -rf "$D"
@@ -150,6 +164,62 @@ for target in ../../../../../../../../../../../etc/passwd /etc/passwd "/proc/$DP
 		diag "the link's target should exist from its directory on the host: $target" ;; esac
 	is "$(code "/buildid/$BID/executable")" 404 "a payload symlink to $target: 404"
 done
+
+# HTTPS: the clients (libcurl with GnuTLS) trust the system's CA bundle
+# only, so they run in a mount namespace whose /etc/ssl holds our
+# certificate as the only CA
+tls_root() {
+	unshare -m sh -c 'mount -t tmpfs tmpfs /etc/ssl && mkdir /etc/ssl/certs &&
+		cp "$0" /etc/ssl/certs/ca-certificates.crt && exec "$@"' "$T/cert.pem" "$@"
+}
+tls_find() {
+	rm -rf "$D"
+	tls_root env DEBUGINFOD_URLS=$TURL DEBUGINFOD_CACHE_PATH=$D DEBUGINFOD_TIMEOUT=60 debuginfod-find "$@" \
+		2>"$T/find.err"
+}
+f=$(tls_find debuginfo "$BID")
+ok $? "HTTPS: debuginfod-find debuginfo: found" || sed 's/^/#   /' "$T/find.err"
+cmp -s "$f" "$T/ref/usr/lib/debug/usr/bin/rtprog-1.0-1.x86_64.debug"
+ok $? "... byte for byte"
+f=$(tls_find source "$BID" /usr/src/debug/rtprog-1.0-1.x86_64/rtprog.c)
+ok $? "HTTPS: debuginfod-find source: found"
+cmp -s "$f" "$T/ref/usr/src/debug/rtprog-1.0-1.x86_64/rtprog.c"
+ok $? "... byte for byte"
+rm -rf "$D"
+DEBUGINFOD_URLS=$TURL DEBUGINFOD_CACHE_PATH=$D debuginfod-find debuginfo "$BID" >/dev/null 2>&1
+ok $((! $?)) "HTTPS: without our certificate among its CAs the client refuses the server"
+served=$(grep -c " 200 " "$T/debuginfod.out")
+rm -rf "$D"
+tls_root env DEBUGINFOD_URLS=$TURL DEBUGINFOD_CACHE_PATH=$D timeout 120 gdb -nx -batch \
+	-ex 'set debuginfod enabled on' -ex "set sysroot $S" -ex "file $S/bin/rtprog" \
+	-ex "core-file $T/segv.d/coredump" -ex 'bt full' >"$T/gdb-tls.out" 2>&1
+like "$(cat "$T/gdb-tls.out")" "rtlib.c:" "HTTPS: gdb's backtrace has file:line"
+like_re "$(cat "$T/gdb-tls.out")" "^ +[a-z_]+ = " "... and locals"
+[ "$(grep -c " 200 " "$T/debuginfod.out")" -gt "$served" ]
+ok $? "... from files it fetched over HTTPS just now"
+
+# httpd's per-address limits (HeaderTimeout 2 s, MaxConnectionsPerAddress 8):
+# slow headers from 3 addresses and a flood from one; a client at another
+# address is answered throughout
+HOSTILE="python3 $RETRACE_SRC/tests/tools/hostile-clients.py"
+val() { v=$(sed -n "s/^$1 //p" "$T/hostile.out"); echo "${v:-0}"; }
+GOOD_PATH=/metrics $HOSTILE "$DPORT" slowloris 3 12 6 >"$T/hostile.out" 2>"$T/hostile.err"
+ok $? "slowloris: the attack ran" || sed 's/^/#   /' "$T/hostile.err"
+sed 's/^/#   /' "$T/hostile.out"
+[ "$(val good_failed)" -eq 0 ] && [ "$(val good_ok)" -ge 12 ] && [ "$(val good_worst_ms)" -lt 1500 ]
+ok $? "slowloris: every GET /metrics of the good client answered within 1.5 s"
+[ "$(val slow_closed)" -ge 20 ] && [ "$(val slow_longest_ms)" -le 4500 ]
+ok $? "slowloris: slow connections closed after HeaderTimeout ($(val slow_longest_ms) ms at most)"
+[ "$(val slow_closed_at_once)" -ge 1 ]
+ok $? "slowloris: past 8 connections an address is refused at once"
+like "$(cat "$T/debuginfod.out")" "closed: no complete request headers within 2 s (HeaderTimeout)" \
+	"... and the log says why"
+GOOD_PATH=/metrics $HOSTILE "$DPORT" flood 100 3 >"$T/hostile.out" 2>"$T/hostile.err"
+ok $? "flood: the attack ran" || sed 's/^/#   /' "$T/hostile.err"
+is "$(val flood_accepted)" 8 "flood: 8 of 100 idle connections from one address are kept"
+[ "$(val good_failed)" -eq 0 ] && [ "$(val good_worst_ms)" -lt 1500 ]
+ok $? "flood: the good client was served throughout"
+like "$(cat "$T/debuginfod.out")" "(MaxConnectionsPerAddress)" "... and the log says why"
 
 kill "$DPID"
 wait "$DPID"

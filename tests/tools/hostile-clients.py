@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # hostile-clients.py PORT SCENARIO [ARGS...]: attack retrace-httpd on
 # 127.0.0.1:PORT from several loopback addresses while a well-behaved
-# client at 127.0.0.200 polls GET /settings every 0.2 s (and, where the
-# scenario says, sends a real upload). Prints "key value" lines for the
+# client at 127.0.0.200 polls GET /settings every 0.2 s (env GOOD_PATH: another
+# path, /metrics for retrace-debuginfod) and, where the scenario says, sends a
+# real upload. Prints "key value" lines for the
 # test to check; exits 2 on a usage or setup error.
 #
 # Scenarios:
@@ -26,6 +27,7 @@ PORT = int(sys.argv[1])
 SCENARIO = sys.argv[2]
 ARGS = sys.argv[3:]
 GOOD_ADDR = "127.0.0.200"
+GOOD_PATH = os.environ.get("GOOD_PATH", "/settings").encode()
 lock = threading.Lock()
 stop = threading.Event()
 stats = {}
@@ -91,12 +93,12 @@ def status_of(answer):
 
 
 def good_poller():
-    """GET /settings every 0.2 s from GOOD_ADDR: count answers, worst latency."""
+    """GET GOOD_PATH every 0.2 s from GOOD_ADDR: count answers, worst latency."""
     while not stop.is_set():
         t0 = time.monotonic()
         try:
             s = connect(GOOD_ADDR)
-            s.sendall(b"GET /settings HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            s.sendall(b"GET " + GOOD_PATH + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             a = read_answer(s, 10)
             s.close()
             if status_of(a) == 200:
@@ -110,7 +112,7 @@ def good_poller():
 
 
 def slow_header_conn(src, first_delay):
-    req = b"GET /settings HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 4000
+    req = b"GET " + GOOD_PATH + b" HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"a" * 4000
     time.sleep(first_delay)
     while not stop.is_set():
         try:
