@@ -73,13 +73,13 @@ COMMON_SRC := $(wildcard common/*.c)
 SANDBOX_SRC := sandbox/cgroup.c sandbox/seccomp-policy.c sandbox/confine.c sandbox/daemon.c sandbox/sandbox.c
 HTTPD_LIB_SRC := httpd/request.c httpd/upload.c httpd/guard.c httpd/ledger.c httpd/sync.c httpd/routes.c httpd/manager.c \
 	httpd/mhd.c
-DEBUGINFOD_SRC := debuginfod/request.c debuginfod/lookup.c
+DEBUGINFOD_SRC := debuginfod/request.c debuginfod/lookup.c debuginfod/upstream.c debuginfod/fetcher.c
 HTTPD_SRC := httpd/main.c
 COREDUMP_SRC := coredump/coredump.c coredump/print.c coredump/confined.c
 SOLVER_SRC := solver/rpmlib.c solver/elfnote.c solver/pkgscan.c solver/repo.c solver/resolve.c
 ROOTFS_SRC := rootfs-cache/package.c rootfs-cache/cache.c rootfs-cache/stack.c
 WORKER_SRC := worker/analyze.c worker/coretask.c worker/hooks.c worker/kernel.c worker/lifecycle.c worker/remote.c worker/stats.c worker/task.c worker/taskstate.c \
-	worker/worker.c
+	worker/worker.c debuginfod/request.c debuginfod/upstream.c
 VMCORE_SRC := vmcore/vmcore.c vmcore/dmesg.c vmcore/confined.c
 
 LIBCOMMON := $(OBJ)/libcommon.a

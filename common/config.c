@@ -181,6 +181,17 @@ static const struct key_def keys[] = {
 	  "retrace-debuginfod's plain HTTP address (IPV4:PORT or [IPV6]:PORT); empty disables." },
 	{ "DebuginfodTLSListen", KEY_LISTEN, OFF(debuginfod_tls_listen), "", 0, 0,
 	  "retrace-debuginfod's HTTPS address, with TLSCertificate and TLSKey; empty disables." },
+	{ "DebuginfodUpstreamURLs", KEY_STRING, OFF(debuginfod_upstream_urls), "", 0, 0,
+	  "debuginfod servers (space-separated http:// or https:// URLs, at most 8 used) asked in turn "
+	  "for a build-id no release has: by retrace-debuginfod, and by the worker for debuginfo a "
+	  "release lacks. Empty: no federation." },
+	{ "DebuginfodUpstreamTimeout", KEY_UINT, OFF(debuginfod_upstream_timeout), "30", 1, 3600,
+	  "Seconds one upstream server has for one file (connection included)." },
+	{ "DebuginfodUpstreamMaxSize", KEY_MIB, OFF(debuginfod_upstream_max_size), "4096", 1, MAX_MIB,
+	  "Largest file taken from an upstream server; a larger one is dropped." },
+	{ "DebuginfodUpstreamNegativeTTL", KEY_UINT, OFF(debuginfod_upstream_negative_ttl), "600", 0, 604800,
+	  "Seconds a file no upstream server had (or none answered for) is not asked for again. "
+	  "0: always ask." },
 	{ "TLSCertificate", KEY_STRING, OFF(tls_certificate), "", 0, 0,
 	  "PEM certificate (chain) for TLSListen." },
 	{ "TLSKey", KEY_STRING, OFF(tls_key), "", 0, 0,
@@ -380,6 +391,16 @@ static int fail(char **ret_error, const char *path, unsigned line, const char *f
 
 static int validate(struct config *c, char **ret_error)
 {
+	{
+		const char *p = c->debuginfod_upstream_urls, *w;
+		size_t n;
+		while ((w = next_word(&p, &n)))
+			if (!((n > 7 && strncmp(w, "http://", 7) == 0) || (n > 8 && strncmp(w, "https://", 8) == 0)) ||
+			    n >= 512)
+				return fail(ret_error, c->path, 0,
+					    "DebuginfodUpstreamURLs: '%.*s' is not an http:// or https:// URL "
+					    "(shorter than 512 bytes)", (int)MIN(n, 200), w);
+	}
 	if (*c->debuginfod_tls_listen && (!*c->tls_certificate || !*c->tls_key))
 		return fail(ret_error, c->path, 0,
 			    "DebuginfodTLSListen is set but TLSCertificate or TLSKey is empty");

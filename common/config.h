@@ -39,6 +39,9 @@ struct config {
 	uint64_t sandbox_memory_limit; /* bytes */
 	uint64_t worker_stop_timeout; /* seconds running tasks get at SIGTERM */
 	uint64_t rescan_interval;     /* seconds between the worker's recovery rescans */
+	uint64_t debuginfod_upstream_timeout;      /* seconds per server and file */
+	uint64_t debuginfod_upstream_max_size;     /* bytes */
+	uint64_t debuginfod_upstream_negative_ttl; /* seconds */
 	uint64_t max_task_run_time;   /* seconds before retrace-cleanup terminates a task; 0 never */
 	uint64_t max_queued_tasks;
 	uint64_t max_packed_size;   /* bytes */
@@ -72,6 +75,7 @@ struct config {
 	char *tls_listen; /* "" = no HTTPS listener */
 	char *debuginfod_listen;     /* retrace-debuginfod's; "" = none */
 	char *debuginfod_tls_listen;
+	char *debuginfod_upstream_urls; /* "" = no federation */
 	char *tls_certificate;
 	char *tls_key;
 

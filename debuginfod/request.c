@@ -104,3 +104,27 @@ int dbgd_request_parse(const char *url, struct dbgd_request *ret)
 	*ret = r;
 	return 0;
 }
+
+int dbgd_request_path(const struct dbgd_request *rq, char *buf, size_t size)
+{
+	int n;
+
+	switch (rq->kind) {
+	case DBGD_DEBUGINFO:
+	case DBGD_EXECUTABLE:
+		n = snprintf(buf, size, "/buildid/%s/%s", rq->hex, dbgd_kind_name(rq->kind));
+		break;
+	case DBGD_SOURCE:
+		n = snprintf(buf, size, "/buildid/%s/source%s", rq->hex, rq->arg);
+		break;
+	case DBGD_SECTION:
+		n = snprintf(buf, size, "/buildid/%s/section/%s", rq->hex, rq->arg);
+		break;
+	case DBGD_METRICS:
+		n = snprintf(buf, size, "/metrics");
+		break;
+	default:
+		return -EINVAL;
+	}
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}

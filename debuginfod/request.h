@@ -40,5 +40,8 @@ struct dbgd_request {
 /* 0, or -EINVAL for anything that is not one of the URLs above. */
 int dbgd_request_parse(const char *url, struct dbgd_request *ret);
 const char *dbgd_kind_name(enum dbgd_kind k);
+/* The decoded URL path that parses back to rq (for another process to parse again). */
+#define DBGD_REQUEST_PATH_MAX (DBGD_HEX_MAX + DBGD_PATH_MAX + 32)
+int dbgd_request_path(const struct dbgd_request *rq, char *buf, size_t size);
 
 #endif

@@ -4,6 +4,8 @@
  * invariants retrace-debuginfod relies on: a build-id is even-length
  * lowercase hex of 2-128; a source path is absolute with no empty, "." or
  * ".." component left and printable; a section name is [A-Za-z0-9._-]{1,64}.
+ * And the path dbgd_request_path() makes of a request (what the server
+ * sends its fetcher) parses back to the same request.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -45,6 +47,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     strspn(rq.arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(rq.arg)))
 			abort();
 		if (rq.kind >= DBGD_INVALID)
+			abort();
+	}
+	if (dbgd_request_parse(url, &rq) == 0) {
+		char path[DBGD_REQUEST_PATH_MAX];
+		struct dbgd_request again;
+		if (dbgd_request_path(&rq, path, sizeof(path)) < 0 || dbgd_request_parse(path, &again) < 0 ||
+		    again.kind != rq.kind || strcmp(again.hex, rq.hex) != 0 || strcmp(again.arg, rq.arg) != 0)
 			abort();
 	}
 	free(url);

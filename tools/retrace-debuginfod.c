@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/util.h"
+#include "debuginfod/fetcher.h"
 #include "debuginfod/lookup.h"
 #include "debuginfod/request.h"
 #include "httpd/guard.h"
@@ -40,12 +41,17 @@
 #define DBGD_THREADS 4
 #define DBGD_MAX_CONNECTIONS 512
 #define DBGD_CONNECTION_TIMEOUT_S 60
+/* Requests waiting for the upstream fetcher at once (it serves FETCHER_CHANNELS at a time). */
+#define DBGD_MAX_FETCHES 64
 
 struct server {
 	struct dbgd d;
 	struct guard guard; /* HeaderTimeout, MaxConnectionsPerAddress, the answers' pace */
+	struct fetcher fetcher; /* DebuginfodUpstreamURLs */
+	bool have_fetcher;
 	bool tls;
-	atomic_ullong requests, found, not_found, errors, bytes;
+	atomic_int fetches;
+	atomic_ullong requests, found, not_found, errors, bytes, upstream;
 };
 
 static struct server *the_server;
@@ -90,32 +96,155 @@ static enum MHD_Result metrics(struct server *s, struct MHD_Connection *c)
 		 "retrace_debuginfod_answers_total{result=\"error\"} %llu\n"
 		 "# HELP retrace_debuginfod_bytes_total Bytes of files served.\n"
 		 "# TYPE retrace_debuginfod_bytes_total counter\n"
-		 "retrace_debuginfod_bytes_total %llu\n",
+		 "retrace_debuginfod_bytes_total %llu\n"
+		 "# HELP retrace_debuginfod_upstream_total Files served from an upstream server (DebuginfodUpstreamURLs).\n"
+		 "# TYPE retrace_debuginfod_upstream_total counter\n"
+		 "retrace_debuginfod_upstream_total %llu\n",
 		 (unsigned long long)atomic_load(&s->requests), (unsigned long long)atomic_load(&s->found),
 		 (unsigned long long)atomic_load(&s->not_found), (unsigned long long)atomic_load(&s->errors),
-		 (unsigned long long)atomic_load(&s->bytes));
+		 (unsigned long long)atomic_load(&s->bytes), (unsigned long long)atomic_load(&s->upstream));
 	return reply(c, MHD_HTTP_OK, text);
+}
+
+/* One request's state: libmicrohttpd calls the handler again after a resume. */
+struct req {
+	struct server *s;
+	struct MHD_Connection *c;
+	struct dbgd_request rq;
+	bool fetching, fetched;
+	int r;                  /* the upstream answer */
+	struct upstream_file uf;
+	char *err;
+};
+
+static void req_free(struct req *q)
+{
+	if (!q)
+		return;
+	if (q->uf.fd >= 0)
+		close(q->uf.fd);
+	free(q->err);
+	free(q);
+}
+
+static enum MHD_Result send_file(struct server *s, struct MHD_Connection *c, int fd, uint64_t offset,
+				 uint64_t size, const char *file, const char *archive)
+{
+	struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(size, fd, offset); /* owns fd */
+	enum MHD_Result ret;
+	char text[24];
+
+	if (!resp) {
+		close(fd);
+		return MHD_NO;
+	}
+	snprintf(text, sizeof(text), "%" PRIu64, size);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
+	MHD_add_response_header(resp, "X-DEBUGINFOD-SIZE", text);
+	if (*file)
+		MHD_add_response_header(resp, "X-DEBUGINFOD-FILE", file);
+	if (*archive)
+		MHD_add_response_header(resp, "X-DEBUGINFOD-ARCHIVE", archive);
+	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
+	atomic_fetch_add(&s->found, 1);
+	atomic_fetch_add(&s->bytes, size);
+	/* read at MinUploadRate or faster, or the connection is closed */
+	if (s->guard.set.min_answer_rate)
+		guard_answer(guard_of(c), size);
+	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* A fetch thread: the fetcher asked, the connection resumed with the answer. */
+static void *fetch_thread(void *arg)
+{
+	struct req *q = arg;
+
+	q->r = fetcher_ask(&q->s->fetcher, &q->rq, &q->uf, &q->err);
+	q->fetched = true;
+	atomic_fetch_sub(&q->s->fetches, 1);
+	MHD_resume_connection(q->c);
+	return NULL;
+}
+
+/* No release has it: ask upstream in a thread of its own, the connection suspended meanwhile. */
+static enum MHD_Result ask_upstream(struct server *s, struct req *q, const char *who, const char *method,
+				    const char *url)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	int r;
+
+	if (atomic_fetch_add(&s->fetches, 1) >= DBGD_MAX_FETCHES) {
+		atomic_fetch_sub(&s->fetches, 1);
+		atomic_fetch_add(&s->errors, 1);
+		log_warn("%s: %s %.128s: 503 (no release has it and %d upstream fetches are running)", who, method,
+			 url, DBGD_MAX_FETCHES);
+		return reply(q->c, MHD_HTTP_SERVICE_UNAVAILABLE, "Too many upstream fetches at once\n");
+	}
+	q->fetching = true;
+	MHD_suspend_connection(q->c);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	r = pthread_create(&th, &attr, fetch_thread, q);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		q->r = -r;
+		q->err = strdup("cannot start a thread");
+		q->fetched = true;
+		atomic_fetch_sub(&s->fetches, 1);
+		MHD_resume_connection(q->c);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result upstream_answer(struct server *s, struct req *q, const char *who, const char *method,
+				       const char *url)
+{
+	int fd = q->uf.fd;
+
+	if (q->r == -ENOENT) {
+		atomic_fetch_add(&s->not_found, 1);
+		log_info("%s: %s %.128s: 404 (no release has it; upstream: %s)", who, method, url,
+			 q->err ? q->err : "no server has it");
+		return reply(q->c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	}
+	if (q->r < 0) {
+		atomic_fetch_add(&s->errors, 1);
+		log_warn("%s: %s %.128s: 404 (no release has it; upstream failed: %s)", who, method, url,
+			 q->err ? q->err : strerror(-q->r));
+		return reply(q->c, MHD_HTTP_NOT_FOUND, "Not found\n");
+	}
+	atomic_fetch_add(&s->upstream, 1);
+	log_info("%s: %s %.128s: 200 from upstream %s%s, %" PRIu64 " bytes, %.3f s", who, method, url, q->uf.from,
+		 q->uf.cached ? " (kept in the cache)" : " (fetched now)", q->uf.size, q->uf.seconds);
+	q->uf.fd = -1; /* the response's now */
+	return send_file(s, q->c, fd, 0, q->uf.size, q->uf.file, q->uf.archive);
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			       const char *version, const char *upload_data, size_t *upload_data_size,
 			       void **req_cls)
 {
-	static char marker;
 	struct server *s = cls;
-	struct dbgd_request rq;
+	struct req *q = *req_cls;
 	struct dbgd_file f;
-	struct MHD_Response *resp;
 	_cleanup_free_ char *err = NULL;
-	char who[64], size[24];
-	enum MHD_Result ret;
+	char who[64];
 	int r;
 	(void)version;
 	(void)upload_data;
 
 	/* answered on the second call, once a (normally empty) body is dropped */
-	if (*req_cls != &marker) {
-		*req_cls = &marker;
+	if (!q) {
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return MHD_NO;
+		q->s = s;
+		q->c = c;
+		q->uf.fd = -1;
+		*req_cls = q;
 		/* the headers are in; a package may be extracted before the answer */
 		guard_phase(guard_of(c), GUARD_WORKING);
 		return MHD_YES;
@@ -125,16 +254,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return MHD_YES;
 	}
 	peer(c, who, sizeof(who));
+	if (q->fetching)
+		return q->fetched ? upstream_answer(s, q, who, method, url) : MHD_YES;
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n");
-	if (dbgd_request_parse(url, &rq) < 0) {
+	if (dbgd_request_parse(url, &q->rq) < 0) {
 		log_info("%s: %s %.128s: 404 (not a debuginfod URL)", who, method, url);
 		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
 	}
-	if (rq.kind == DBGD_METRICS)
+	if (q->rq.kind == DBGD_METRICS)
 		return metrics(s, c);
 	atomic_fetch_add(&s->requests, 1);
-	r = dbgd_lookup(&s->d, &rq, &f, &err);
+	r = dbgd_lookup(&s->d, &q->rq, &f, &err);
+	if (r == -ENOENT && s->have_fetcher)
+		return ask_upstream(s, q, who, method, url);
 	if (r == -ENOENT) {
 		atomic_fetch_add(&s->not_found, 1);
 		log_info("%s: %s %.128s: 404 (no release has it)", who, method, url);
@@ -145,42 +278,25 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		log_error("%s: %s %.128s: 500 %s", who, method, url, err ? err : strerror(-r));
 		return reply(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Internal error\n");
 	}
-	resp = MHD_create_response_from_fd_at_offset64(f.size, f.fd, f.offset); /* owns f.fd */
-	if (!resp) {
-		close(f.fd);
-		return MHD_NO;
-	}
-	snprintf(size, sizeof(size), "%" PRIu64, f.size);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(resp, "X-DEBUGINFOD-SIZE", size);
-	MHD_add_response_header(resp, "X-DEBUGINFOD-FILE", f.file);
-	MHD_add_response_header(resp, "X-DEBUGINFOD-ARCHIVE", f.archive);
-	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
-	atomic_fetch_add(&s->found, 1);
-	atomic_fetch_add(&s->bytes, f.size);
-	/* read at MinUploadRate or faster, or the connection is closed */
-	if (s->guard.set.min_answer_rate)
-		guard_answer(guard_of(c), f.size);
 	log_info("%s: %s %.128s: 200 %s%s in %s (%s), %" PRIu64 " bytes, %.3f s%s", who, method, url, f.file,
-		 rq.kind == DBGD_SECTION ? " (a section of it)" : "",
+		 q->rq.kind == DBGD_SECTION ? " (a section of it)" : "",
 		 f.nevra, f.release, f.size, f.seconds, f.extracted ? ", extracted now" : "");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return send_file(s, c, f.fd, f.offset, f.size, f.file, f.archive);
 }
 
 /* A kept-alive connection waits for its next request's headers. */
 static void completed(void *cls, struct MHD_Connection *c, void **req_cls, enum MHD_RequestTerminationCode toe)
 {
 	(void)cls;
-	(void)req_cls;
 	(void)toe;
 	guard_phase(guard_of(c), GUARD_HEADERS);
+	req_free(*req_cls);
+	*req_cls = NULL;
 }
 
 static struct MHD_Daemon *start(struct server *s, int fd, const char *cert, const char *key)
 {
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 
 	if (cert)
 		flags |= MHD_USE_TLS;
@@ -215,7 +331,7 @@ int main(int argc, char **argv)
 	scmp_filter_ctx filter = NULL;
 	const char *config_path = CONFIG_DEFAULT_PATH;
 	enum log_level level = LOG_LVL_INFO;
-	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL;
+	_cleanup_free_ char *err = NULL, *cert = NULL, *key = NULL, *cache = NULL;
 	struct MHD_Daemon *d_plain = NULL, *d_tls = NULL;
 	struct server *s;
 	struct config cfg;
@@ -245,6 +361,26 @@ int main(int argc, char **argv)
 		log_error("%s: neither DebuginfodListen nor DebuginfodTLSListen is set: nothing to serve", cfg.path);
 		return 1;
 	}
+	r = config_rootfs_cache_dir(&cfg, &cache);
+	if (r < 0 || access(cache, F_OK) < 0) {
+		log_error("the rootfs cache %s does not exist (retrace-worker or retrace-rootfs makes it)",
+			  cache ? cache : "?");
+		return 1;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	the_server = s;
+	/* the fetcher first: it never holds the TLS key or a listening socket */
+	if (upstream_enabled(&cfg)) {
+		r = fetcher_start(&s->fetcher, &cfg, &err);
+		if (r < 0) {
+			log_error("cannot start the upstream fetcher: %s", err);
+			return 1;
+		}
+		s->have_fetcher = true;
+		log_info("a build-id no release has is asked of: %s", cfg.debuginfod_upstream_urls);
+	}
 	if (*cfg.debuginfod_tls_listen && mhd_read_tls(&cfg, "DebuginfodTLSListen", &cert, &key) < 0)
 		return 1;
 	if (seccomp_policy_compile_daemon(cfg.seccomp_policy_dir, "debuginfod", policy_flags, &filter) < 0)
@@ -267,15 +403,8 @@ int main(int argc, char **argv)
 	 * Single-threaded until here: the namespaces need it.
 	 */
 	{
-		_cleanup_free_ char *cache = NULL;
 		struct confine_bind binds[3];
 		size_t nb = 0;
-		r = config_rootfs_cache_dir(&cfg, &cache);
-		if (r < 0 || access(cache, F_OK) < 0) {
-			log_error("the rootfs cache %s does not exist (retrace-worker or retrace-rootfs makes it)",
-				  cache ? cache : "?");
-			return 1;
-		}
 		binds[nb++] = (struct confine_bind){ cfg.repo_dir, false };
 		binds[nb++] = (struct confine_bind){ cache, true };
 		if (cfg.require_gpg_check && access(cfg.gpg_key_dir, F_OK) == 0)
@@ -288,10 +417,6 @@ int main(int argc, char **argv)
 	}
 	mhd_block_stop_signals(&sigs);
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return 1;
-	the_server = s;
 	free(err);
 	err = NULL;
 	r = dbgd_init(&s->d, &cfg, &err);
@@ -352,6 +477,8 @@ int main(int argc, char **argv)
 	if (d_tls)
 		MHD_stop_daemon(d_tls);
 	guard_stop(&s->guard);
+	if (s->have_fetcher)
+		fetcher_stop(&s->fetcher);
 	dbgd_release(&s->d);
 	free(s);
 	config_release(&cfg);

@@ -25,6 +25,7 @@
 #include "common/macro.h"
 #include "common/util.h"
 #include "coredump/confined.h"
+#include "debuginfod/upstream.h"
 #include "rootfs-cache/cache.h"
 #include "rootfs-cache/package.h"
 #include "sandbox/sandbox.h"
@@ -294,6 +295,66 @@ static int release_from_build_ids(struct task *t, const struct coredump *cd,
 	return 0;
 }
 
+/* --- federation: debuginfo the release lacks, from DebuginfodUpstreamURLs --------------- */
+
+/*
+ * Every module with a build-id whose debuginfo the release's index does not
+ * have (none, or only a package guessed by name, which may not hold it): asked of
+ * the upstream servers (debuginfod/upstream.h), each answer logged. The
+ * files found are linked into the task's own layer, upstream/layers/task-ID;
+ * 0 with *ret_layer (its path) when there is one.
+ */
+static void upstream_debuginfo(struct task *t, const struct resolve_result *res, struct upstream *u,
+			       const char *layer, char **ret_layer)
+{
+	_cleanup_free_ char *err = NULL;
+	size_t found = 0, asked = 0;
+	int r;
+
+	if (upstream_open(u, t->w->cfg, &err) < 0) {
+		tlog(t, "upstream-debuginfo: cannot use the upstream cache: %s", err);
+		return;
+	}
+	upstream_layer_remove(u, layer);
+	for (size_t i = 0; i < res->n_modules; i++) {
+		const struct resolve_module *m = &res->modules[i];
+		struct upstream_file f;
+		struct dbgd_request rq;
+		char path[DBGD_REQUEST_PATH_MAX];
+
+		if (m->is_vdso || !m->build_id || (m->debuginfo && m->debuginfo_via == VIA_BUILD_ID))
+			continue;
+		snprintf(path, sizeof(path), "/buildid/%s/debuginfo", m->build_id);
+		if (dbgd_request_parse(path, &rq) < 0)
+			continue;
+		asked++;
+		free(err);
+		err = NULL;
+		r = upstream_fetch(u, &rq, &f, &err);
+		if (r < 0) {
+			tlog(t, "upstream-debuginfo: %s %s: not found upstream: %s", m->build_id,
+			     m->path ? m->path : "?", err ? err : strerror(-r));
+			continue;
+		}
+		close(f.fd);
+		r = upstream_layer_add(u, layer, rq.hex);
+		if (r < 0) {
+			tlog(t, "upstream-debuginfo: %s: cannot link it into the task's layer: %s", m->build_id,
+			     strerror(-r));
+			continue;
+		}
+		found++;
+		tlog(t, "upstream-debuginfo: %s %s: from %s (%llu bytes%s)%s%s", m->build_id, m->path ? m->path : "?",
+		     f.from, (unsigned long long)f.size, f.cached ? ", kept in the cache" : ", fetched now",
+		     *f.skipped ? "; before it: " : "", f.skipped);
+	}
+	if (asked)
+		tlog(t, "upstream-debuginfo: %zu of %zu build-ids without indexed debuginfo in %s found upstream", found,
+		     asked, t->release);
+	if (found)
+		*ret_layer = upstream_layer_path(u, layer);
+}
+
 /* --- the task ---------------------------------------------------------------------- */
 
 
@@ -312,6 +373,9 @@ int coredump_task(struct task *t)
 	struct pkg_keyring *keyring = NULL;
 	struct layers layers = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) }, tools = { .desc = BUF_INIT(ROOTFS_MAX_FILE_LIST) };
 	struct gdb_run g = { 0 };
+	struct upstream up = { .fd = -1 };
+	char up_name[32];
+	_cleanup_free_ char *up_layer = NULL;
 	const char *exe = NULL, *source = NULL;
 	struct stat st;
 	int r, ret;
@@ -389,6 +453,9 @@ int coredump_task(struct task *t)
 			tlog(t, "module %s %s: %s, %s", m->build_id, m->path ? m->path : "?",
 			     rrepo_nevra(repo, m->binary), rrepo_nevra(repo, m->debuginfo));
 	}
+	snprintf(up_name, sizeof(up_name), "task-%s", t->idstr);
+	if (upstream_enabled(w->cfg))
+		upstream_debuginfo(t, &res, &up, up_name, &up_layer);
 	/* the executable: the client's word, else the core's */
 	exe = t->executable && t->executable[0] == '/' ? t->executable : cd->executable;
 	if (exe) {
@@ -420,6 +487,8 @@ int coredump_task(struct task *t)
 		err = NULL;
 		r = task_get_layers(t, repo, qs, ELEMENTSOF(qs), keyring, &layers, &err);
 	}
+	if (r == 0 && up_layer && (r = task_layers_add_dir(&layers, up_layer)) < 0)
+		err = strdup("cannot add the upstream debuginfo's layer: too many layers");
 	if (r < 0) {
 		ret = task_fail(t, "%s", err ? err : strerror(-r));
 		goto out;
@@ -517,6 +586,10 @@ int coredump_task(struct task *t)
 out:
 	free(g.out);
 	free(g.err);
+	if (up.fd >= 0) {
+		upstream_layer_remove(&up, up_name);
+		upstream_close(&up);
+	}
 	task_layers_release(&layers);
 	task_layers_release(&tools);
 	pkg_keyring_free(keyring);

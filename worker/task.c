@@ -309,12 +309,30 @@ int task_run_tool(struct task *t, const struct sock_fprog *policy, const char *c
 
 void task_layers_release(struct layers *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->ntrees; i++)
 		rcache_tree_release(&l->trees[i]);
 	free(l->trees);
 	free(l->paths);
+	free(l->extra);
 	buf_release(&l->desc);
 	memset(l, 0, sizeof(*l));
+}
+
+int task_layers_add_dir(struct layers *l, const char *dir)
+{
+	const char **paths;
+
+	if (l->extra || l->n >= ROOTFS_MAX_LAYERS)
+		return -E2BIG;
+	paths = realloc(l->paths, (l->n + 1) * sizeof(*paths));
+	if (!paths)
+		return -ENOMEM;
+	l->paths = paths;
+	l->extra = strdup(dir);
+	if (!l->extra)
+		return -ENOMEM;
+	l->paths[l->n++] = l->extra;
+	return 0;
 }
 
 int task_cache_get(struct rcache *cache, const struct rrepo *repo, Id p, const struct pkg_keyring *keyring,
@@ -377,6 +395,7 @@ int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, 
 			     *tree->signer ? tree->signer : "signature not checked");
 			l->paths[l->n] = tree->root;
 			l->n++;
+			l->ntrees++;
 			if (buf_appendf(&l->desc, "%s %s\n", rrepo_nevra(repo, p), tree->root) < 0) {
 				rcache_free(cache);
 				return error_set(ret_error, -ENOMEM, "out of memory");

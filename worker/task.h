@@ -50,9 +50,11 @@ struct task {
 
 /* Cached package trees, in stack order. */
 struct layers {
-	struct rcache_tree *trees;
+	struct rcache_tree *trees; /* [0..ntrees): paths[0..ntrees) are their roots */
+	size_t ntrees;
 	const char **paths;
 	size_t n;
+	char *extra; /* a layer after the trees (task_layers_add_dir), owned */
 	struct buf desc; /* "NEVRA TREE" lines: the root description kept by debug tasks */
 };
 
@@ -107,6 +109,8 @@ int task_cache_get(struct rcache *cache, const struct rrepo *repo, Id p, const s
 int task_get_layers(struct task *t, struct rrepo *repo, const Queue *const *qs, size_t nq,
 		    const struct pkg_keyring *keyring, struct layers *l, char **ret_error);
 void task_layers_release(struct layers *l);
+/* One more layer, a directory of the caller's (copied), after the packages'. */
+int task_layers_add_dir(struct layers *l, const char *dir);
 /* ToolRoot = <release>: the tool and its closure from that release; host: nothing to do. */
 int task_tool_layers(struct task *t, const char *tool, struct layers *tools, char **ret_error);
 

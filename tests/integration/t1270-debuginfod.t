@@ -39,7 +39,6 @@ done
 BID=$(readelf -n "$T/ref/usr/bin/rtprog" | awk '/Build ID/ { print $3 }')
 like_re "$BID" "^[0-9a-f]{40}$" "rtprog's build-id read from its package"
 
-D=$T/dout
 start_debuginfod() {
 	"$BIN/retrace-debuginfod" -c "$T/conf" >>"$T/debuginfod.out" 2>&1 &
 	DPID=$!
@@ -64,10 +63,6 @@ is "$(awk '{ print $5 }' "/proc/$DPID/mountinfo" | grep -v "^$T/repo\$" | grep -
 is "$(sed -n 's/^CapEff:\t//p' "/proc/$DPID/status")" 0000000000000000 "... without capabilities"
 is "$(sed -n 's/^Seccomp:\t//p' "/proc/$DPID/status")" 2 "... under a seccomp filter (debuginfod.policy)"
 
-find_() { # find_ WHAT ARGS...: debuginfod-find against it, a fresh client cache each time
-	rm -rf "$D"
-	DEBUGINFOD_URLS=$DURL DEBUGINFOD_CACHE_PATH=$D DEBUGINFOD_TIMEOUT=60 debuginfod-find "$@" 2>"$T/find.err"
-}
 f=$(find_ debuginfo "$BID")
 ok $? "debuginfod-find debuginfo: found"
 cmp -s "$f" "$T/ref/usr/lib/debug/usr/bin/rtprog-1.0-1.x86_64.debug"

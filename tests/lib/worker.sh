@@ -125,3 +125,11 @@ rtprog_segv() {
 		-- /usr/bin/rtprog crash abc 2>"$T/crash.err"
 	fixture $? "rtprog crashed with a core" "$T/crash.err"
 }
+
+# find_ ARGS...: debuginfod-find against $DURL (a retrace-debuginfod), a
+# fresh client cache ($T/dout) each time, its stderr in $T/find.err
+D=$T/dout
+find_() {
+	rm -rf "$D"
+	DEBUGINFOD_URLS=$DURL DEBUGINFOD_CACHE_PATH=$D DEBUGINFOD_TIMEOUT=60 debuginfod-find "$@" 2>"$T/find.err"
+}
