@@ -259,7 +259,7 @@ bench: deps-bench
 FUZZ_O := build/fuzz
 FUZZ_CFLAGS = -std=gnu17 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRC := $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(DEBUGINFOD_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC) $(VMCORE_SRC)
+FUZZ_LIB_SRC := $(sort $(COMMON_SRC) $(SANDBOX_SRC) $(HTTPD_LIB_SRC) $(DEBUGINFOD_SRC) $(COREDUMP_SRC) $(SOLVER_SRC) $(ROOTFS_SRC) $(WORKER_SRC) $(VMCORE_SRC))
 fuzz: deps-fuzz
 	@mkdir -p $(FUZZ_O)
 	@set -e; for t in $(FUZZ_TARGETS); do \

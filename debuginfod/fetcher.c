@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -96,22 +97,24 @@ static void *serve_channel(void *arg)
 	return NULL;
 }
 
-static _noreturn_ void fetcher_main(const struct config *cfg, int fds[FETCHER_CHANNELS])
+static _noreturn_ void fetcher_main(const struct config *cfg, int fds[FETCHER_CHANNELS], pid_t parent)
 {
 	struct upstream u;
 	struct channel ch[FETCHER_CHANNELS];
 	pthread_t th[FETCHER_CHANNELS];
 	char *err = NULL;
 
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
-		_exit(0);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
 	if (drop_to_user(cfg->run_as_user, &err) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) {
 		log_error("upstream fetcher: cannot drop privileges: %s", err ? err : strerror(errno));
 		_exit(1);
 	}
+	/* after the uid change, which clears it; the server may be gone already */
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(0);
 	if (upstream_open(&u, cfg, &err) < 0) {
 		log_error("upstream fetcher: %s", err);
 		_exit(1);
@@ -138,7 +141,7 @@ int fetcher_start(struct fetcher *f, const struct config *cfg, char **ret_error)
 {
 	int theirs[FETCHER_CHANNELS];
 	size_t nurls = 0, n;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < FETCHER_CHANNELS; i++)
@@ -161,12 +164,19 @@ int fetcher_start(struct fetcher *f, const struct config *cfg, char **ret_error)
 		theirs[i] = sv[1];
 	}
 	pid = fork();
-	if (pid < 0)
-		return error_set(ret_error, -errno, "fork: %m");
+	if (pid < 0) {
+		int e = -errno;
+		for (size_t i = 0; i < FETCHER_CHANNELS; i++) {
+			close(f->fd[i]);
+			close(theirs[i]);
+			f->fd[i] = -1;
+		}
+		return error_set(ret_error, e, "fork: %s", strerror(-e));
+	}
 	if (pid == 0) {
 		for (size_t i = 0; i < FETCHER_CHANNELS; i++)
 			close(f->fd[i]);
-		fetcher_main(cfg, theirs);
+		fetcher_main(cfg, theirs, parent);
 	}
 	for (size_t i = 0; i < FETCHER_CHANNELS; i++)
 		close(theirs[i]);
@@ -182,7 +192,7 @@ static int take(struct fetcher *f)
 	int i = -1;
 
 	pthread_mutex_lock(&f->lock);
-	for (;;) {
+	while (!f->down) {
 		bool alive = false;
 		for (int k = 0; k < FETCHER_CHANNELS; k++) {
 			if (f->fd[k] < 0)
@@ -199,6 +209,11 @@ static int take(struct fetcher *f)
 	}
 	if (i >= 0)
 		f->busy[i] = true;
+	else if (!f->down && !f->gone_logged) {
+		log_error("the upstream fetcher is gone (every channel closed): no build-id is asked upstream until "
+			  "the server is restarted");
+		f->gone_logged = true;
+	}
 	pthread_mutex_unlock(&f->lock);
 	return i;
 }
@@ -276,6 +291,16 @@ int fetcher_ask(struct fetcher *f, const struct dbgd_request *rq, struct upstrea
 	}
 	give_back(f, i, false);
 	rep->error[sizeof(rep->error) - 1] = '\0';
+	if (rep->r == 0) {
+		/* the fetcher's word for the size is not taken: the file's own */
+		struct stat st;
+		if (fstat(filefd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(filefd);
+			free(rep);
+			return error_set(ret_error, -EIO, "the upstream fetcher sent something other than a file");
+		}
+		rep->f.size = (uint64_t)st.st_size;
+	}
 	if (rep->r < 0) {
 		r = error_set(ret_error, rep->r, "%s", rep->error);
 		free(rep);
@@ -287,6 +312,17 @@ int fetcher_ask(struct fetcher *f, const struct dbgd_request *rq, struct upstrea
 	ret->fd = filefd;
 	free(rep);
 	return 0;
+}
+
+void fetcher_shutdown(struct fetcher *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->down = true;
+	for (size_t i = 0; i < FETCHER_CHANNELS; i++)
+		if (f->fd[i] >= 0)
+			(void)shutdown(f->fd[i], SHUT_RDWR);
+	pthread_cond_broadcast(&f->freed);
+	pthread_mutex_unlock(&f->lock);
 }
 
 void fetcher_stop(struct fetcher *f)

@@ -37,12 +37,17 @@ struct fetcher {
 	pthread_cond_t freed;
 	pid_t pid;
 	unsigned wait_s; /* how long an answer may take */
+	bool down;       /* fetcher_shutdown() was called */
+	bool gone_logged;
 };
 
 /* Fork the fetcher (single-threaded caller, still root or RunAsUser). */
 int fetcher_start(struct fetcher *f, const struct config *cfg, char **ret_error);
 /* upstream_fetch() in the fetcher: the same results. */
 int fetcher_ask(struct fetcher *f, const struct dbgd_request *rq, struct upstream_file *ret, char **ret_error);
+/* Every channel shut down: a request waiting gets its answer (an error) at once, later ones too. */
+void fetcher_shutdown(struct fetcher *f);
+/* The channels closed (no fetcher_ask() may be running). */
 void fetcher_stop(struct fetcher *f);
 
 #endif

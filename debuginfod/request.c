@@ -96,6 +96,9 @@ int dbgd_request_parse(const char *url, struct dbgd_request *ret)
 		if (strlen(p + 8) == 0 || strlen(p + 8) > DBGD_SECTION_MAX ||
 		    strspn(p + 8, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(p + 8))
 			return -EINVAL;
+		/* "." and ".." name no section, and a URL would fold them away */
+		if (!strcmp(p + 8, ".") || !strcmp(p + 8, ".."))
+			return -EINVAL;
 		memcpy(r.arg, p + 8, strlen(p + 8) + 1);
 		r.kind = DBGD_SECTION;
 	} else {

@@ -2,6 +2,7 @@
 #include "upstream.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,6 +51,55 @@ static int mkdirs_at(int dirfd, const char *path)
 	}
 }
 
+/* Remove the entries of dir (under upstream/) older than max_age seconds whose name starts with prefix. */
+static void sweep_dir(struct upstream *u, const char *dir, const char *prefix, time_t max_age, time_t now)
+{
+	int dfd = openat_dir(u->fd, dir);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    now - st.st_mtime >= max_age)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	}
+	closedir(d);
+}
+
+/*
+ * At most once an hour (missing/.swept's time), whoever opens the cache:
+ * remembered misses past the negative TTL (a client asking for random ids
+ * leaves one each), and temporary files of fetches a killed process left.
+ */
+static void sweep_maybe(struct upstream *u)
+{
+	time_t now = time(NULL);
+	struct stat st;
+	int fd;
+
+	if (fstatat(u->fd, "missing/.swept", &st, 0) == 0 && now - st.st_mtime < UPSTREAM_SWEEP_S && st.st_mtime <= now)
+		return;
+	fd = openat(u->fd, "missing/.swept", O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return;
+	(void)futimens(fd, NULL);
+	close(fd);
+	for (unsigned i = 0; i < 256; i++) {
+		char dir[16];
+		snprintf(dir, sizeof(dir), "missing/%02x", i);
+		sweep_dir(u, dir, "", (time_t)u->cfg->debuginfod_upstream_negative_ttl, now);
+	}
+	sweep_dir(u, "other", ".tmp-", UPSTREAM_SWEEP_S, now);
+}
+
 int upstream_open(struct upstream *u, const struct config *cfg, char **ret_error)
 {
 	_cleanup_free_ char *cache = NULL;
@@ -65,13 +116,18 @@ int upstream_open(struct upstream *u, const struct config *cfg, char **ret_error
 		return error_set(ret_error, -ENOMEM, "out of memory");
 	}
 	if (mkdir(u->dir, 0755) < 0 && errno != EEXIST)
-		return error_set(ret_error, -errno, "cannot make %s: %m", u->dir);
-	u->fd = openat_dir(AT_FDCWD, u->dir);
-	if (u->fd < 0)
-		return error_set(ret_error, -errno, "cannot open %s: %m", u->dir);
-	if ((r = mkdirs_at(u->fd, BUILD_ID_DIR)) < 0 || (r = mkdirs_at(u->fd, "other")) < 0 ||
-	    (r = mkdirs_at(u->fd, "missing")) < 0 || (r = mkdirs_at(u->fd, "layers")) < 0)
-		return error_set(ret_error, r, "cannot make the directories of %s: %s", u->dir, strerror(-r));
+		r = error_set(ret_error, -errno, "cannot make %s: %m", u->dir);
+	else if ((u->fd = openat_dir(AT_FDCWD, u->dir)) < 0)
+		r = error_set(ret_error, -errno, "cannot open %s: %m", u->dir);
+	else if ((r = mkdirs_at(u->fd, BUILD_ID_DIR)) < 0 || (r = mkdirs_at(u->fd, "other")) < 0 ||
+		 (r = mkdirs_at(u->fd, "missing")) < 0 || (r = mkdirs_at(u->fd, "layers")) < 0 ||
+		 (r = mkdirs_at(u->fd, "locks")) < 0)
+		r = error_set(ret_error, r, "cannot make the directories of %s: %s", u->dir, strerror(-r));
+	if (r < 0) {
+		upstream_close(u);
+		return r;
+	}
+	sweep_maybe(u);
 	return 0;
 }
 
@@ -197,7 +253,7 @@ static int open_cached(struct upstream *u, const char *path, const char *name, s
 /* A remembered miss younger than the negative TTL: -ENOENT with why. */
 static int remembered_missing(struct upstream *u, const char *name, char **ret_error)
 {
-	char path[PATH_MAX], why[512];
+	char path[PATH_MAX], why[4096];
 	struct stat st;
 	time_t now = time(NULL);
 	size_t n = 0;
@@ -218,17 +274,20 @@ static int remembered_missing(struct upstream *u, const char *name, char **ret_e
 
 static void remember_missing(struct upstream *u, const char *name, const char *why)
 {
-	char dir[16];
+	char dir[16], text[2048];
 
 	snprintf(dir, sizeof(dir), "missing/%.2s", name);
+	snprintf(text, sizeof(text), "%s", *why ? why : "?");
 	if (u->cfg->debuginfod_upstream_negative_ttl > 0)
-		(void)write_in(u, dir, name, *why ? why : "?");
+		(void)write_in(u, dir, name, text);
 }
 
 struct transfer {
 	int fd;
 	uint64_t size, max;
 	bool too_big, write_failed;
+	int write_errno;
+	bool local; /* the failure is ours (the cache), not the server's: not remembered */
 	char file[DBGD_PATH_MAX + 1];
 	char archive[256];
 };
@@ -242,8 +301,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *userdata)
 		x->too_big = true;
 		return 0;
 	}
-	if (write_all(x->fd, p, len) < 0) {
+	int r = write_all(x->fd, p, len);
+	if (r < 0) {
 		x->write_failed = true;
+		x->write_errno = -r;
 		return 0;
 	}
 	x->size += len;
@@ -305,50 +366,55 @@ static bool build_id_matches(int fd, const char *hex)
 	return strcmp(idhex, hex) == 0;
 }
 
-/*
- * One server: 0 with the file renamed to path, -ENOENT for its 404, or
- * -errno and a line in *why.
- */
-static int fetch_from(struct upstream *u, const char *base, const struct dbgd_request *rq, const char *path,
-		      struct transfer *x, char *why, size_t whysize)
+/* scheme://host[:port] of a URL, for comparing a redirect's target with its server. */
+static int url_origin(const char *url, char *buf, size_t size)
 {
-	const struct config *cfg = u->cfg;
-	struct buf url = BUF_INIT(DBGD_PATH_MAX * 3 + 1024);
-	char tmp[64], rnd[8], rndhex[17], errbuf[CURL_ERROR_SIZE] = "";
-	CURL *c = NULL;
-	CURLcode cr;
-	long code = 0;
-	int r;
+	CURLU *h = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	int r = -EINVAL;
 
-	if (random_bytes(rnd, sizeof(rnd)) < 0)
-		return -EIO;
-	hex_encode(rnd, sizeof(rnd), rndhex);
-	snprintf(tmp, sizeof(tmp), "other/.tmp-%s", rndhex);
-	if (upstream_url(base, rq, &url) < 0) {
-		buf_release(&url);
-		return -ENOMEM;
+	if (h && curl_url_set(h, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(h, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		int n = snprintf(buf, size, "%s://%s:%s", scheme, host, port);
+		r = n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 	}
-	x->fd = openat(u->fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (x->fd < 0) {
-		r = -errno;
-		snprintf(why, whysize, "cannot make a file in %s/other: %s", u->dir, strerror(-r));
-		buf_release(&url);
-		return r;
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(h);
+	return r;
+}
+
+/*
+ * One GET of url into x (the file truncated first): the curl result and
+ * the HTTP status; a redirect is returned (not followed) with its target.
+ */
+static CURLcode get_once(const struct config *cfg, const char *url, struct transfer *x, long *code, char **location,
+			 char *errbuf)
+{
+	CURL *c = curl_easy_init();
+	char *loc = NULL;
+	CURLcode cr;
+
+	*code = 0;
+	*location = NULL;
+	if (!c)
+		return CURLE_OUT_OF_MEMORY;
+	if (ftruncate(x->fd, 0) < 0 || lseek(x->fd, 0, SEEK_SET) < 0) {
+		curl_easy_cleanup(c);
+		x->write_failed = true;
+		x->write_errno = errno;
+		return CURLE_WRITE_ERROR;
 	}
 	x->size = 0;
-	x->max = cfg->debuginfod_upstream_max_size;
 	x->too_big = x->write_failed = false;
 	x->file[0] = x->archive[0] = '\0';
-	c = curl_easy_init();
-	if (!c) {
-		r = -ENOMEM;
-		goto out;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url.data);
+	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(c, CURLOPT_MAXREDIRS, (long)UPSTREAM_MAX_REDIRECTS);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cfg->debuginfod_upstream_timeout);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)MIN(cfg->debuginfod_upstream_timeout, 10));
 	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)x->max);
@@ -360,7 +426,72 @@ static int fetch_from(struct upstream *u, const char *base, const struct dbgd_re
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	cr = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, code);
+	if (cr == CURLE_OK && *code >= 300 && *code < 400 &&
+	    curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc)
+		*location = strdup(loc);
+	curl_easy_cleanup(c);
+	return cr;
+}
+
+/*
+ * One server: 0 with the file renamed to path, -ENOENT for its 404, or
+ * -errno and a line in *why (x->local when the failure is the cache's).
+ * Redirects are followed (UPSTREAM_MAX_REDIRECTS) only to the server's own
+ * scheme, host and port: an upstream cannot send the fetcher elsewhere.
+ */
+static int fetch_from(struct upstream *u, const char *base, const struct dbgd_request *rq, const char *path,
+		      struct transfer *x, char *why, size_t whysize)
+{
+	const struct config *cfg = u->cfg;
+	struct buf url = BUF_INIT(DBGD_PATH_MAX * 3 + 1024);
+	char tmp[64], rnd[8], rndhex[17], errbuf[CURL_ERROR_SIZE] = "", origin[512], target[512];
+	char *next = NULL;
+	const char *cur;
+	CURLcode cr = CURLE_OK;
+	long code = 0;
+	int r;
+
+	why[0] = '\0';
+	x->local = false;
+	x->max = cfg->debuginfod_upstream_max_size;
+	if (random_bytes(rnd, sizeof(rnd)) < 0 || upstream_url(base, rq, &url) < 0 ||
+	    url_origin(base, origin, sizeof(origin)) < 0) {
+		buf_release(&url);
+		x->local = true;
+		snprintf(why, whysize, "%s: cannot make its URL", base);
+		return -ENOMEM;
+	}
+	hex_encode(rnd, sizeof(rnd), rndhex);
+	snprintf(tmp, sizeof(tmp), "other/.tmp-%s", rndhex);
+	x->fd = openat(u->fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (x->fd < 0) {
+		r = -errno;
+		x->local = true;
+		snprintf(why, whysize, "cannot make a file in %s/other: %s", u->dir, strerror(-r));
+		buf_release(&url);
+		return r;
+	}
+	cur = url.data;
+	for (int hop = 0;; hop++) {
+		char *location = NULL;
+		cr = get_once(cfg, cur, x, &code, &location, errbuf);
+		free(next);
+		next = location;
+		if (!next)
+			break;
+		if (hop >= UPSTREAM_MAX_REDIRECTS) {
+			r = -EIO;
+			snprintf(why, whysize, "%s: more than %d redirects", base, UPSTREAM_MAX_REDIRECTS);
+			goto out;
+		}
+		if (url_origin(next, target, sizeof(target)) < 0 || strcmp(target, origin) != 0) {
+			r = -EIO;
+			snprintf(why, whysize, "%s: redirected to another server (%.200s): not followed", base, next);
+			goto out;
+		}
+		cur = next;
+	}
 	if (cr == CURLE_OK && code == 404) {
 		r = -ENOENT;
 		snprintf(why, whysize, "%s: 404", base);
@@ -374,7 +505,8 @@ static int fetch_from(struct upstream *u, const char *base, const struct dbgd_re
 	}
 	if (x->write_failed) {
 		r = -EIO;
-		snprintf(why, whysize, "%s: cannot write to %s: %m", base, u->dir);
+		x->local = true;
+		snprintf(why, whysize, "%s: cannot write to %s: %s", base, u->dir, strerror(x->write_errno));
 		goto out;
 	}
 	if (cr != CURLE_OK) {
@@ -395,14 +527,14 @@ static int fetch_from(struct upstream *u, const char *base, const struct dbgd_re
 	}
 	if (fdatasync(x->fd) < 0 || renameat(u->fd, tmp, u->fd, path) < 0) {
 		r = -errno;
-		snprintf(why, whysize, "cannot keep the file in %s: %m", u->dir);
+		x->local = true;
+		snprintf(why, whysize, "cannot keep the file in %s: %s", u->dir, strerror(-r));
 		goto out;
 	}
 	tmp[0] = '\0';
 	r = 0;
 out:
-	if (c)
-		curl_easy_cleanup(c);
+	free(next);
 	close(x->fd);
 	x->fd = -1;
 	if (*tmp)
@@ -420,13 +552,15 @@ int upstream_fetch(struct upstream *u, const struct dbgd_request *rq, struct ups
 	double t0 = monotonic_seconds();
 	const char *w;
 	size_t wl, asked = 0;
-	bool error_seen = false;
+	bool error_seen = false, local = false;
+	_cleanup_close_ int lockfd = -1;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->fd = -1;
 	if (rq->kind == DBGD_METRICS || rq->kind == DBGD_INVALID)
 		return error_set(ret_error, -EINVAL, "not a file");
+	sweep_maybe(u);
 	if ((r = name_of(rq, name, sizeof(name))) < 0 || (r = cached_path(rq, name, path, sizeof(path))) < 0)
 		return error_set(ret_error, r, "%s", strerror(-r));
 	if (open_cached(u, path, name, ret) == 0)
@@ -438,6 +572,23 @@ int upstream_fetch(struct upstream *u, const struct dbgd_request *rq, struct ups
 	*strrchr(dir, '/') = '\0';
 	if ((r = mkdirs_at(u->fd, dir)) < 0)
 		return error_set(ret_error, r, "cannot make %s/%s: %s", u->dir, dir, strerror(-r));
+	/*
+	 * One fetch per bucket (the id's first two hex digits) at a time,
+	 * across processes (the server's fetcher, the worker's tasks): the
+	 * same file asked twice at once is fetched once, the second finds it.
+	 */
+	{
+		char lockname[32];
+		snprintf(lockname, sizeof(lockname), "locks/%.2s", name);
+		lockfd = openat(u->fd, lockname, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+		if (lockfd < 0 || flock(lockfd, LOCK_EX) < 0)
+			return error_set(ret_error, -errno, "cannot lock %s/%s: %m", u->dir, lockname);
+	}
+	if (open_cached(u, path, name, ret) == 0)
+		goto done;
+	r = remembered_missing(u, name, ret_error);
+	if (r < 0)
+		return r;
 
 	for (const char *p = urls; (w = next_word(&p, &wl)) && asked < UPSTREAM_MAX_URLS; asked++) {
 		char base[512];
@@ -465,11 +616,15 @@ int upstream_fetch(struct upstream *u, const struct dbgd_request *rq, struct ups
 		}
 		if (r != -ENOENT)
 			error_seen = true;
+		if (x.local)
+			local = true;
 		buf_appendf(&whys, "%s%s", whys.len ? "; " : "", why);
 	}
 	if (asked == 0)
 		buf_appendf(&whys, "no usable URL in DebuginfodUpstreamURLs");
-	remember_missing(u, name, whys.data ? whys.data : "");
+	/* the servers' answers are remembered; a failure of our own (a full disk) is not */
+	if (!local)
+		remember_missing(u, name, whys.data ? whys.data : "");
 	r = error_set(ret_error, error_seen ? -EIO : -ENOENT, "%s", whys.data ? whys.data : "no server has it");
 	buf_release(&whys);
 	return r;
@@ -485,7 +640,7 @@ int upstream_layer_add(struct upstream *u, const char *name, const char *hex)
 	int r;
 
 	if (!safe_name_valid(name, strlen(name), 64, "-_.") ||
-	    (r = upstream_debuginfo_path(hex, rel, sizeof(rel))) < 0)
+	    upstream_debuginfo_path(hex, rel, sizeof(rel)) < 0)
 		return -EINVAL;
 	snprintf(from, sizeof(from), "root/%s", rel);
 	snprintf(to, sizeof(to), "layers/%s/%s", name, rel);

@@ -12,11 +12,16 @@
  *                                         -ARCHIVE it answered with
  *   upstream/missing/XX/HEX-KIND[-HASH]   no server had it, or none answered:
  *                                         not asked again for
- *                                         DebuginfodUpstreamNegativeTTL
+ *                                         DebuginfodUpstreamNegativeTTL (a
+ *                                         failure of the cache itself is not
+ *                                         remembered); swept hourly
+ *   upstream/locks/XX                     one fetch per bucket at a time,
+ *                                         across processes
  *
  * Each server has DebuginfodUpstreamTimeout seconds per file and
- * DebuginfodUpstreamMaxSize bytes; http and https only, at most 3
- * redirects, certificates verified. A debuginfo or executable file must be
+ * DebuginfodUpstreamMaxSize bytes; http and https only, certificates
+ * verified, at most 3 redirects and only to the server's own scheme, host
+ * and port. A debuginfo or executable file must be
  * an ELF file with the build-id asked for, else it is thrown away. Files
  * are written under a temporary name and renamed into place: a reader
  * sees a whole file or none.
@@ -37,6 +42,8 @@
 /* Caps on what a configuration may say (the keys' ranges are wider). */
 #define UPSTREAM_MAX_URLS 8
 #define UPSTREAM_MAX_REDIRECTS 3
+/* How often remembered misses past their TTL and stale temporary files are removed. */
+#define UPSTREAM_SWEEP_S 3600
 
 struct upstream {
 	const struct config *cfg;

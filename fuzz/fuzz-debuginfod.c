@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (rq.kind == DBGD_SECTION &&
 		    (!rq.arg[0] || strlen(rq.arg) > DBGD_SECTION_MAX ||
-		     strspn(rq.arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(rq.arg)))
+		     strspn(rq.arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(rq.arg) ||
+		     !strcmp(rq.arg, ".") || !strcmp(rq.arg, "..")))
 			abort();
 		if (rq.kind >= DBGD_INVALID)
 			abort();

@@ -41,6 +41,9 @@
 #define DBGD_THREADS 4
 #define DBGD_MAX_CONNECTIONS 512
 #define DBGD_CONNECTION_TIMEOUT_S 60
+/* The slowest a file's answer may be read at, whatever MinUploadRate says (0 included):
+ * 120 s plus 18 hours for a 1 GiB file. */
+#define DBGD_MIN_ANSWER_RATE (16 * 1024)
 /* Requests waiting for the upstream fetcher at once (it serves FETCHER_CHANNELS at a time). */
 #define DBGD_MAX_FETCHES 64
 
@@ -50,7 +53,10 @@ struct server {
 	struct fetcher fetcher; /* DebuginfodUpstreamURLs */
 	bool have_fetcher;
 	bool tls;
-	atomic_int fetches;
+	pthread_mutex_t fetch_lock; /* fetches and stopping */
+	pthread_cond_t fetch_done;
+	int fetches;   /* requests waiting for upstream, each in a thread of its own */
+	bool stopping; /* no new fetch; the daemons stop once fetches is 0 */
 	atomic_ullong requests, found, not_found, errors, bytes, upstream;
 };
 
@@ -148,9 +154,8 @@ static enum MHD_Result send_file(struct server *s, struct MHD_Connection *c, int
 	MHD_add_response_header(resp, "Cache-Control", "public, max-age=86400");
 	atomic_fetch_add(&s->found, 1);
 	atomic_fetch_add(&s->bytes, size);
-	/* read at MinUploadRate or faster, or the connection is closed */
-	if (s->guard.set.min_answer_rate)
-		guard_answer(guard_of(c), size);
+	/* read at DBGD_MIN_ANSWER_RATE (or MinUploadRate when faster) or the connection is closed */
+	guard_answer(guard_of(c), size);
 	ret = MHD_queue_response(c, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -160,11 +165,16 @@ static enum MHD_Result send_file(struct server *s, struct MHD_Connection *c, int
 static void *fetch_thread(void *arg)
 {
 	struct req *q = arg;
+	struct server *s = q->s;
 
-	q->r = fetcher_ask(&q->s->fetcher, &q->rq, &q->uf, &q->err);
+	q->r = fetcher_ask(&s->fetcher, &q->rq, &q->uf, &q->err);
 	q->fetched = true;
-	atomic_fetch_sub(&q->s->fetches, 1);
 	MHD_resume_connection(q->c);
+	/* counted until resumed: the daemons are stopped only with no suspended connection */
+	pthread_mutex_lock(&s->fetch_lock);
+	s->fetches--;
+	pthread_cond_broadcast(&s->fetch_done);
+	pthread_mutex_unlock(&s->fetch_lock);
 	return NULL;
 }
 
@@ -174,13 +184,19 @@ static enum MHD_Result ask_upstream(struct server *s, struct req *q, const char 
 {
 	pthread_attr_t attr;
 	pthread_t th;
+	bool full, stopping;
 	int r;
 
-	if (atomic_fetch_add(&s->fetches, 1) >= DBGD_MAX_FETCHES) {
-		atomic_fetch_sub(&s->fetches, 1);
+	pthread_mutex_lock(&s->fetch_lock);
+	full = s->fetches >= DBGD_MAX_FETCHES;
+	stopping = s->stopping;
+	if (!full && !stopping)
+		s->fetches++;
+	pthread_mutex_unlock(&s->fetch_lock);
+	if (full || stopping) {
 		atomic_fetch_add(&s->errors, 1);
-		log_warn("%s: %s %.128s: 503 (no release has it and %d upstream fetches are running)", who, method,
-			 url, DBGD_MAX_FETCHES);
+		log_warn("%s: %s %.128s: 503 (no release has it and %s)", who, method, url,
+			 stopping ? "the server is stopping" : "64 requests wait for upstream already");
 		return reply(q->c, MHD_HTTP_SERVICE_UNAVAILABLE, "Too many upstream fetches at once\n");
 	}
 	q->fetching = true;
@@ -193,8 +209,11 @@ static enum MHD_Result ask_upstream(struct server *s, struct req *q, const char 
 		q->r = -r;
 		q->err = strdup("cannot start a thread");
 		q->fetched = true;
-		atomic_fetch_sub(&s->fetches, 1);
 		MHD_resume_connection(q->c);
+		pthread_mutex_lock(&s->fetch_lock);
+		s->fetches--;
+		pthread_cond_broadcast(&s->fetch_done);
+		pthread_mutex_unlock(&s->fetch_lock);
 	}
 	return MHD_YES;
 }
@@ -245,19 +264,21 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		q->c = c;
 		q->uf.fd = -1;
 		*req_cls = q;
-		/* the headers are in; a package may be extracted before the answer */
-		guard_phase(guard_of(c), GUARD_WORKING);
+		/* a body is never wanted: refused before it is read (its bytes
+		 * would keep the connection in HeaderTimeout's phase only) */
+		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n");
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		*upload_data_size = 0;
+		*upload_data_size = 0; /* a GET's body: dropped, at HeaderTimeout's pace */
 		return MHD_YES;
 	}
 	peer(c, who, sizeof(who));
 	if (q->fetching)
 		return q->fetched ? upstream_answer(s, q, who, method, url) : MHD_YES;
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n");
+	/* the request is in; a package may be extracted before the answer */
+	guard_phase(guard_of(c), GUARD_WORKING);
 	if (dbgd_request_parse(url, &q->rq) < 0) {
 		log_info("%s: %s %.128s: 404 (not a debuginfod URL)", who, method, url);
 		return reply(c, MHD_HTTP_NOT_FOUND, "Not found\n");
@@ -371,6 +392,8 @@ int main(int argc, char **argv)
 	if (!s)
 		return 1;
 	the_server = s;
+	pthread_mutex_init(&s->fetch_lock, NULL);
+	pthread_cond_init(&s->fetch_done, NULL);
 	/* the fetcher first: it never holds the TLS key or a listening socket */
 	if (upstream_enabled(&cfg)) {
 		r = fetcher_start(&s->fetcher, &cfg, &err);
@@ -428,7 +451,7 @@ int main(int argc, char **argv)
 		struct guard_settings gs = {
 			.header_timeout = (unsigned)cfg.header_timeout,
 			.answer_timeout = HTTPD_ANSWER_TIMEOUT_S,
-			.min_answer_rate = cfg.min_upload_rate * 1024,
+			.min_answer_rate = MAX(cfg.min_upload_rate * 1024, (uint64_t)DBGD_MIN_ANSWER_RATE),
 			.max_conns_per_addr = (unsigned)cfg.max_connections_per_address,
 		};
 		guard_init(&s->guard, &gs);
@@ -472,6 +495,21 @@ int main(int argc, char **argv)
 		log_info("signal %d: shutting down", sig);
 		break;
 	}
+	/*
+	 * Stopping libmicrohttpd with a connection suspended is not allowed:
+	 * no new fetch, the fetcher's channels shut down (a waiting request
+	 * gets its answer at once, a 404), and every suspended connection
+	 * resumed before the daemons stop.
+	 */
+	pthread_mutex_lock(&s->fetch_lock);
+	s->stopping = true;
+	pthread_mutex_unlock(&s->fetch_lock);
+	if (s->have_fetcher)
+		fetcher_shutdown(&s->fetcher);
+	pthread_mutex_lock(&s->fetch_lock);
+	while (s->fetches > 0)
+		pthread_cond_wait(&s->fetch_done, &s->fetch_lock);
+	pthread_mutex_unlock(&s->fetch_lock);
 	if (d_plain)
 		MHD_stop_daemon(d_plain);
 	if (d_tls)

@@ -40,6 +40,7 @@
 #include "common/spool.h"
 #include "common/user.h"
 #include "common/util.h"
+#include "debuginfod/upstream.h"
 #include "rootfs-cache/cache.h"
 #include "sandbox/sandbox.h"
 #include "sandbox/seccomp-policy.h"
@@ -137,6 +138,41 @@ static int run(struct session *s, const char *const *tools, size_t ntools, const
 	return res.exit_status;
 }
 
+/*
+ * The debuginfo the worker had from DebuginfodUpstreamURLs ("upstream-debuginfo
+ * HEX" lines): linked again from the upstream cache into a layer of this
+ * session's own, removed when it ends.
+ */
+static int upstream_relink(struct session *s, struct upstream *u, const char *name, struct layers *layers,
+			   char **ret_error)
+{
+	_cleanup_free_ char *path = NULL;
+	int r = upstream_open(u, s->w.cfg, ret_error);
+
+	if (r < 0)
+		return r;
+	for (const char *l = s->desc; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		char hex[DBGD_HEX_MAX + 1];
+		size_t len;
+		if (strncmp(l, "upstream-debuginfo ", 19) != 0)
+			continue;
+		len = strcspn(l + 19, "\n");
+		if (len < 2 || len > DBGD_HEX_MAX || strspn(l + 19, "0123456789abcdef") < len)
+			return error_set(ret_error, -EINVAL, "its rootfs names a malformed build-id");
+		memcpy(hex, l + 19, len);
+		hex[len] = '\0';
+		r = upstream_layer_add(u, name, hex);
+		if (r < 0)
+			return error_set(ret_error, r, "the debuginfo of %s from upstream is gone from %s: %s", hex,
+					 u->dir, strerror(-r));
+	}
+	path = upstream_layer_path(u, name);
+	if (!path)
+		return error_set(ret_error, -ENOMEM, "out of memory");
+	r = task_layers_add_dir(layers, path);
+	return r < 0 ? error_set(ret_error, r, "too many layers") : 0;
+}
+
 /* gdb or a shell over a kept coredump task's root */
 static int coredump_session(struct session *s, bool shell)
 {
@@ -149,11 +185,14 @@ static int coredump_session(struct session *s, bool shell)
 	const char *sysroot_layers[ROOTFS_MAX_LAYERS + 1];
 	const char *argv[INTERACT_MAX_ARGS + 32];
 	struct sock_fprog *shell_policy = NULL;
-	size_t n = 0;
+	size_t n = 0, upstream_ids = 0;
+	struct upstream up = { .fd = -1 };
+	char up_name[64];
 	Queue q;
 	int r, rc;
 
 	queue_init(&q);
+	snprintf(up_name, sizeof(up_name), "interact-%s-%d", s->t.idstr, (int)getpid());
 	if (!release) {
 		rc = fail(s, "task %s: its rootfs names no release (kept by an older worker): restart it", s->t.idstr);
 		goto out;
@@ -171,6 +210,10 @@ static int coredump_session(struct session *s, bool shell)
 		Id p;
 		if (strncmp(l, "# the tool root", 15) == 0)
 			break;
+		if (!strncmp(l, "upstream-debuginfo ", 19)) {
+			upstream_ids++;
+			continue;
+		}
 		if (*l == '#' || l[len] != ' ' || len >= sizeof(nevra) || !strncmp(l, "tools ", 6) ||
 		    !strncmp(l, "release ", 8) || !strncmp(l, "executable ", 11))
 			continue;
@@ -192,6 +235,8 @@ static int coredump_session(struct session *s, bool shell)
 	}
 	if (r == 0 && layers.n == 0)
 		r = error_set(&err, -ENOENT, "its rootfs lists no package");
+	if (r == 0 && upstream_ids)
+		r = upstream_relink(s, &up, up_name, &layers, &err);
 	if (r == 0)
 		r = task_tool_layers(&s->t, "gdb", &tools, &err);
 	if (r < 0) {
@@ -230,6 +275,10 @@ static int coredump_session(struct session *s, bool shell)
 	}
 	rc = run(s, tools.paths, tools.n, &sysroot, 1, &bind, 1, argv, n, shell ? shell_policy : w->gdb_policy);
 out:
+	if (up.fd >= 0) {
+		upstream_layer_remove(&up, up_name);
+		upstream_close(&up);
+	}
 	free(shell_policy);
 	free(release);
 	free(exe);

@@ -305,7 +305,7 @@ static int release_from_build_ids(struct task *t, const struct coredump *cd,
  * 0 with *ret_layer (its path) when there is one.
  */
 static void upstream_debuginfo(struct task *t, const struct resolve_result *res, struct upstream *u,
-			       const char *layer, char **ret_layer)
+			       const char *layer, struct buf *desc, char **ret_layer)
 {
 	_cleanup_free_ char *err = NULL;
 	size_t found = 0, asked = 0;
@@ -344,6 +344,8 @@ static void upstream_debuginfo(struct task *t, const struct resolve_result *res,
 			continue;
 		}
 		found++;
+		/* the root description of a kept task names it: retrace-interact links it again */
+		buf_appendf(desc, "upstream-debuginfo %s\n", rq.hex);
 		tlog(t, "upstream-debuginfo: %s %s: from %s (%llu bytes%s)%s%s", m->build_id, m->path ? m->path : "?",
 		     f.from, (unsigned long long)f.size, f.cached ? ", kept in the cache" : ", fetched now",
 		     *f.skipped ? "; before it: " : "", f.skipped);
@@ -455,7 +457,7 @@ int coredump_task(struct task *t)
 	}
 	snprintf(up_name, sizeof(up_name), "task-%s", t->idstr);
 	if (upstream_enabled(w->cfg))
-		upstream_debuginfo(t, &res, &up, up_name, &up_layer);
+		upstream_debuginfo(t, &res, &up, up_name, &layers.desc, &up_layer);
 	/* the executable: the client's word, else the core's */
 	exe = t->executable && t->executable[0] == '/' ? t->executable : cd->executable;
 	if (exe) {
@@ -488,7 +490,8 @@ int coredump_task(struct task *t)
 		r = task_get_layers(t, repo, qs, ELEMENTSOF(qs), keyring, &layers, &err);
 	}
 	if (r == 0 && up_layer && (r = task_layers_add_dir(&layers, up_layer)) < 0)
-		err = strdup("cannot add the upstream debuginfo's layer: too many layers");
+		(void)error_set(&err, r, "cannot add the upstream debuginfo's layer: %s",
+				r == -E2BIG ? "too many layers" : strerror(-r));
 	if (r < 0) {
 		ret = task_fail(t, "%s", err ? err : strerror(-r));
 		goto out;

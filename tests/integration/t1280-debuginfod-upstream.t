@@ -41,7 +41,13 @@ BIGID=2222222222222222222222222222222222222222
 mkdir -p "$T/liar/buildid/$BIGID" "$T/liar/buildid/1111111111111111111111111111111111111111"
 cp "$T/ref/usr/lib64/librtlib.so.1" "$T/liar/buildid/1111111111111111111111111111111111111111/executable"
 head -c 3000000 /dev/zero >"$T/liar/buildid/$BIGID/executable"
-python3 "$RETRACE_SRC/tests/tools/httpserve.py" "$T/liar" "$T/liar.port" 2>"$T/liar.out" &
+# a redirect to another server (an internal one, say), and a server that stalls
+REDIRID=4444444444444444444444444444444444444444
+HANGID=3333333333333333333333333333333333333333
+mkdir -p "$T/liar/buildid/$REDIRID" "$T/liar/buildid/$HANGID"
+echo "$UURL/buildid/$LIBID/debuginfo" >"$T/liar/buildid/$REDIRID/debuginfo.redirect"
+head -c 100000 /dev/zero >"$T/liar/buildid/$HANGID/debuginfo"
+python3 "$RETRACE_SRC/tests/tools/httpserve.py" "$T/liar" "$T/liar.port" "$HANGID" 2>"$T/liar.out" &
 LIARPID=$!
 eventually 10 test -s "$T/liar.port"
 fixture $? "the lying server listens"
@@ -49,7 +55,8 @@ LIAR=http://127.0.0.1:$(cat "$T/liar.port")
 
 DPORT=$(random_port)
 DURL=http://127.0.0.1:$DPORT
-worker_config "DebuginfodListen = 127.0.0.1:$DPORT
+worker_config "AllowInteractive = 1
+DebuginfodListen = 127.0.0.1:$DPORT
 DebuginfodUpstreamURLs = $DEAD $LIAR $UURL
 DebuginfodUpstreamTimeout = 10
 DebuginfodUpstreamMaxSize = 2
@@ -104,10 +111,29 @@ like "$(cat "$T/debuginfod.out")" "$LIAR: larger than DebuginfodUpstreamMaxSize"
 	"an answer past DebuginfodUpstreamMaxSize is dropped"
 ls "$T"/cache/upstream/other/.tmp-* >/dev/null 2>&1
 ok $((! $?)) "... and no partial file is left"
+find_ debuginfo $REDIRID >/dev/null
+ok $((! $?)) "a redirect to another server is not followed"
+like "$(cat "$T/debuginfod.out")" "$LIAR: redirected to another server ($UURL/buildid/$LIBID/debuginfo): not followed" \
+	"... and the log says so"
+is "$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$T/liar/buildid/$BIGID/executable" \
+	"$DURL/buildid/$LIBID/debuginfo")" 405 "a POST with a 3 MB body: 405, before its body is read"
+
+# stopping while a request waits for a server that stalls: the request is
+# answered, the server stops at once (libmicrohttpd must not be stopped with
+# a connection suspended)
+curl -s -o /dev/null -w '%{http_code}' --max-time 60 "$DURL/buildid/$HANGID/debuginfo" >"$T/hang.code" &
+CURLPID=$!
+eventually 10 grep -q "GET /buildid/$HANGID/debuginfo" "$T/liar.out"
+fixture $? "the stalling server was asked" "$T/liar.out"
+kill "$DPID"
+wait_exit "$DPID" 3
+ok $? "SIGTERM with a request waiting for upstream: the server stops within 3 s (the stalled fetch would take 10)"
+wait "$DPID"
+is $? 0 "... cleanly"
+wait "$CURLPID"
+like_re "$(cat "$T/hang.code")" "^(404|000)$" "... and the waiting request ends ($(cat "$T/hang.code"))"
 
 # the worker: the library's debuginfo the release lacks comes from upstream
-kill "$DPID"
-wait "$DPID" 2>/dev/null
 rm -rf "$T/cache/upstream"
 start_httpd || exit 1
 start_worker
@@ -124,6 +150,17 @@ like_re "$(cat "$T/task.bt")" "rtlib_store \\(.*\\) at rtlib.c:[0-9]+" "the back
 like_re "$(cat "$T/task.bt")" "^ +[a-z_]+ = " "... and locals"
 ls "$T/cache/upstream/layers/" >"$T/layers" 2>&1
 is "$(cat "$T/layers")" "" "the task's layer is gone when it ends"
+
+# an interactive task keeps its root: retrace-interact links the upstream file again
+send "$T/segv.d" 3
+is "$(wait_done "$ID" "$PW" 120)" FINISHED_SUCCESS "an interactive task (3) with upstream debuginfo"
+like "$(cat "$T/spool/$ID/rootfs")" "upstream-debuginfo $LIBID" "... its root description names the upstream file"
+"$BIN/retrace-interact" -c "$T/conf" "$ID" gdb -- -batch -ex bt >"$T/ri.out" 2>"$T/ri.err"
+is $? 0 "retrace-interact ID gdb -- -batch -ex bt" || sed 's/^/#   /' "$T/ri.err"
+like "$(cat "$T/ri.out")" "rtlib_store (where=where@entry=0x0, value=99) at rtlib.c:13" \
+	"... has librtlib's file:line from the upstream file"
+ls "$T/cache/upstream/layers/" >"$T/layers" 2>&1
+is "$(cat "$T/layers")" "" "... and its layer is gone when it ends"
 
 # the same crash without federation: librtlib's frames have no file:line
 stop_worker

@@ -5,7 +5,8 @@
 
 Serves DIR (GET and HEAD). A request whose path contains HANG-SUBSTRING
 gets its headers and half of its body, then nothing for 600 seconds: a
-mirror that stalls mid-transfer. The chosen port is written to PORTFILE.
+mirror that stalls mid-transfer. A file PATH.redirect makes a request for
+PATH a 302 to the URL it holds. The chosen port is written to PORTFILE.
 """
 import http.server
 import os
@@ -24,6 +25,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         sys.stderr.write("httpserve: " + fmt % args + "\n")
 
     def do_GET(self):
+        target = self.translate_path(self.path) + ".redirect"
+        if os.path.isfile(target):
+            with open(target) as f:
+                location = f.read().strip()
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if hang and hang in self.path:
             path = self.translate_path(self.path)
             with open(path, "rb") as f:
