@@ -254,6 +254,7 @@ lint: deps-lint
 bench: deps-bench
 	@$(MAKE) --no-print-directory all $(O)/tests/runtime
 	RETRACE_BUILD=$(abspath $(O)) bench/run.sh
+	RETRACE_BUILD=$(abspath $(O)) bench/debuginfod.sh
 
 # libFuzzer builds: clang, ASan+UBSan, one binary per fuzz/fuzz-*.c
 FUZZ_O := build/fuzz

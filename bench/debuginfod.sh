@@ -1,0 +1,230 @@
+#!/bin/bash
+# make bench, part 4: retrace-debuginfod beside elfutils' debuginfod -R over
+# the same rpm-md repository, in the same run: make demo's packages and a
+# package whose debuginfo is large (BENCH_DEBUG_MB, default 256: a real
+# program's DWARF plus a padding section, so the file is what a large
+# library's debuginfo weighs). Each row: the same requests to both.
+# BENCH_DEBUGINFOD_PKGS (default 200) packages of real shared libraries
+# (bench/gen-packages.sh) give both something to index.
+#  - start to first answer with nothing indexed (ours: retrace-resolve
+#    --reindex, then the daemon; elfutils: an empty database it fills by
+#    scanning the rpms), and with the index kept (a restart); min/median of 3
+#  - lookups per second for the debuginfo of known build-ids (wrk, 4
+#    connections, BENCH_SECONDS), the files extracted already
+#  - MB/s for the large debuginfo file: the first request (ours extracts the
+#    package, elfutils decompresses it) and warm (min/median of 5)
+#  - peak RSS of each daemon (VmHWM) after all of it
+set -euo pipefail
+cd "$(dirname "$0")/.."
+B=${RETRACE_BUILD:-$PWD/build}
+W=$(mktemp -d /tmp/retrace-bench-dbgd.XXXXXX)
+chmod 755 "$W"
+OURS_PID=
+EU_PID=
+cleanup() {
+	[ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null || true
+	[ -n "$EU_PID" ] && kill "$EU_PID" 2>/dev/null || true
+	wait 2>/dev/null || true
+	rm -rf "$W"
+}
+trap cleanup EXIT
+DURATION=${BENCH_SECONDS:-10}
+MB=${BENCH_DEBUG_MB:-256}
+REL=fedora-39-x86_64
+port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
+now() { date +%s%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", (b - a) / 1e9}'; }
+minmed() { sort -n | awk '{v[NR] = $1} END {printf "%s / %s", v[1], v[int((NR + 1) / 2)]}'; }
+drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || true; }
+# wait_200 URL: poll until it answers 200 (at most 300 s); fails loudly
+wait_200() {
+	for _ in $(seq 30000); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+		sleep 0.01
+	done
+	echo "no answer from $1 within 300 s" >&2
+	return 1
+}
+
+if ! command -v debuginfod >/dev/null || ! command -v wrk >/dev/null; then
+	echo "elfutils' debuginfod or wrk is not installed: skipped"
+	exit 0
+fi
+echo
+echo "== retrace-debuginfod against elfutils' debuginfod -R, the same repository"
+tests/fixtures/rpm/mkrepo.sh "$W/repo" $REL demo >"$W/mkrepo.out" 2>&1 || { cat "$W/mkrepo.out"; exit 1; }
+# the large debuginfo: a program with real DWARF and a .debug_pad section
+top=$W/big
+mkdir -p "$top/SOURCES"
+{
+	for i in $(seq 400); do
+		printf 'struct s%d { int a; long b[%d]; const char *c; };\n' "$i" "$i"
+		printf 'int f%d(struct s%d *p, int x) { int y = x * %d; p->a += y; return p->a + (int)p->b[0]; }\n' "$i" "$i" "$i"
+	done
+	printf 'int main(int argc, char **argv) { struct s1 v = { 0 }; (void)argv; return f1(&v, argc); }\n'
+} >"$top/SOURCES/big.c"
+printf '.section .debug_pad,"",@progbits\n.fill %d,1,0x5a\n.section .note.GNU-stack,"",@progbits\n' \
+	$((MB * 1048576)) >"$top/SOURCES/pad.s"
+cat >"$top/big.spec" <<'EOS'
+Name: bigdbg
+Version: 1
+Release: 1
+Summary: a program whose debuginfo is large
+License: MIT
+Source0: big.c
+Source1: pad.s
+%description
+Bench.
+%debug_package
+%prep
+%setup -q -c -T
+cp %{SOURCE0} %{SOURCE1} .
+%build
+gcc -g -O1 -o bigdbg big.c pad.s
+%install
+install -D -m 0755 bigdbg %{buildroot}/usr/bin/bigdbg
+%files
+/usr/bin/bigdbg
+EOS
+rpmbuild -bb --nodeps --quiet -D "_topdir $top" -D '_debugsource_packages 1' -D '_debuginfo_subpackages 1' \
+	-D '_arch x86_64' -D '_binary_payload w3.zstdio' -D '_find_debuginfo_dwz_opts %{nil}' \
+	-D '__brp_elfperms %{nil}' -D '_libdir /usr/lib64' -D '_buildhost retrace-bench' \
+	"$top/big.spec" >"$top/log" 2>&1 || { tail -n 20 "$top/log"; exit 1; }
+cp "$top"/RPMS/x86_64/bigdbg-*.rpm "$W/repo/$REL/Packages/"
+rm -rf "$top"
+# and packages of this machine's shared libraries, for both to index (createrepo_c over all)
+bench/gen-packages.sh "$W/repo/$REL" "${BENCH_DEBUGINFOD_PKGS:-200}" 4
+mkdir -p "$W/ref"
+rpm2archive - <"$W/repo/$REL/Packages/bigdbg-debuginfo-1-1.x86_64.rpm" | tar -C "$W/ref" -xzf -
+BIGDBG=$(find "$W/ref/usr/lib/debug/usr" -name '*.debug' | head -n 1)
+BIGMB=$(($(stat -c %s "$BIGDBG") / 1048576))
+ids() { # the build-ids of the repository's debuginfo files
+	for p in "$W"/repo/$REL/Packages/*-debuginfo-*.rpm; do
+		rpm -qlp "$p" 2>/dev/null | sed -n 's|^/usr/lib/debug/.build-id/\(..\)/\([0-9a-f]*\)\.debug$|\1\2|p'
+	done
+}
+BIGID=$(rpm -qlp "$W/repo/$REL/Packages/bigdbg-debuginfo-1-1.x86_64.rpm" |
+	sed -n 's|^/usr/lib/debug/.build-id/\(..\)/\([0-9a-f]*\)\.debug$|\1\2|p')
+SMALL=$(ids | grep -v "$BIGID" | sort -u)
+FIRST=$(echo "$SMALL" | head -n 1)
+npk=$(ls "$W/repo/$REL/Packages" | wc -l)
+echo "repository: $npk packages; the large debuginfo file: $BIGMB MiB; small ids: $(echo "$SMALL" | wc -l)"
+
+OP=$(port)
+EP=$(port)
+OURL=http://127.0.0.1:$OP
+EURL=http://127.0.0.1:$EP
+mkdir -p "$W/pol" "$W/cache"
+cp policy/seccomp/*.policy "$W/pol/"
+[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$W/cache"
+chmod -R a+rX "$W/repo"
+cat >"$W/conf" <<EOC
+[retrace]
+RepoDir = $W/repo
+RootfsCacheDir = $W/cache
+RequireGPGCheck = 0
+RunAsUser = nobody
+SeccompPolicyDir = $W/pol
+DebuginfodListen = 127.0.0.1:$OP
+MaxConnectionsPerAddress = 512
+EOC
+ours_start() {
+	"$B/bin/retrace-debuginfod" -c "$W/conf" >>"$W/ours.out" 2>&1 &
+	OURS_PID=$!
+}
+ours_stop() { kill "$OURS_PID"; wait "$OURS_PID" 2>/dev/null || true; OURS_PID=; }
+eu_start() {
+	debuginfod -R "$W/repo/$REL/Packages" -p "$EP" -d "$W/eu.sqlite" -t 0 -g 0 -c 2 >>"$W/eu.out" 2>&1 &
+	EU_PID=$!
+}
+eu_stop() { kill "$EU_PID"; wait "$EU_PID" 2>/dev/null || true; EU_PID=; }
+
+# --- start to the first answer ----------------------------------------------------
+# first_answer RESET START STOP URL: seconds from START to URL's first 200, min / median of 3
+first_answer() {
+	for i in 1 2 3; do
+		$1
+		drop_caches
+		s=$(now)
+		$2
+		wait_200 "$4"
+		secs "$s" "$(now)"
+		echo
+		$3
+	done | minmed
+}
+no_index() { rm -rf "$W/repo/$REL/.retrace" "$W/cache"/* 2>/dev/null || true; }
+no_db() { rm -f "$W"/eu.sqlite*; }
+keep() { :; }
+ours_index_start() {
+	"$B/bin/retrace-resolve" --repodir "$W/repo" --release $REL --reindex >/dev/null 2>&1
+	ours_start
+}
+first_answer no_index ours_index_start ours_stop "$OURL/buildid/$FIRST/debuginfo" >"$W/o_cold"
+first_answer keep ours_start ours_stop "$OURL/buildid/$FIRST/debuginfo" >"$W/o_warm"
+first_answer no_db eu_start eu_stop "$EURL/buildid/$FIRST/debuginfo" >"$W/e_cold"
+first_answer keep eu_start eu_stop "$EURL/buildid/$FIRST/debuginfo" >"$W/e_warm"
+
+# --- lookups per second, then the large file ---------------------------------------
+ours_start
+eu_start
+wait_200 "$OURL/buildid/$FIRST/debuginfo"
+wait_200 "$EURL/buildid/$FIRST/debuginfo"
+{
+	printf 'local ids = {'
+	for id in $SMALL; do printf '"%s",' "$id"; done
+	printf '}\nlocal i = 0\nrequest = function()\n  i = i %% #ids + 1\n'
+	printf '  return wrk.format("GET", "/buildid/" .. ids[i] .. "/debuginfo")\nend\n'
+} >"$W/ids.lua"
+for id in $SMALL; do # every file once (extracted), then measured
+	curl -s -o /dev/null "$OURL/buildid/$id/debuginfo"
+	curl -s -o /dev/null "$EURL/buildid/$id/debuginfo"
+done
+rps() {
+	wrk -t2 -c4 -d"${DURATION}s" -s "$W/ids.lua" "$1" >"$W/wrk.out" 2>&1
+	awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$W/wrk.out"
+	grep -q "Non-2xx" "$W/wrk.out" && echo " (non-2xx answers!)" || true
+}
+o_rps=$(rps "$OURL")
+e_rps=$(rps "$EURL")
+get_big() { # URL -> MB/s of one request for the large file (read to /dev/null)
+	local s e
+	s=$(now)
+	curl -s -o /dev/null "$1/buildid/$BIGID/debuginfo"
+	e=$(now)
+	awk -v a="$s" -v b="$e" -v n="$(stat -c %s "$BIGDBG")" 'BEGIN {printf "%.0f\n", n / 1048576 / ((b - a) / 1e9)}'
+}
+drop_caches
+o_first=$(get_big "$OURL")
+drop_caches
+e_first=$(get_big "$EURL")
+for u in "$OURL" "$EURL"; do
+	curl -s "$u/buildid/$BIGID/debuginfo" | cmp -s - "$BIGDBG" || echo "wrong bytes for the large file from $u" >&2
+done
+o_big=$(for i in 1 2 3 4 5; do get_big "$OURL"; done | sort -n | awk '{v[NR] = $1} END {printf "%s / %s", v[NR], v[int((NR + 1) / 2)]}')
+e_big=$(for i in 1 2 3 4 5; do get_big "$EURL"; done | sort -n | awk '{v[NR] = $1} END {printf "%s / %s", v[NR], v[int((NR + 1) / 2)]}')
+o_rss=$(($(awk '/^VmHWM:/ { print $2 }' "/proc/$OURS_PID/status") / 1024))
+e_rss=$(($(awk '/^VmHWM:/ { print $2 }' "/proc/$EU_PID/status") / 1024))
+ours_stop
+eu_stop
+
+ahead() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1fx", (b > 0 ? a / b : 0)}'; } # a / b
+med() { sed 's|.* / ||'; }
+printf '\n| %d packages, a %d MiB debuginfo file | retrace-debuginfod | elfutils debuginfod -R | ours ahead by |\n|---|---|---|---|\n' \
+	"$npk" "$BIGMB"
+printf '| start to first answer, nothing indexed, cold page cache (s, min / median of 3) | %s | %s | %s |\n' \
+	"$(cat "$W/o_cold")" "$(cat "$W/e_cold")" "$(ahead "$(med <"$W/e_cold")" "$(med <"$W/o_cold")")"
+printf '| start to first answer, index kept (a restart; s, min / median of 3) | %s | %s | %s |\n' \
+	"$(cat "$W/o_warm")" "$(cat "$W/e_warm")" "$(ahead "$(med <"$W/e_warm")" "$(med <"$W/o_warm")")"
+printf '| debuginfo lookups per second, %d known ids, files ready (wrk, 4 connections, %d s) | %s | %s | %s |\n' \
+	"$(echo "$SMALL" | wc -l)" "$DURATION" "$o_rps" "$e_rps" "$(ahead "$o_rps" "$e_rps")"
+printf '| the %d MiB file, first request, cold page cache (MB/s) | %s | %s | %s |\n' \
+	"$BIGMB" "$o_first" "$e_first" "$(ahead "$o_first" "$e_first")"
+printf '| the same, warm (MB/s, max / median of 5) | %s | %s | %s |\n' \
+	"$o_big" "$e_big" "$(ahead "$(echo "$o_big" | med)" "$(echo "$e_big" | med)")"
+printf '| peak RSS of the daemon after all of the above (MiB) | %s | %s | %s |\n' \
+	"$o_rss" "$e_rss" "$(ahead "$e_rss" "$o_rss")"
+echo "(ours ahead by: their time / ours, our rate / theirs, their RSS / ours; below 1x they are ahead."
+echo " ours: the index is retrace-resolve's, made within the first row's time; a file is read from its"
+echo " package's tree in the rootfs cache, extracted on the first request. elfutils: -t 0 -g 0 (no rescan"
+echo " or grooming during the run), -c 2 scanning threads, its database emptied for the first row)"
