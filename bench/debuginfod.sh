@@ -14,6 +14,7 @@
 #  - MB/s for the large debuginfo file: the first request (ours extracts the
 #    package, elfutils decompresses it) and warm (min/median of 5)
 #  - peak RSS of each daemon (VmHWM) after all of it
+# Then the user's time to a full backtrace over a 20 Mbit/s link (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${RETRACE_BUILD:-$PWD/build}
@@ -21,10 +22,16 @@ W=$(mktemp -d /tmp/retrace-bench-dbgd.XXXXXX)
 chmod 755 "$W"
 OURS_PID=
 EU_PID=
+HTTPD_PID=
+WORKER_PID=
+NS=
 cleanup() {
-	[ -n "$OURS_PID" ] && kill "$OURS_PID" 2>/dev/null || true
-	[ -n "$EU_PID" ] && kill "$EU_PID" 2>/dev/null || true
+	for p in "$OURS_PID" "$EU_PID" "$HTTPD_PID" "$WORKER_PID"; do
+		[ -n "$p" ] && kill "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null || true
+	ip link del rtbench0 2>/dev/null || true
 	rm -rf "$W"
 }
 trap cleanup EXIT
@@ -61,7 +68,7 @@ mkdir -p "$top/SOURCES"
 		printf 'struct s%d { int a; long b[%d]; const char *c; };\n' "$i" "$i"
 		printf 'int f%d(struct s%d *p, int x) { int y = x * %d; p->a += y; return p->a + (int)p->b[0]; }\n' "$i" "$i" "$i"
 	done
-	printf 'int main(int argc, char **argv) { struct s1 v = { 0 }; (void)argv; return f1(&v, argc); }\n'
+	printf 'int main(int argc, char **argv) { struct s1 *v = argc > 1 ? 0 : 0; (void)argv; return f1(v, argc); }\n'
 } >"$top/SOURCES/big.c"
 printf '.section .debug_pad,"",@progbits\n.fill %d,1,0x5a\n.section .note.GNU-stack,"",@progbits\n' \
 	$((MB * 1048576)) >"$top/SOURCES/pad.s"
@@ -228,3 +235,124 @@ echo "(ours ahead by: their time / ours, our rate / theirs, their RSS / ours; be
 echo " ours: the index is retrace-resolve's, made within the first row's time; a file is read from its"
 echo " package's tree in the rootfs cache, extracted on the first request. elfutils: -t 0 -g 0 (no rescan"
 echo " or grooming during the run), -c 2 scanning threads, its database emptied for the first row)"
+
+# --- the user's time to a full backtrace over a 20 Mbit/s link ---------------------
+# The client is a network namespace joined to this one by a veth pair, both
+# ends shaped with tc tbf at 20 Mbit/s. Ours: retrace-client batch uploads
+# the crash (xz) to retrace-httpd, the worker retraces it here, the client
+# prints the backtrace. Local gdb: the crashed machine's binaries in a
+# sysroot, `set debuginfod enabled on`, every debuginfo fetched over the
+# link from retrace-debuginfod or elfutils' debuginfod (the same repository),
+# a fresh client cache each run. The large crash: bigdbg (its debuginfo is
+# the BENCH_DEBUG_MB file); the small one: make demo's rtprog.
+echo
+echo "== the user's time to a full backtrace over a 20 Mbit/s link (veth, tc tbf)"
+NS=rtbench$$
+if ! ip netns add "$NS" 2>/dev/null; then
+	NS=
+	echo "no network namespace can be made here: skipped"
+	exit 0
+fi
+ip link add rtbench0 type veth peer name rtbench1
+ip link set rtbench1 netns "$NS"
+ip addr add 10.231.0.1/24 dev rtbench0
+ip link set rtbench0 up
+ip -n "$NS" addr add 10.231.0.2/24 dev rtbench1
+ip -n "$NS" link set rtbench1 up
+ip -n "$NS" link set lo up
+tc qdisc add dev rtbench0 root tbf rate 20mbit burst 32kbit latency 400ms
+ip netns exec "$NS" tc qdisc add dev rtbench1 root tbf rate 20mbit burst 32kbit latency 400ms
+H=10.231.0.1
+HP=$(port)
+cat >>"$W/conf" <<EOC
+Listen = $H:$HP
+SaveDir = $W/spool
+LogDir = $W/log
+RequireHTTPS = 0
+MinStorageLeft = 100
+MaxUnpackedSize = 4096
+EOC
+sed -i "s|^DebuginfodListen = .*|DebuginfodListen = $H:$OP|" "$W/conf"
+mkdir -p "$W/spool" "$W/log"
+[ "$(id -u)" = 0 ] && chown nobody:nogroup "$W/spool" "$W/log"
+"$B/bin/retrace-reposync" -c "$W/conf" --publish-only >/dev/null
+"$B/bin/retrace-httpd" -c "$W/conf" >"$W/httpd.out" 2>&1 &
+HTTPD_PID=$!
+"$B/bin/retrace-worker" -c "$W/conf" >"$W/worker.out" 2>&1 &
+WORKER_PID=$!
+OURL=http://$H:$OP
+EURL=http://$H:$EP
+ours_start
+eu_start
+wait_200 "http://$H:$HP/settings"
+wait_200 "$OURL/buildid/$FIRST/debuginfo"
+wait_200 "$EURL/buildid/$FIRST/debuginfo"
+PK=$W/repo/$REL/Packages
+tests/fixtures/rpm/crash.sh "$W/bigcrash" "$PK/bigdbg-1-1.x86_64.rpm" bigdbg-1-1 -- /usr/bin/bigdbg \
+	>/dev/null 2>&1 || true
+tests/fixtures/rpm/crash.sh "$W/smallcrash" "$PK/rtprog-1.0-1.x86_64.rpm $PK/rtprog-libs-1.0-1.x86_64.rpm" \
+	rtprog-1.0-1 -- /usr/bin/rtprog crash abc >/dev/null 2>&1 || true
+# the crashed machine's root for local gdb: the binary packages (rtsys: this machine's libc), merged /usr
+sysroot() { # DIR RPM...
+	local d=$1
+	shift
+	mkdir -p "$d"
+	for r in "$@"; do rpm2archive - <"$r" | tar -C "$d" -xzf - 2>/dev/null; done
+	[ -e "$d/lib" ] || ln -s usr/lib "$d/lib"
+	[ -e "$d/lib64" ] || ln -s usr/lib64 "$d/lib64"
+}
+sysroot "$W/bigroot" "$PK/bigdbg-1-1.x86_64.rpm" "$PK/rtsys-1-1.x86_64.rpm"
+sysroot "$W/smallroot" "$PK/rtprog-1.0-1.x86_64.rpm" "$PK/rtprog-libs-1.0-1.x86_64.rpm" "$PK/rtsys-1-1.x86_64.rpm"
+in_ns() { ip netns exec "$NS" "$@"; }
+# ours CRASHDIR PATTERN -> seconds (the whole retrace-client command)
+ours() {
+	local s e
+	s=$(now)
+	in_ns "$B/bin/retrace-client" --url "http://$H:$HP" batch --dir "$1" >"$W/bt" 2>"$W/bt.err" || true
+	e=$(now)
+	grep -Eq "$2" "$W/bt" || { echo "retrace-client: no backtrace with '$2':" >&2; tail -n 5 "$W/bt.err" >&2; }
+	secs "$s" "$e"
+	echo
+}
+# local_gdb URL ROOT EXE CORE PATTERN -> seconds (gdb's start to its exit)
+local_gdb() {
+	local s e
+	rm -rf "$W/dcache"
+	s=$(now)
+	in_ns env DEBUGINFOD_URLS="$1" DEBUGINFOD_CACHE_PATH="$W/dcache" DEBUGINFOD_TIMEOUT=600 \
+		gdb -nx -batch -iex 'set debuginfod enabled on' -ex "set sysroot $2" -ex "file $2$3" \
+		-ex "core-file $4" -ex 'bt full' >"$W/gdb.out" 2>&1 || true
+	e=$(now)
+	grep -Eq "$5" "$W/gdb.out" || { echo "gdb: no backtrace with '$5':" >&2; tail -n 5 "$W/gdb.out" >&2; }
+	secs "$s" "$e"
+	echo
+}
+BIGPAT='f1 \(.*\) at big\.c:[0-9]+'
+SMALLPAT='rtlib_store \(where=where@entry=0x0, value=99\) at rtlib.c:13'
+rm -rf "$W/cache/trees"/* # the server's first retrace of it extracts its packages
+drop_caches
+ours "$W/bigcrash" "$BIGPAT" >"$W/l_big_first"
+l_big_ours=$(for i in 1 2 3; do ours "$W/bigcrash" "$BIGPAT"; done | minmed)
+l_big_gdb_ours=$(local_gdb "$OURL" "$W/bigroot" /usr/bin/bigdbg "$W/bigcrash/coredump" "$BIGPAT")
+l_big_gdb_eu=$(local_gdb "$EURL" "$W/bigroot" /usr/bin/bigdbg "$W/bigcrash/coredump" "$BIGPAT")
+l_small_ours=$(for i in 1 2 3 4 5; do ours "$W/smallcrash" "$SMALLPAT"; done | minmed)
+l_small_gdb_ours=$(for i in 1 2 3 4 5; do
+	local_gdb "$OURL" "$W/smallroot" /usr/bin/rtprog "$W/smallcrash/coredump" "$SMALLPAT"
+done | minmed)
+l_small_gdb_eu=$(for i in 1 2 3 4 5; do
+	local_gdb "$EURL" "$W/smallroot" /usr/bin/rtprog "$W/smallcrash/coredump" "$SMALLPAT"
+done | minmed)
+big_core_kb=$(($(stat -c %s "$W/bigcrash/coredump") / 1024))
+small_core_kb=$(($(stat -c %s "$W/smallcrash/coredump") / 1024))
+printf '\n| time to a full backtrace over 20 Mbit/s (s) | large: bigdbg, %d KiB core, %d MiB debuginfo | small: rtprog, %d KiB core | \n|---|---|---|\n' \
+	"$big_core_kb" "$BIGMB" "$small_core_kb"
+printf '| ours: retrace-client batch (upload, retrace on the server, backtrace; min / median) | %s (3 runs; the first, cache cold: %s) | %s (5 runs) |\n' \
+	"$l_big_ours" "$(cat "$W/l_big_first")" "$l_small_ours"
+printf '| local gdb, debuginfo from retrace-debuginfod | %s (1 run) | %s (5 runs) |\n' "$l_big_gdb_ours" "$l_small_gdb_ours"
+printf '| local gdb, debuginfo from elfutils debuginfod | %s (1 run) | %s (5 runs) |\n' "$l_big_gdb_eu" "$l_small_gdb_eu"
+printf '| ours ahead of local gdb (medians; elfutils server) | %s | %s |\n' \
+	"$(ahead "$(echo "$l_big_gdb_eu" | med)" "$(echo "$l_big_ours" | med)")" \
+	"$(ahead "$(echo "$l_small_gdb_eu" | med)" "$(echo "$l_small_ours" | med)")"
+echo "(goal: 10x or more for the large crash, within 1.2x, that is 0.8x or better, for the small one;"
+echo " the large debuginfo is one file of real DWARF and padding: a program linking many large libraries"
+echo " fetches as many bytes in more files)"
