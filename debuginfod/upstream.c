@@ -75,6 +75,30 @@ static void sweep_dir(struct upstream *u, const char *dir, const char *prefix, t
 }
 
 /*
+ * The layers of tasks a killed worker left (a task's layer is removed when
+ * it ends; none lives two days: ProcessCommunicateTimeout is at most one).
+ */
+static void sweep_layers(struct upstream *u, time_t now)
+{
+	int dfd = openat_dir(u->fd, "layers");
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	struct stat st;
+
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "task-", 5) == 0 &&
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		    now - st.st_mtime >= UPSTREAM_LAYER_MAX_AGE_S)
+			(void)rm_rf_at(dirfd(d), e->d_name);
+	closedir(d);
+}
+
+/*
  * At most once an hour (missing/.swept's time), whoever opens the cache:
  * remembered misses past the negative TTL (a client asking for random ids
  * leaves one each), and temporary files of fetches a killed process left.
@@ -98,6 +122,7 @@ static void sweep_maybe(struct upstream *u)
 		sweep_dir(u, dir, "", (time_t)u->cfg->debuginfod_upstream_negative_ttl, now);
 	}
 	sweep_dir(u, "other", ".tmp-", UPSTREAM_SWEEP_S, now);
+	sweep_layers(u, now);
 }
 
 int upstream_open(struct upstream *u, const struct config *cfg, char **ret_error)

@@ -44,6 +44,8 @@
 #define UPSTREAM_MAX_REDIRECTS 3
 /* How often remembered misses past their TTL and stale temporary files are removed. */
 #define UPSTREAM_SWEEP_S 3600
+/* A task's layer older than this was left by a killed worker: swept. */
+#define UPSTREAM_LAYER_MAX_AGE_S (2 * 86400)
 
 struct upstream {
 	const struct config *cfg;

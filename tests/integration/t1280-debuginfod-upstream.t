@@ -135,6 +135,17 @@ like_re "$(cat "$T/hang.code")" "^(404|000)$" "... and the waiting request ends 
 
 # the worker: the library's debuginfo the release lacks comes from upstream
 rm -rf "$T/cache/upstream"
+# what killed processes leave, aged: a task's layer (3 days), a fetch's
+# temporary file (2 hours), a miss past its TTL (1 hour); and a young miss
+U=$T/cache/upstream
+mkdir -p "$U/layers/task-999999999/usr" "$U/other" "$U/missing/aa"
+echo x >"$U/other/.tmp-0123456789abcdef"
+echo x >"$U/missing/aa/aabb-debuginfo"
+echo x >"$U/missing/aa/aacc-debuginfo"
+touch -d '3 days ago' "$U/layers/task-999999999"
+touch -d '2 hours ago' "$U/other/.tmp-0123456789abcdef"
+touch -d '1 hour ago' "$U/missing/aa/aabb-debuginfo"
+[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$U"
 start_httpd || exit 1
 start_worker
 rtprog_segv
@@ -149,7 +160,10 @@ like "$(cat "$T/task.log")" "upstream-debuginfo: 1 of" "... and how many were fo
 like_re "$(cat "$T/task.bt")" "rtlib_store \\(.*\\) at rtlib.c:[0-9]+" "the backtrace has librtlib's file:line"
 like_re "$(cat "$T/task.bt")" "^ +[a-z_]+ = " "... and locals"
 ls "$T/cache/upstream/layers/" >"$T/layers" 2>&1
-is "$(cat "$T/layers")" "" "the task's layer is gone when it ends"
+is "$(cat "$T/layers")" "" "the task's layer is gone when it ends, and a killed worker's old one too"
+[ ! -e "$U/other/.tmp-0123456789abcdef" ] && [ ! -e "$U/missing/aa/aabb-debuginfo" ] &&
+	[ -e "$U/missing/aa/aacc-debuginfo" ]
+ok $? "the hourly sweep removed a stale temporary file and an expired miss, not a young one"
 
 # an interactive task keeps its root: retrace-interact links the upstream file again
 send "$T/segv.d" 3
