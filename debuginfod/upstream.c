@@ -52,18 +52,25 @@ static int mkdirs_at(int dirfd, const char *path)
 }
 
 /* Remove the entries of dir (under upstream/) older than max_age seconds whose name starts with prefix. */
-static void sweep_dir(struct upstream *u, const char *dir, const char *prefix, time_t max_age, time_t now)
+/* upstream/dir for reading its entries, or NULL. */
+static DIR *open_sub(struct upstream *u, const char *dir)
 {
 	int dfd = openat_dir(u->fd, dir);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+
+	if (!d && dfd >= 0)
+		close(dfd);
+	return d;
+}
+
+static void sweep_dir(struct upstream *u, const char *dir, const char *prefix, time_t max_age, time_t now)
+{
+	DIR *d = open_sub(u, dir);
 	struct dirent *e;
 	struct stat st;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d))) {
 		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
@@ -80,16 +87,12 @@ static void sweep_dir(struct upstream *u, const char *dir, const char *prefix, t
  */
 static void sweep_layers(struct upstream *u, time_t now)
 {
-	int dfd = openat_dir(u->fd, "layers");
-	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	DIR *d = open_sub(u, "layers");
 	struct dirent *e;
 	struct stat st;
 
-	if (!d) {
-		if (dfd >= 0)
-			close(dfd);
+	if (!d)
 		return;
-	}
 	while ((e = readdir(d)))
 		if (strncmp(e->d_name, "task-", 5) == 0 &&
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
