@@ -111,6 +111,18 @@ static void quote_url(const char *url, char *out, size_t len)
 	out[o] = '\0';
 }
 
+/* The methods the request's URL takes, for a 405's Allow header (RFC 9110 15.5.6). */
+static const char *allowed_methods(const char *url)
+{
+	struct manager_path mp;
+
+	if (url && strcmp(url, "/create") == 0)
+		return "POST";
+	if (url && manager_path_parse(url, &mp) == 0 && manager_action_is_post(mp.action))
+		return "POST";
+	return "GET, HEAD";
+}
+
 static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp,
 			     const char *ctype)
 {
@@ -120,6 +132,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status, struct M
 		return MHD_NO;
 	if (ctype)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allowed_methods(cur_url));
 	/* a task's text is the client's bytes: never sniffed into HTML */
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	guard_phase(guard_of(c), GUARD_ANSWER);
@@ -803,8 +817,9 @@ static bool create_cut_short(struct create_ctx *x, bool eof)
 	if (!x->tls) {
 		n = snprintf(answer, sizeof(answer),
 			     "HTTP/1.1 %u %s\r\nContent-Type: " CT_TEXT "\r\nContent-Length: %zu\r\n"
-			     "Connection: close\r\n\r\n%s",
-			     status, MHD_get_reason_phrase_for(status), strlen(msg), msg);
+			     "%sConnection: close\r\n\r\n%s",
+			     status, MHD_get_reason_phrase_for(status), strlen(msg),
+			     status == MHD_HTTP_METHOD_NOT_ALLOWED ? "Allow: POST\r\n" : "", msg);
 		if (n > 0 && (size_t)n < sizeof(answer))
 			guard_send_raw(x->gc, answer, (size_t)n);
 	}

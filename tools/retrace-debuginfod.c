@@ -62,7 +62,8 @@ struct server {
 
 static struct server *the_server;
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text)
+/* A short text answer; allow: the Allow header of a 405 (RFC 9110), or NULL. */
+static enum MHD_Result reply_allow(struct MHD_Connection *c, unsigned status, const char *text, const char *allow)
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -72,9 +73,16 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 		return MHD_NO;
 	guard_phase(guard_of(c), GUARD_ANSWER);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+	if (allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
 	r = MHD_queue_response(c, status, resp);
 	MHD_destroy_response(resp);
 	return r;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *text)
+{
+	return reply_allow(c, status, text, NULL);
 }
 
 static void peer(struct MHD_Connection *c, char *buf, size_t len)
@@ -267,7 +275,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		/* a body is never wanted: refused before it is read (its bytes
 		 * would keep the connection in HeaderTimeout's phase only) */
 		if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-			return reply(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n");
+			return reply_allow(c, MHD_HTTP_METHOD_NOT_ALLOWED, "Only GET and HEAD\n", "GET, HEAD");
 		return MHD_YES;
 	}
 	if (*upload_data_size) {

@@ -92,6 +92,7 @@ code=$(http_code GET /012345678)
 is "$code" 404 "task id with a leading zero is 404"
 code=$(http_code POST /settings -d x)
 is "$code" 405 "POST /settings is 405"
+is "$(header_value Allow)" "GET, HEAD" "... with Allow: GET, HEAD"
 code=$(http_code GET /123456789)
 is "$code" 404 "unknown task is 404"
 like "$(body)" "There is no such task" "unknown task message"

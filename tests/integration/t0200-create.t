@@ -61,6 +61,7 @@ nothing_kept "$before" "bad X-Task-Type"
 
 code=$(http_code GET /create)
 is "$code" 405 "GET /create is 405"
+is "$(header_value Allow)" POST "... with Allow: POST"
 code=$(upload "$T/up.tar.xz" application/zip)
 is "$code" 415 "application/zip is 415"
 code=$(upload "$T/up.tar.xz" $XZ -H "Transfer-Encoding: chunked")

@@ -108,6 +108,7 @@ is "$(http_code GET "/manager/$MID/misc/.hidden")" 404 "a misc key starting with
 
 # --- start ------------------------------------------------------------------
 is "$(http_code GET "/manager/$MID/start")" 405 "GET of /start: 405 (a form POSTs)"
+is "$(header_value Allow)" POST "... with Allow: POST"
 [ -e "$T/spool/.held/$MID" ]; ok $? "... still held"
 is "$(http_code POST "/manager/$MID/start" -H "Origin: http://evil.example")" 403 "a POST from another site's form: 403"
 is "$(http_code POST "/manager/$MID/start" -H "Sec-Fetch-Site: cross-site")" 403 "... (Sec-Fetch-Site: cross-site): 403"

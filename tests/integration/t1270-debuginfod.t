@@ -110,7 +110,8 @@ cmp -s "$f" "$T/sec.text"
 ok $? "... the executable's .text, byte for byte"
 is "$(code "/buildid/$BID/section/.no_such_section")" 404 "a section neither file has: 404"
 is "$(code "/buildid/$BID/section/.bss")" 404 "a NOBITS section: 404"
-is "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$DURL/buildid/$BID/debuginfo")" 405 "POST: 405"
+is "$(curl -s -o /dev/null -D "$T/h405" -w '%{http_code}' -X POST "$DURL/buildid/$BID/debuginfo")" 405 "POST: 405"
+like "$(tr -d '\r' <"$T/h405")" "Allow: GET, HEAD" "... with Allow: GET, HEAD"
 code /metrics >/dev/null
 like "$(cat "$T/body")" 'retrace_debuginfod_answers_total{result="found"} ' "/metrics counts the answers"
 
