@@ -467,6 +467,9 @@ static enum MHD_Result ftp_start(struct httpd *h, struct MHD_Connection *c, cons
 	free(l.text);
 	if (!listed)
 		return httpd_reply_text(c, MHD_HTTP_NOT_FOUND, "There is no file '%s' in the FTP directory", name);
+	if (httpd_fully_loaded(h))
+		return httpd_reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					"Retrace server is fully loaded at the moment; start a task from '%s' later", name);
 
 	r = spool_incoming_new(&h->spool, incoming, &fd);
 	if (r < 0)
@@ -703,6 +706,10 @@ static enum MHD_Result task_action(struct httpd *h, struct MHD_Connection *c, co
 	spool_task_id_format(p->id, idstr);
 	httpd_client_address(c, remote, sizeof(remote));
 	snprintf(location, sizeof(location), "/manager/%s", idstr);
+	/* a start queues a task: refused as /create is when the queue is full */
+	if ((p->action == MANAGER_START || p->action == MANAGER_RESTART) && httpd_fully_loaded(h))
+		return httpd_reply_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					"Retrace server is fully loaded at the moment; start task %s later", idstr);
 	switch (p->action) {
 	case MANAGER_START:
 		r = spool_task_start(&h->spool, p->id);

@@ -223,6 +223,17 @@ static void load(struct httpd *h, unsigned *ret_tasks, unsigned *ret_capacity)
 	*ret_capacity = (unsigned)(h->cfg->max_parallel_tasks + h->cfg->max_queued_tasks);
 }
 
+bool httpd_fully_loaded(struct httpd *h)
+{
+	unsigned tasks, capacity;
+
+	load(h, &tasks, &capacity);
+	if (tasks < capacity)
+		return false;
+	atomic_fetch_add(&h->overloads, 1);
+	return true;
+}
+
 /* --- published lists (written by retrace-reposync) ---------------------- */
 
 static int read_releases(struct httpd *h, struct buf *out)

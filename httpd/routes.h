@@ -69,6 +69,12 @@ enum MHD_Result httpd_access_handler(void *cls, struct MHD_Connection *conn, con
  * newline shown as '?'); the client's address for log lines. */
 enum MHD_Result httpd_reply_buf(struct MHD_Connection *c, unsigned status, const char *ctype,
 				const char *body, size_t len, const char *const *hdrs);
+/*
+ * Every slot busy and the queue full (MaxParallelTasks + MaxQueuedTasks
+ * tasks running, queued or being uploaded): one more task may not be
+ * queued now. Counted in /metrics' overloads when so.
+ */
+bool httpd_fully_loaded(struct httpd *h);
 enum MHD_Result httpd_reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 	_printf_(3, 4);
 /* A regular file's fd (owned from here) as text/plain, 200. */

@@ -236,5 +236,20 @@ kill -0 "$HTTPD_PID"
 ok $? "... and httpd is alive"
 rm -rf "$T/spool"/1000000*
 
+# a start queues a task: refused with 503 as /create is when the queue is full
+stop_httpd
+setconf MaxParallelTasks 1
+setconf MaxQueuedTasks 0
+start_httpd || exit 1
+is "$(upload "$T/up.tar.xz" $XZ -H "X-Task-Managed: 1")" 201 "capacity 1: a managed task is held"
+FID=$(header_value X-Task-Id)
+is "$(upload "$T/up.tar.xz" $XZ)" 201 "... a normal task takes the one place (no worker runs)"
+QID=$(header_value X-Task-Id)
+is "$(http_code POST "/manager/$FID/start")" 503 "start with the queue full: 503"
+like "$(body)" "Retrace server is fully loaded at the moment; start task $FID later" "... saying why"
+[ -e "$T/spool/.held/$FID" ]; ok $? "... and the task is still held"
+rm -rf "$T/spool/$QID" "$T/spool/.queue/$QID"
+is "$(http_code POST "/manager/$FID/start")" 303 "once there is room: 303"
+
 stop_httpd
 done_testing
