@@ -5,13 +5,16 @@
  * lowercase hex of 2-128; a source path is absolute with no empty, "." or
  * ".." component left and printable; a section name is [A-Za-z0-9._-]{1,64}.
  * And the path dbgd_request_path() makes of a request (what the server
- * sends its fetcher) parses back to the same request.
+ * sends its fetcher) parses back to the same request. The URL is first
+ * decoded by mhd_unescape() (the daemons' %XX decoding): never longer than
+ * what it was given, never with a NUL inside.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "debuginfod/request.h"
+#include "httpd/mhd.h"
 
 const char *fuzz_target_name = "debuginfod";
 
@@ -26,6 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(url, data, size);
 	url[size] = '\0';
+	{
+		size_t before = strlen(url), after = mhd_unescape(NULL, NULL, url);
+		if (after > before || strlen(url) != after)
+			abort();
+	}
 	if (dbgd_request_parse(url, &rq) == 0 && rq.kind != DBGD_METRICS) {
 		n = strlen(rq.hex);
 		if (n < 2 || n > DBGD_HEX_MAX || n % 2 || strspn(rq.hex, "0123456789abcdef") != n)

@@ -50,7 +50,7 @@ static struct MHD_Daemon *start_daemon(struct httpd_listener *l, int fd, const c
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(
 		flags, 0, NULL, NULL, httpd_access_handler, l, MHD_OPTION_EXTERNAL_LOGGER,
-		mhd_log_to_ours, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+		mhd_log_to_ours, NULL, MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTPD_THREADS, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)HTTPD_MAX_CONNECTIONS, MHD_OPTION_NOTIFY_CONNECTION,
 		guard_notify_connection, &l->h->guard, MHD_OPTION_CONNECTION_TIMEOUT,

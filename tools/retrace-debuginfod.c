@@ -330,7 +330,7 @@ static struct MHD_Daemon *start(struct server *s, int fd, const char *cert, cons
 	if (cert)
 		flags |= MHD_USE_TLS;
 	return MHD_start_daemon(flags, 0, NULL, NULL, handler, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log_to_ours,
-				NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
+				NULL, MHD_OPTION_UNESCAPE_CALLBACK, mhd_unescape, NULL, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_THREAD_POOL_SIZE,
 				(unsigned)DBGD_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)DBGD_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned)DBGD_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
