@@ -330,7 +330,7 @@ install: $(PROGRAMS) $(MAN_PAGES)
 	for p in $(MAN_PAGES); do s=$${p##*.}; install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$$s/$${p##*/}; done
 	install -d $(DESTDIR)$(APPARMORDIR)
 	install -m 0644 policy/apparmor/usr.sbin.retrace-worker policy/apparmor/usr.sbin.retrace-httpd \
-		$(DESTDIR)$(APPARMORDIR)/
+		policy/apparmor/usr.sbin.retrace-debuginfod $(DESTDIR)$(APPARMORDIR)/
 	@# AppArmor 4's userns rule, only where this machine's parser knows it
 	@if command -v apparmor_parser >/dev/null && \
 	    [ "$$(apparmor_parser --version | sed -n 's/.*version \([0-9]*\).*/\1/p' | head -n 1)" -ge 4 ] 2>/dev/null; then \

@@ -58,7 +58,8 @@ for d in var/spool/retrace-server var/log/retrace-server var/cache/retrace-serve
 done
 [ -f "$R/etc/logrotate.d/retrace-server" ] && [ -f "$R/usr/share/doc/retrace-server/SECURITY.md" ]
 ok $? "logrotate entry and docs installed"
-[ -f "$R/etc/apparmor.d/usr.sbin.retrace-worker" ] && [ -f "$R/etc/apparmor.d/usr.sbin.retrace-httpd" ]
+[ -f "$R/etc/apparmor.d/usr.sbin.retrace-worker" ] && [ -f "$R/etc/apparmor.d/usr.sbin.retrace-httpd" ] &&
+	[ -f "$R/etc/apparmor.d/usr.sbin.retrace-debuginfod" ]
 ok $? "AppArmor profiles installed"
 [ -f "$R/usr/share/man/man8/retrace-httpd.8" ] && [ -f "$R/usr/share/man/man1/retrace-client.1" ] &&
 	[ -f "$R/usr/share/man/man5/retrace-server.conf.5" ]

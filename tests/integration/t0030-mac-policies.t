@@ -23,7 +23,7 @@ rm -f "$T/sel/retrace.pp"
 make -C "$T/sel" -f /usr/share/selinux/devel/Makefile retrace.pp >"$T/sel.out" 2>&1
 is "$?" 2 "a module with a syntax error does not compile"
 
-for p in usr.sbin.retrace-worker usr.sbin.retrace-httpd; do
+for p in usr.sbin.retrace-worker usr.sbin.retrace-httpd usr.sbin.retrace-debuginfod; do
 	apparmor_parser -Q -K "$RETRACE_SRC/policy/apparmor/$p" >"$T/aa.out" 2>&1
 	ok $? "the AppArmor profile $p parses" || sed 's/^/#   /' "$T/aa.out"
 done
