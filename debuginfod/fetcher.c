@@ -2,6 +2,7 @@
 #include "fetcher.h"
 
 #include <curl/curl.h>
+#include <seccomp.h>
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -17,6 +18,7 @@
 #include "common/macro.h"
 #include "common/user.h"
 #include "common/util.h"
+#include "sandbox/seccomp-policy.h"
 
 /* What the fetcher answers; the file's descriptor rides along when r == 0. */
 struct fetcher_reply {
@@ -102,6 +104,7 @@ static _noreturn_ void fetcher_main(const struct config *cfg, int fds[FETCHER_CH
 	struct upstream u;
 	struct channel ch[FETCHER_CHANNELS];
 	pthread_t th[FETCHER_CHANNELS];
+	scmp_filter_ctx filter = NULL;
 	char *err = NULL;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -123,6 +126,13 @@ static _noreturn_ void fetcher_main(const struct config *cfg, int fds[FETCHER_CH
 		log_error("upstream fetcher: libcurl cannot start");
 		_exit(1);
 	}
+	/* no execve, no listening, no new namespaces or user from here */
+	if (seccomp_policy_compile_daemon(cfg->seccomp_policy_dir, "debuginfod-fetcher", 0, &filter) < 0 ||
+	    seccomp_load(filter) < 0) {
+		log_error("upstream fetcher: cannot load its seccomp policy");
+		_exit(1);
+	}
+	seccomp_release(filter);
 	for (size_t i = 0; i < FETCHER_CHANNELS; i++) {
 		ch[i] = (struct channel){ &u, fds[i] };
 		if (pthread_create(&th[i], NULL, serve_channel, &ch[i]) != 0) {

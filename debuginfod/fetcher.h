@@ -4,8 +4,9 @@
  * own: the server, which parses what clients send, has no network (its
  * seccomp policy has no socket or connect) and sees only RepoDir and the
  * cache; the fetcher, forked before the server confines itself, runs as
- * RunAsUser with no capabilities and no_new_privs, keeps the host's view
- * (resolv.conf, the CA bundle) and asks the upstream servers
+ * RunAsUser with no capabilities and no_new_privs under
+ * debuginfod-fetcher.policy (no execve, fork, bind, listen), keeps the
+ * host's view (resolv.conf, the CA bundle) and asks the upstream servers
  * (debuginfod/upstream.h).
  *
  * They talk over FETCHER_CHANNELS SOCK_SEQPACKET socketpairs, one request

@@ -32,6 +32,7 @@ fixture $? "librtlib's build-id and its .debug file"
 UPORT=$(random_port)
 debuginfod -R "$T/up" -p "$UPORT" -d "$T/up.sqlite" -t 0 -g 0 >"$T/elfutils.out" 2>&1 &
 UPID=$!
+TLSPID=
 UURL=http://127.0.0.1:$UPORT
 eventually 60 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' $UURL/buildid/$LIBID/debuginfo)\" = 200 ]"
 fixture $? "elfutils' debuginfod serves librtlib's debuginfo" "$T/elfutils.out"
@@ -63,7 +64,7 @@ DebuginfodUpstreamMaxSize = 2
 DebuginfodUpstreamNegativeTTL = 600"
 "$BIN/retrace-debuginfod" -c "$T/conf" >>"$T/debuginfod.out" 2>&1 &
 DPID=$!
-trap 'kill $DPID $UPID $LIARPID 2>/dev/null; stop_worker; cleanup' EXIT
+trap 'kill $DPID $UPID $LIARPID $TLSPID 2>/dev/null; stop_worker; cleanup' EXIT
 eventually 20 curl -s -o /dev/null "$DURL/metrics"
 ok $? "retrace-debuginfod answers" || { sed 's/^/#   /' "$T/debuginfod.out"; done_testing; exit 1; }
 like "$(cat "$T/debuginfod.out")" "a build-id no release has is asked of: $DEAD $LIAR $UURL" \
@@ -75,6 +76,7 @@ ok $? "the upstream fetcher is a child process of the server"
 is "$(awk '/^Uid:/ { print $2 }' "/proc/$FPID/status")" "$(id -u nobody)" "... running as RunAsUser"
 is "$(sed -n 's/^NoNewPrivs:\t//p' "/proc/$FPID/status")" 1 "... with no_new_privs"
 is "$(sed -n 's/^CapEff:\t//p' "/proc/$FPID/status")" 0000000000000000 "... and no capabilities"
+is "$(sed -n 's/^Seccomp:\t//p' "/proc/$FPID/status")" 2 "... under its own seccomp filter (debuginfod-fetcher.policy)"
 is "$(sed -n 's/^Seccomp:\t//p' "/proc/$DPID/status")" 2 "the server itself stays under its seccomp filter"
 
 f=$(find_ debuginfo "$LIBID")
@@ -132,6 +134,37 @@ wait "$DPID"
 is $? 0 "... cleanly"
 wait "$CURLPID"
 like_re "$(cat "$T/hang.code")" "^(404|000)$" "... and the waiting request ends ($(cat "$T/hang.code"))"
+
+# an HTTPS upstream, its certificate checked against the system's CA bundle
+# (the daemon runs in a mount namespace whose /etc/ssl holds our
+# certificate as the only CA), fetched by the fetcher under its seccomp filter
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" \
+	-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+fixture $? "a self-signed certificate"
+mkdir -p "$T/tls/buildid/$LIBID"
+cp "$LIBDBG" "$T/tls/buildid/$LIBID/debuginfo"
+HTTPSERVE_TLS="$T/cert.pem:$T/key.pem" python3 "$RETRACE_SRC/tests/tools/httpserve.py" "$T/tls" "$T/tls.port" \
+	2>"$T/tls.out" &
+TLSPID=$!
+eventually 10 test -s "$T/tls.port"
+fixture $? "the HTTPS upstream listens"
+rm -rf "$T/cache/upstream"
+setconf DebuginfodUpstreamURLs "https://127.0.0.1:$(cat "$T/tls.port")"
+unshare -m sh -c 'mount -t tmpfs tmpfs /etc/ssl && mkdir /etc/ssl/certs &&
+	cp "$0" /etc/ssl/certs/ca-certificates.crt && exec "$@"' "$T/cert.pem" \
+	"$BIN/retrace-debuginfod" -c "$T/conf" >>"$T/debuginfod.out" 2>&1 &
+DPID=$!
+eventually 20 curl -s -o /dev/null "$DURL/metrics"
+fixture $? "retrace-debuginfod with an HTTPS upstream answers" "$T/debuginfod.out"
+f=$(find_ debuginfo "$LIBID")
+ok $? "an HTTPS upstream: found" || sed 's/^/#   /' "$T/debuginfod.out" | tail -n 3
+cmp -s "$f" "$LIBDBG"
+ok $? "... byte for byte"
+like "$(cat "$T/debuginfod.out")" "200 from upstream https://127.0.0.1:$(cat "$T/tls.port") (fetched now)" \
+	"... and the log says from where"
+kill "$DPID" "$TLSPID"
+wait "$DPID" 2>/dev/null
+setconf DebuginfodUpstreamURLs "$DEAD $LIAR $UURL"
 
 # the worker: the library's debuginfo the release lacks comes from upstream
 rm -rf "$T/cache/upstream"

@@ -6,7 +6,8 @@
 Serves DIR (GET and HEAD). A request whose path contains HANG-SUBSTRING
 gets its headers and half of its body, then nothing for 600 seconds: a
 mirror that stalls mid-transfer. A file PATH.redirect makes a request for
-PATH a 302 to the URL it holds. The chosen port is written to PORTFILE.
+PATH a 302 to the URL it holds. With HTTPSERVE_TLS=CERT:KEY in the
+environment it speaks HTTPS. The chosen port is written to PORTFILE.
 """
 import http.server
 import os
@@ -49,6 +50,12 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if os.environ.get("HTTPSERVE_TLS"):
+    import ssl
+    cert, key = os.environ["HTTPSERVE_TLS"].split(":")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 os.rename(portfile + ".tmp", portfile)
