@@ -169,13 +169,12 @@ static enum MHD_Result send_file(struct server *s, struct MHD_Connection *c, int
 	return ret;
 }
 
-/* A fetch thread: the fetcher asked, the connection resumed with the answer. */
-static void *fetch_thread(void *arg)
+/* The upstream answer r is in: the connection resumed, the fetch no longer counted. */
+static void fetch_end(struct req *q, int r)
 {
-	struct req *q = arg;
 	struct server *s = q->s;
 
-	q->r = fetcher_ask(&s->fetcher, &q->rq, &q->uf, &q->err);
+	q->r = r;
 	q->fetched = true;
 	MHD_resume_connection(q->c);
 	/* counted until resumed: the daemons are stopped only with no suspended connection */
@@ -183,6 +182,14 @@ static void *fetch_thread(void *arg)
 	s->fetches--;
 	pthread_cond_broadcast(&s->fetch_done);
 	pthread_mutex_unlock(&s->fetch_lock);
+}
+
+/* A fetch thread: the fetcher asked, the connection resumed with the answer. */
+static void *fetch_thread(void *arg)
+{
+	struct req *q = arg;
+
+	fetch_end(q, fetcher_ask(&q->s->fetcher, &q->rq, &q->uf, &q->err));
 	return NULL;
 }
 
@@ -214,14 +221,8 @@ static enum MHD_Result ask_upstream(struct server *s, struct req *q, const char 
 	r = pthread_create(&th, &attr, fetch_thread, q);
 	pthread_attr_destroy(&attr);
 	if (r != 0) {
-		q->r = -r;
 		q->err = strdup("cannot start a thread");
-		q->fetched = true;
-		MHD_resume_connection(q->c);
-		pthread_mutex_lock(&s->fetch_lock);
-		s->fetches--;
-		pthread_cond_broadcast(&s->fetch_done);
-		pthread_mutex_unlock(&s->fetch_lock);
+		fetch_end(q, -r);
 	}
 	return MHD_YES;
 }
