@@ -171,6 +171,32 @@ int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, s
 	return 0;
 }
 
+int mkdir_p_at(int dirfd, const char *path, mode_t mode)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(p))
+		return n ? -ENAMETOOLONG : -EINVAL;
+	memcpy(p, path, n + 1);
+	/* a leading '/' is the root, there already */
+	for (char *s = p + 1;; s++) {
+		char c = *s;
+		if (c != '/' && c != '\0')
+			continue;
+		*s = '\0';
+		if (mkdirat(dirfd, p, mode) == 0) {
+			if (fchmodat(dirfd, p, mode, 0) < 0)
+				return -errno;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+		if (c == '\0')
+			return 0;
+		*s = c;
+	}
+}
+
 int openat_dir(int dirfd, const char *name)
 {
 	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

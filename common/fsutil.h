@@ -47,6 +47,12 @@ int read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t *re
  * status polls: open, read, close and nothing else.
  */
 int read_small_file_at(int dirfd, const char *name, char *buf, size_t bufsize, size_t *ret_len);
+/*
+ * mkdir -p of path (relative to dirfd, or absolute): each directory it
+ * makes gets mode, whatever the umask; those already there are left as
+ * they are.
+ */
+int mkdir_p_at(int dirfd, const char *path, mode_t mode);
 /* openat() of a directory: read-only, no symlink, close-on-exec. -1 and errno on error. */
 int openat_dir(int dirfd, const char *name);
 /* Remove dirfd/name recursively, never following symlinks; max depth 16. */

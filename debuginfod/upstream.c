@@ -29,28 +29,6 @@ bool upstream_enabled(const struct config *cfg)
 	return cfg->debuginfod_upstream_urls && *cfg->debuginfod_upstream_urls;
 }
 
-/* mkdir -p of a relative path under dirfd. */
-static int mkdirs_at(int dirfd, const char *path)
-{
-	char p[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(p))
-		return -ENAMETOOLONG;
-	memcpy(p, path, n + 1);
-	for (char *s = p;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-		*s = '\0';
-		if (mkdirat(dirfd, p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		if (c == '\0')
-			return 0;
-		*s = c;
-	}
-}
-
 /* Remove the entries of dir (under upstream/) older than max_age seconds whose name starts with prefix. */
 /* upstream/dir for reading its entries, or NULL. */
 static DIR *open_sub(struct upstream *u, const char *dir)
@@ -102,7 +80,7 @@ static void sweep_layers(struct upstream *u, time_t now)
 }
 
 /*
- * At most once an hour (missing/.swept's time), whoever opens the cache:
+ * At most once an hour (missing/.swept's time), on a fetch, whoever makes it:
  * remembered misses past the negative TTL (a client asking for random ids
  * leaves one each), and temporary files of fetches a killed process left.
  */
@@ -130,6 +108,7 @@ static void sweep_maybe(struct upstream *u)
 
 int upstream_open(struct upstream *u, const struct config *cfg, char **ret_error)
 {
+	static const char *const dirs[] = { BUILD_ID_DIR, "other", "missing", "layers", "locks" };
 	_cleanup_free_ char *cache = NULL;
 	int r;
 
@@ -147,15 +126,13 @@ int upstream_open(struct upstream *u, const struct config *cfg, char **ret_error
 		r = error_set(ret_error, -errno, "cannot make %s: %m", u->dir);
 	else if ((u->fd = openat_dir(AT_FDCWD, u->dir)) < 0)
 		r = error_set(ret_error, -errno, "cannot open %s: %m", u->dir);
-	else if ((r = mkdirs_at(u->fd, BUILD_ID_DIR)) < 0 || (r = mkdirs_at(u->fd, "other")) < 0 ||
-		 (r = mkdirs_at(u->fd, "missing")) < 0 || (r = mkdirs_at(u->fd, "layers")) < 0 ||
-		 (r = mkdirs_at(u->fd, "locks")) < 0)
-		r = error_set(ret_error, r, "cannot make the directories of %s: %s", u->dir, strerror(-r));
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(dirs); i++)
+		if ((r = mkdir_p_at(u->fd, dirs[i], 0755)) < 0)
+			r = error_set(ret_error, r, "cannot make %s/%s: %s", u->dir, dirs[i], strerror(-r));
 	if (r < 0) {
 		upstream_close(u);
 		return r;
 	}
-	sweep_maybe(u);
 	return 0;
 }
 
@@ -234,7 +211,7 @@ static int write_in(struct upstream *u, const char *dir, const char *name, const
 {
 	int dfd, r;
 
-	if ((r = mkdirs_at(u->fd, dir)) < 0)
+	if ((r = mkdir_p_at(u->fd, dir, 0755)) < 0)
 		return r;
 	dfd = openat_dir(u->fd, dir);
 	if (dfd < 0)
@@ -598,7 +575,7 @@ int upstream_fetch(struct upstream *u, const struct dbgd_request *rq, struct ups
 		return r;
 	snprintf(dir, sizeof(dir), "%s", path);
 	*strrchr(dir, '/') = '\0';
-	if ((r = mkdirs_at(u->fd, dir)) < 0)
+	if ((r = mkdir_p_at(u->fd, dir, 0755)) < 0)
 		return error_set(ret_error, r, "cannot make %s/%s: %s", u->dir, dir, strerror(-r));
 	/*
 	 * One fetch per bucket (the id's first two hex digits) at a time,
@@ -674,7 +651,7 @@ int upstream_layer_add(struct upstream *u, const char *name, const char *hex)
 	snprintf(to, sizeof(to), "layers/%s/%s", name, rel);
 	snprintf(dir, sizeof(dir), "%s", to);
 	*strrchr(dir, '/') = '\0';
-	if ((r = mkdirs_at(u->fd, dir)) < 0)
+	if ((r = mkdir_p_at(u->fd, dir, 0755)) < 0)
 		return r;
 	if (linkat(u->fd, from, u->fd, to, 0) < 0 && errno != EEXIST)
 		return -errno;

@@ -47,36 +47,6 @@ static int fail(char **ret_error, const char *fmt, ...)
 	return -(e ? e : EINVAL);
 }
 
-/* chmod too: the caller's umask must not make what we make untraversable;
- * one that is there (inside a bind made before) is left as it is */
-static int mkdir_traversable(const char *path)
-{
-	if (mkdir(path, 0755) < 0)
-		return errno == EEXIST ? 0 : -errno;
-	return chmod(path, 0755) < 0 ? -errno : 0;
-}
-
-static int mkdir_parents(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-	int r;
-
-	if (n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		r = mkdir_traversable(tmp);
-		if (r < 0)
-			return r;
-		*p = '/';
-	}
-	return mkdir_traversable(tmp);
-}
-
 int confine_daemon(const char *dir, const char *user, char **ret_error)
 {
 	const struct confine_bind b = { dir, true };
@@ -157,7 +127,9 @@ int confine_daemon_binds(const struct confine_bind *binds, size_t nbinds, const 
 	 * in order (a later one may lie inside an earlier one) */
 	for (size_t i = 0; i < nbinds; i++) {
 		snprintf(real, sizeof(real), "%s", reals[i]);
-		r = mkdir_parents(real);
+		/* mode 0755 whatever the umask: RunAsUser must traverse them;
+		 * one that is there (inside a bind made before) is left as it is */
+		r = mkdir_p_at(AT_FDCWD, real, 0755);
 		if (r < 0) {
 			errno = -r;
 			return fail(ret_error, "creating %s in the new root", real);
