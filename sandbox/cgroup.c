@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmount/libmount.h>
@@ -181,25 +182,52 @@ static void v2_split(const char *own)
 }
 
 /*
+ * This process's pid namespace, as a number for group names: workers in
+ * several pid namespaces (hosts made of namespaces, containers) share one
+ * cgroup hierarchy, and their pids alone would collide. 0 without /proc.
+ */
+static unsigned long pidns_id(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* A foreign group older than this is left over by a namespace that is gone. */
+#define FOREIGN_GROUP_MAX_AGE_S 3600
+
+/*
  * Groups of runs whose supervisor died before removing them (SIGKILL):
- * named retrace-sandbox.PID.SEQ, PID gone. A group that still holds a
- * process is not empty and stays (rmdir says EBUSY).
+ * named retrace-sandbox.NS.PID.SEQ. Ours (NS is our pid namespace) go when
+ * PID is gone; another namespace's only when older than an hour - an empty
+ * one of a live namespace may be a run's group between its mkdir and its
+ * join. A group that still holds a process is not empty and stays (rmdir
+ * says EBUSY).
  */
 static void remove_stale(const char *parent)
 {
 	DIR *d = opendir(parent);
 	struct dirent *e;
+	unsigned long own = pidns_id();
 
 	while (d && (e = readdir(d))) {
-		char path[512];
+		char path[512], *end;
+		unsigned long ns;
 		long pid;
+		struct stat st;
 		if (strncmp(e->d_name, "retrace-sandbox.", 16) != 0)
 			continue;
-		pid = strtol(e->d_name + 16, NULL, 10);
-		if (pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+		ns = strtoul(e->d_name + 16, &end, 10);
+		pid = *end == '.' ? strtol(end + 1, NULL, 10) : 0;
+		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) >= (int)sizeof(path))
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < (int)sizeof(path))
-			(void)rmdir(path);
+		if (ns == own && pid > 0) {
+			if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+		} else if (stat(path, &st) < 0 || time(NULL) - st.st_mtime < FOREIGN_GROUP_MAX_AGE_S) {
+			continue;
+		}
+		(void)rmdir(path);
 	}
 	if (d)
 		closedir(d);
@@ -315,8 +343,8 @@ static bool v1_group(char *dir, const char *controller, const char *file, uint64
 {
 	char v[32];
 
-	if (snprintf(dir, 256, "%s/retrace-sandbox.%d.%u",
-		     strcmp(controller, "memory") == 0 ? v2.v1_mem : v2.v1_pids, pid, seq) >= 256) {
+	if (snprintf(dir, 256, "%s/retrace-sandbox.%lu.%d.%u",
+		     strcmp(controller, "memory") == 0 ? v2.v1_mem : v2.v1_pids, pidns_id(), pid, seq) >= 256) {
 		dir[0] = '\0';
 		return false;
 	}
@@ -342,7 +370,7 @@ void sandbox_cgroups_make(uint64_t memory_bytes, uint64_t max_procs, struct sand
 	note[0] = '\0';
 	sandbox_cgroup_setup();
 	if (v2.base[0] && ((memory_bytes && v2.mem) || (max_procs && v2.pids))) {
-		if (snprintf(cg->v2, sizeof(cg->v2), "%s/retrace-sandbox.%d.%u", v2.base, pid, s) >=
+		if (snprintf(cg->v2, sizeof(cg->v2), "%s/retrace-sandbox.%lu.%d.%u", v2.base, pidns_id(), pid, s) >=
 			    (int)sizeof(cg->v2) ||
 		    mkdir(cg->v2, 0755) < 0)
 			cg->v2[0] = '\0';

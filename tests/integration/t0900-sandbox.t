@@ -324,9 +324,23 @@ mkdir -p "$T/cgroot/proc" "$T/cgroot/dev" "$T/cgroot/tmp" "$T/cgroot/usr"
 for l in bin lib lib64; do ln -sf "usr/$l" "$T/cgroot/$l"; done
 "$SB" -v --root "$T/cgroot" --no-seccomp --ro-bind /usr /usr -- /usr/bin/cat /proc/self/cgroup >"$T/cg.out" 2>"$T/cg.err"
 if grep -q "cgroup v1 memory" "$T/cg.err"; then
-	grep -q "^[0-9]*:memory:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out" &&
-		grep -q "^[0-9]*:pids:.*/retrace-sandbox\.[0-9]*\.[0-9]*$" "$T/cg.out"
-	ok $? "the program runs in the sandbox's memory and pids cgroups"
+	grep -q "^[0-9]*:memory:.*/retrace-sandbox\.[0-9]*\.[0-9]*\.[0-9]*$" "$T/cg.out" &&
+		grep -q "^[0-9]*:pids:.*/retrace-sandbox\.[0-9]*\.[0-9]*\.[0-9]*$" "$T/cg.out"
+	ok $? "the program runs in the sandbox's memory and pids cgroups (named by pid namespace, pid, run)"
+	# Another pid namespace's run (a second host made of namespaces on this
+	# machine, a container) has made its group and not joined it yet: an
+	# empty group whose pid does not exist here. Our start-up sweep of
+	# groups left by killed runs must leave it alone; one of ours whose pid
+	# is gone goes.
+	cgdir=$(sed -n 's/.*cgroup v1: memory.* under \(\/[^ ]*\) .*/\1/p' "$T/cg.err" | head -n 1)
+	ns=$(stat -L -c %i /proc/self/ns/pid)
+	foreign=$cgdir/retrace-sandbox.$((ns + 1)).4000000.0
+	ours=$cgdir/retrace-sandbox.$ns.4000000.0
+	mkdir "$foreign" "$ours"
+	"$SB" --root "$T/cgroot" --no-seccomp --ro-bind /usr /usr -- /usr/bin/true 2>/dev/null
+	ok $([ -d "$foreign" ]; echo $?) "another pid namespace's fresh, empty group is not swept as stale"
+	ok $([ ! -d "$ours" ]; echo $?) "... one of our namespace whose pid is gone is"
+	rmdir "$foreign" "$ours" 2>/dev/null
 	# what was hit is reported: the fork bomb's refused forks, the group's OOM kill
 	"$SB" -v --root "$R" --no-seccomp $LIMITS -- /bin/14-fork-bomb >/dev/null 2>"$T/hit.err"
 	like_re "$(cat "$T/hit.err")" "limits hit: the process limit: [1-9][0-9]* fork\(s\) refused" \

@@ -107,7 +107,7 @@ out=$(section cgroup)
 is "$(rc_of cgroup)" 0 "as root: a run in a delegated group" || echo "$out" | sed 's/^/#   /'
 like "$out" "cgroups: cgroup v2 under /sys/fs/cgroup/svc: memory pids" "the group was split: a leaf for us, the controllers for the runs"
 like "$out" "enforced: cgroup v2 memory 268435456 bytes, no swap; cgroup v2 pids 32;" "the run's memory and pids limits are v2's"
-like_re "$out" "^0::/\.\./retrace-sandbox\.[0-9]+\.[0-9]+$" "the program runs in the run's own group (seen from its cgroup namespace)"
+like_re "$out" "^0::/\.\./retrace-sandbox\.[0-9]+\.[0-9]+\.[0-9]+$" "the program runs in the run's own group (seen from its cgroup namespace)"
 
 out=$(section forkbomb)
 is "$(rc_of forkbomb)" 0 "14-fork-bomb: contained by pids.max" || echo "$out" | sed 's/^/#   /'
