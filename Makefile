@@ -2,6 +2,7 @@
 #   make            build everything into build/bin
 #   make check      install what is missing, build, run every test under prove
 #   make demo       install what is missing, build, start a local server, walk an upload
+#   make check-cluster  the scale-out tests: a Ceph cluster, hosts in namespaces (root)
 #   make fresh-check  what CI runs: make demo and make check in a fresh Debian 12 root
 #   make lint       clang-tidy, cppcheck and the banned-function grep
 #   make fuzz       libFuzzer targets (clang) into build/fuzz
@@ -240,6 +241,14 @@ check-run: build-tests
 	@n=$$(echo $(TESTS) | wc -w); if [ "$$n" -eq 0 ]; then echo "error: no test to run" >&2; exit 1; fi
 	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec tests/lib/bounded --timer --comments $(PROVE_FLAGS) $(TESTS)
 
+# The scale-out tests (tests/cluster): a throw-away Ceph cluster and three
+# hosts made of namespaces, on the normal build only (about 2 minutes). make
+# check runs the one-host CephFS test (t1130) in both passes.
+CLUSTER_TESTS := $(sort $(wildcard tests/cluster/*.t))
+check-cluster: deps-check
+	@$(MAKE) --no-print-directory build-tests
+	RETRACE_BUILD=$(abspath $(O)) RETRACE_SRC=$(CURDIR) prove --exec tests/lib/bounded --timer --comments $(PROVE_FLAGS) $(CLUSTER_TESTS)
+
 # what CI runs: make demo and make check in a fresh minbase Debian 12 root
 fresh-check:
 	bash .ci/run
@@ -366,4 +375,4 @@ dist:
 clean:
 	rm -rf build
 
-.PHONY: FORCE all check check-run fresh-check demo lint bench fuzz clean build-tests install dist rpm deb man
+.PHONY: FORCE all check check-run check-cluster fresh-check demo lint bench fuzz clean build-tests install dist rpm deb man

@@ -100,6 +100,10 @@ static const struct key_def keys[] = {
 	{ "RescanInterval", KEY_UINT, OFF(rescan_interval), "60", 1, 3600,
 	  "Seconds between the worker's rescans of the whole spool for tasks that "
 	  "killed processes or a full disk left behind." },
+	{ "WorkerPollInterval", KEY_UINT, OFF(worker_poll_interval), "2", 1, 60,
+	  "Seconds between the worker's looks at .queue besides inotify (a task "
+	  "committed on another host of a shared spool raises no event here) and "
+	  "between its heartbeats in SaveDir/.workers." },
 	{ "MaxTaskRunTime", KEY_UINT, OFF(max_task_run_time), "3600", 0, 31536000,
 	  "Seconds a task may run before retrace-cleanup terminates it and it fails "
 	  "(design section 4: stalled tasks); 0 never." },

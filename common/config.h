@@ -39,6 +39,7 @@ struct config {
 	uint64_t sandbox_memory_limit; /* bytes */
 	uint64_t worker_stop_timeout; /* seconds running tasks get at SIGTERM */
 	uint64_t rescan_interval;     /* seconds between the worker's recovery rescans */
+	uint64_t worker_poll_interval; /* seconds between looks at .queue and heartbeats */
 	uint64_t debuginfod_upstream_timeout;      /* seconds per server and file */
 	uint64_t debuginfod_upstream_max_size;     /* bytes */
 	uint64_t debuginfod_upstream_negative_ttl; /* seconds */

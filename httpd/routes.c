@@ -12,8 +12,10 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "common/cluster.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
 #include "common/log.h"
@@ -211,16 +213,24 @@ enum MHD_Result httpd_reply_fd(struct MHD_Connection *c, int fd, uint64_t size)
 	return queue(c, MHD_HTTP_OK, resp, CT_TEXT);
 }
 
-/* Running + queued + uploading against the capacity (see docs/API.md). */
+/*
+ * Running + queued + uploading against the capacity (see docs/API.md): the
+ * slots of every live worker registered in the spool (all hosts that share
+ * it, common/cluster.h), or MaxParallelTasks while none is, plus
+ * MaxQueuedTasks.
+ */
 static void load(struct httpd *h, unsigned *ret_tasks, unsigned *ret_capacity)
 {
-	unsigned running = 0, queued = 0;
+	unsigned running = 0, queued = 0, slots = (unsigned)h->cfg->max_parallel_tasks;
+	struct cluster_load cl;
 	int r = spool_count(&h->spool, &running, &queued);
 
 	if (r < 0)
 		log_error("cannot count tasks in the spool: %s", strerror(-r));
+	if (cluster_read(&h->spool, time(NULL), &cl) == 0 && cl.workers > 0)
+		slots = cl.slots;
 	*ret_tasks = running + queued + atomic_load(&h->uploads);
-	*ret_capacity = (unsigned)(h->cfg->max_parallel_tasks + h->cfg->max_queued_tasks);
+	*ret_capacity = slots + (unsigned)h->cfg->max_queued_tasks;
 }
 
 bool httpd_fully_loaded(struct httpd *h)
@@ -328,21 +338,37 @@ static int package_known(struct httpd *h, const char *nvr, const char *arch, con
 
 /* --- statistics ---------------------------------------------------------- */
 
-static sqlite3 *stats_open(struct httpd *h)
+/* The database for reading, and its shared lock in *ret_lock (stats_lock()); NULL when none. */
+static sqlite3 *stats_open(struct httpd *h, int *ret_lock)
 {
 	sqlite3 *db = NULL;
+	int lock;
 
+	*ret_lock = -1;
 	if (access(h->db_path, F_OK) < 0)
 		return NULL;
+	lock = stats_lock(h->db_path, false, STATS_READ_WAIT_MS);
+	if (lock < 0 && lock != -ENOENT) {
+		log_warn("cannot lock the statistics database %s for reading: %s", h->db_path, strerror(-lock));
+		return NULL;
+	}
 	if (sqlite3_open_v2(h->db_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {
 		log_warn("cannot open the statistics database %s: %s", h->db_path,
 			 db ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
+		closep(&lock);
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 500);
+	*ret_lock = lock;
 	return db;
+}
+
+static void stats_close(sqlite3 *db, int lock)
+{
+	sqlite3_close(db);
+	closep(&lock);
 }
 
 static long long stats_count(sqlite3 *db, const char *sql)
@@ -386,14 +412,15 @@ static bool estimate_time(struct httpd *h, uint32_t id, char *out, size_t size)
 	arch = core_arch(cfd);
 	if (!arch || release_guess(os_release[0] ? os_release : NULL, package, arch, release, &source) < 0)
 		return false;
-	sqlite3 *db = stats_open(h);
+	int lock;
+	sqlite3 *db = stats_open(h, &lock);
 	if (!db)
 		return false;
 	if (stats_estimate(db, package, release, &secs) == 0) {
 		snprintf(out, size, "%u", secs);
 		ok = true;
 	}
-	sqlite3_close(db);
+	stats_close(db, lock);
 	return ok;
 }
 
@@ -428,7 +455,8 @@ void httpd_html_escape(struct buf *b, const char *s, size_t n)
 static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
 {
 	_cleanup_buf_ struct buf b = BUF_INIT(1 << 20);
-	sqlite3 *db = stats_open(h);
+	int lock;
+	sqlite3 *db = stats_open(h, &lock);
 	long long total = -1, ok = -1, failed = -1;
 
 	buf_appendf(&b, "<!DOCTYPE html>\n<html><head><title>Retrace server statistics</title></head>"
@@ -466,7 +494,7 @@ static enum MHD_Result route_stats(struct httpd *h, struct MHD_Connection *c)
 		}
 		sqlite3_finalize(st);
 	}
-	sqlite3_close(db);
+	stats_close(db, lock);
 	buf_appendf(&b, "</body></html>\n");
 	if (!b.data)
 		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
@@ -477,7 +505,9 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 {
 	_cleanup_buf_ struct buf b = BUF_INIT(64 * 1024);
 	unsigned running = 0, queued = 0, held = 0;
+	struct cluster_load cl = { 0 };
 	long long ok = 0, failed = 0;
+	int lock;
 	struct statvfs sv;
 	unsigned long long free_b = 0;
 	sqlite3 *db;
@@ -486,13 +516,14 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		return httpd_reply_text(c, MHD_HTTP_FORBIDDEN, "Metrics are not enabled for this server");
 	spool_count(&h->spool, &running, &queued);
 	spool_count_held(&h->spool, &held);
+	cluster_read(&h->spool, time(NULL), &cl);
 	if (fstatvfs(h->spool.dirfd, &sv) == 0)
 		free_b = (unsigned long long)sv.f_bavail * sv.f_frsize;
-	db = stats_open(h);
+	db = stats_open(h, &lock);
 	if (db) {
 		ok = MAX(stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'success'"), 0);
 		failed = MAX(stats_count(db, "SELECT COUNT(*) FROM tasks WHERE status = 'fail'"), 0);
-		sqlite3_close(db);
+		stats_close(db, lock);
 	}
 	buf_appendf(&b,
 		    "# HELP retrace_savedir_free_bytes Free disk space on the volume with tasks.\n"
@@ -536,6 +567,19 @@ static enum MHD_Result route_metrics(struct httpd *h, struct MHD_Connection *c)
 		    (unsigned long long)atomic_load(&h->guard.cut_answer),
 		    (unsigned long long)atomic_load(&h->guard.refused_conns),
 		    (unsigned long long)atomic_load(&h->guard.preempted));
+	buf_appendf(&b,
+		    "# HELP retrace_worker_hosts Hosts with a live retrace-worker on this spool.\n"
+		    "# TYPE retrace_worker_hosts gauge\n"
+		    "retrace_worker_hosts %u\n"
+		    "# HELP retrace_workers Live retrace-worker daemons on this spool (by heartbeat).\n"
+		    "# TYPE retrace_workers gauge\n"
+		    "retrace_workers{state=\"live\"} %u\n"
+		    "retrace_workers{state=\"stale\"} %u\n"
+		    "# HELP retrace_worker_slots Task slots of the live workers, and how many are busy.\n"
+		    "# TYPE retrace_worker_slots gauge\n"
+		    "retrace_worker_slots{state=\"total\"} %u\n"
+		    "retrace_worker_slots{state=\"busy\"} %u\n",
+		    cl.hosts, cl.workers, cl.stale, cl.slots, cl.busy);
 	if (!b.data)
 		return httpd_reply_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
 	return httpd_reply_buf(c, MHD_HTTP_OK, CT_METRICS, b.data, b.len, NULL);

@@ -5,8 +5,11 @@
  *   retrace-worker [-c CONF]                 the daemon: up to MaxParallelTasks at once
  *   retrace-worker [-c CONF] --once TASKID   one task in the foreground
  *
- * The daemon watches SaveDir/.queue with inotify (and rescans the spool at
- * start-up and every RescanInterval), runs each task in a child process of its own
+ * The daemon watches SaveDir/.queue with inotify, looks at it every
+ * WorkerPollInterval as well (a task committed on another host of a shared
+ * spool raises no event here; each look is also its heartbeat in
+ * SaveDir/.workers, common/cluster.h), rescans the spool at start-up and
+ * every RescanInterval, runs each task in a child process of its own
  * that holds the task's owner lock and dies with the daemon
  * (PR_SET_PDEATHSIG), and recovers, at start-up and at every rescan, what
  * killed processes and a full disk left (worker/lifecycle.h: a task in
@@ -33,6 +36,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/cluster.h"
 #include "common/config.h"
 #include "common/fsutil.h"
 #include "common/limits.h"
@@ -191,7 +195,10 @@ static int daemon_loop(struct worker *w)
 	_cleanup_close_ int ino = -1, sfd = -1;
 	sigset_t mask;
 	bool stopping = false, killed = false;
-	double stop_deadline = 0, next_rescan;
+	double stop_deadline = 0, next_rescan, next_poll;
+	unsigned poll_s = (unsigned)w->cfg->worker_poll_interval;
+	struct cluster_member member = { .fd = -1 };
+	int r;
 
 	if (asprintf(&qdir, "%s/.queue", w->spool.path) < 0)
 		return 1;
@@ -208,8 +215,14 @@ static int daemon_loop(struct worker *w)
 	}
 	lifecycle_recover(w, NULL, 0);
 	ftp_list_start(w);
+	r = cluster_join(&w->spool, (unsigned)nslots, poll_s, &member);
+	if (r < 0)
+		log_warn("cannot register in %s/%s (%s): front ends will not count this worker's slots",
+			 w->spool.path, CLUSTER_DIR, strerror(-r));
 	next_rescan = monotonic_seconds() + (double)w->cfg->rescan_interval;
-	log_info("retrace-worker: %zu slots, watching %s", nslots, qdir);
+	next_poll = monotonic_seconds() + poll_s;
+	log_info("retrace-worker: %zu slots, watching %s (and looking every %u s), registered as %s", nslots,
+		 qdir, poll_s, member.fd >= 0 ? member.name : "-");
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sfd, .events = POLLIN }, { .fd = ino, .events = POLLIN } };
 		size_t busy = 0;
@@ -224,12 +237,22 @@ static int daemon_loop(struct worker *w)
 			uint32_t ours[WORKER_MAX_PARALLEL_TASKS];
 			lifecycle_recover(w, ours, slot_ids(slots, nslots, ours));
 			ftp_list_start(w);
+			r = cluster_sweep(&w->spool, time(NULL));
+			if (r > 0)
+				log_info("%d registration(s) of workers gone for good removed from %s", r, CLUSTER_DIR);
 			next_rescan = now + (double)w->cfg->rescan_interval;
 		}
 		if (!stopping)
 			start_tasks(w, slots, nslots);
 		for (size_t i = 0; i < nslots; i++)
 			busy += slots[i].pid != 0;
+		if (now >= next_poll) {
+			r = member.fd >= 0 ? cluster_heartbeat(&member, (unsigned)nslots, (unsigned)busy, poll_s) : 0;
+			if (r < 0)
+				log_warn("cannot write the heartbeat in %s/%s/%s: %s", w->spool.path, CLUSTER_DIR,
+					 member.name, strerror(-r));
+			next_poll = now + poll_s;
+		}
 		if (stopping && busy == 0)
 			break;
 		if (stopping && !killed && now >= stop_deadline) {
@@ -239,7 +262,7 @@ static int daemon_loop(struct worker *w)
 			kill_running(slots, nslots);
 			killed = true;
 		}
-		wait_s = stopping && !killed ? stop_deadline - now : next_rescan - now;
+		wait_s = stopping && !killed ? MIN(stop_deadline, next_poll) - now : MIN(next_rescan, next_poll) - now;
 		if (poll(p, 2, wait_s > 0 ? (int)(wait_s * 1000) + 1 : 0) < 0 && errno != EINTR)
 			return 1;
 		if (p[1].revents & POLLIN)
@@ -264,6 +287,7 @@ static int daemon_loop(struct worker *w)
 			}
 		}
 	}
+	cluster_leave(&w->spool, &member);
 	log_info("retrace-worker stopped");
 	return 0;
 }

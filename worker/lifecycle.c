@@ -42,21 +42,32 @@ int lifecycle_take(struct worker *w, uint32_t id, int *ret_lockfd)
 	int lockfd = -1, r;
 
 	spool_task_id_format(id, idstr);
-	r = spool_task_take(&w->spool, id);
-	if (r < 0)
-		return r; /* -ENOENT: deleted or taken meanwhile */
+	/*
+	 * The owner lock first, then the entry: only the lock's holder moves
+	 * it, so no two workers both take one task (on a spool without
+	 * rename2, CephFS, the move is a link and an unlink, which a second
+	 * mover would "finish" as its own), and a .running entry always has
+	 * a live owner for another host's recovery to see.
+	 */
 	r = spool_task_lock(&w->spool, id, &lockfd);
 	if (r == -ENOENT) {
 		/* deleted while a restart queued it: nothing to run, nothing to keep */
-		log_warn("task %s: its directory is gone (deleted meanwhile): its entry is dropped", idstr);
-		spool_task_done(&w->spool, id);
+		if (spool_task_take(&w->spool, id) == 0) {
+			log_warn("task %s: its directory is gone (deleted meanwhile): its entry is dropped", idstr);
+			spool_task_done(&w->spool, id);
+		}
 		return r;
 	}
+	if (r == -EBUSY)
+		return r; /* another worker is taking it, or a tool holds it: left queued */
 	if (r < 0) {
-		log_warn("task %s: cannot take its owner lock (%s): left queued", idstr,
-			 r == -EBUSY ? "another process holds it" : strerror(-r));
-		spool_task_requeue(&w->spool, id);
+		log_warn("task %s: cannot take its owner lock (%s): left queued", idstr, strerror(-r));
 		return r;
+	}
+	r = spool_task_take(&w->spool, id);
+	if (r < 0) {
+		close(lockfd);
+		return r; /* -ENOENT: deleted or taken meanwhile */
 	}
 	/* an entry left over beside a task that has finished (a lost race of a
 	 * recovery with a commit): nothing to run */
@@ -159,6 +170,7 @@ static void recover_orphan(struct worker *w, uint32_t id)
 	char idstr[SPOOL_TASK_ID_DIGITS + 1];
 	char why[REASON_MAX];
 	_cleanup_close_ int fd = -1, lock = -1;
+	struct task_info ti;
 	int n;
 
 	spool_task_id_format(id, idstr);
@@ -168,6 +180,11 @@ static void recover_orphan(struct worker *w, uint32_t id)
 	}
 	/* the lock, so that no retrace-task or second worker changes it meanwhile */
 	if (spool_task_lock(&w->spool, id, &lock) < 0)
+		return;
+	/* and still orphaned under it: another worker (another host) may have
+	 * recovered it between our look at .running and our lock - queued it
+	 * again, marked as retried, which is no second interruption */
+	if (lifecycle_inspect(&w->spool, id, &ti) < 0 || !ti.running || ti.queued)
 		return;
 	n = spool_task_sweep_temp(fd);
 	if (n > 0)

@@ -84,10 +84,10 @@ int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret);
 void lifecycle_owner_set_pid(int owner_fd);
 
 /*
- * QUEUED -> RUNNING, the first half: id's queue entry moved to .running and
- * its owner lock taken (*ret_lockfd). -ENOENT: not queued (deleted, or
- * taken by another worker); -EBUSY: another process owns it (left queued);
- * -EALREADY: it had finished (the stale entry is removed).
+ * QUEUED -> RUNNING, the first half: id's owner lock taken (*ret_lockfd),
+ * then its queue entry moved to .running. -ENOENT: not queued (deleted,
+ * or taken by another worker); -EBUSY: another process owns it (left
+ * queued); -EALREADY: it had finished (the stale entry is removed).
  */
 int lifecycle_take(struct worker *w, uint32_t id, int *ret_lockfd);
 

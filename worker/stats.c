@@ -2,13 +2,44 @@
 #include "worker/stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
+#include "common/macro.h"
 #include "common/util.h"
+
+int stats_lock(const char *db_path, bool exclusive, unsigned wait_ms)
+{
+	char path[4096 + 8];
+	int fd, r;
+	unsigned waited = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s-flock", db_path) >= sizeof(path))
+		return -ENAMETOOLONG;
+	fd = exclusive ? open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0640)
+		       : open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		if (flock(fd, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0)
+			return fd;
+		r = errno;
+		if (r != EWOULDBLOCK || waited >= wait_ms) {
+			close(fd);
+			return r == EWOULDBLOCK ? -ETIMEDOUT : -r;
+		}
+		/* a poll, not a blocking flock: the wait is bounded */
+		struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		waited += 20;
+	}
+}
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS tasks (id INTEGER PRIMARY KEY AUTOINCREMENT, taskid, package, "
@@ -44,8 +75,13 @@ int stats_record(const char *db_path, const struct stats_task *t, char **ret_err
 	sqlite3_stmt *st = NULL;
 	char name[256], version[256];
 	bool in_tx = false;
+	_cleanup_close_ int lock = stats_lock(db_path, true, STATS_WRITE_WAIT_MS);
 	int r = 0;
 
+	if (lock < 0) {
+		r = error_set(ret_error, lock, "cannot lock %s-flock: %s", db_path, strerror(-lock));
+		goto out;
+	}
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK) {
 		r = error_set(ret_error, -EIO, "cannot open %s: %s", db_path, db ? sqlite3_errmsg(db) : "?");
@@ -113,9 +149,15 @@ int stats_prune(const char *db_path, unsigned keep, unsigned *ret_removed, char 
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
+	_cleanup_close_ int lock = -1;
 	int r = 0;
 
 	*ret_removed = 0;
+	if (access(db_path, F_OK) < 0 && errno == ENOENT)
+		return 0; /* no database yet: nothing was ever recorded */
+	lock = stats_lock(db_path, true, STATS_WRITE_WAIT_MS);
+	if (lock < 0)
+		return error_set(ret_error, lock, "cannot lock %s-flock: %s", db_path, strerror(-lock));
 	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		/* no database yet: nothing was ever recorded */
 		r = db && sqlite3_errcode(db) == SQLITE_CANTOPEN && access(db_path, F_OK) < 0 && errno == ENOENT

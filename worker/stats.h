@@ -24,6 +24,19 @@ struct stats_task {
 };
 
 /*
+ * SQLite's own locks are byte-range fcntl locks, which ceph-fuse does not
+ * make exclusive across hosts (two hosts inserting 150 rows each into one
+ * database on CephFS kept 150: docs/SCALE-OUT.md). Every writer of the
+ * database (exclusive) and every reader (shared) also holds a whole-file
+ * flock of DBFILE-flock, which does hold across CephFS clients, waiting
+ * at most wait_ms. The lock's fd, or -ETIMEDOUT; a reader gets -ENOENT
+ * while no writer ever made the file.
+ */
+#define STATS_WRITE_WAIT_MS 10000
+#define STATS_READ_WAIT_MS 500
+int stats_lock(const char *db_path, bool exclusive, unsigned wait_ms);
+
+/*
  * Record one finished task (creating the tables when missing): its tasks
  * row replaces an earlier one of the same task id, so a task run again
  * after a lost end still has one row.

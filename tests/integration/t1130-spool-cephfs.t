@@ -1,39 +1,30 @@
 #!/bin/bash
 # The spool on CephFS, as the scale-out deployment shares it: a throw-away
-# single-node Ceph cluster (../shared/cephfs/ceph-up.sh, memstore) mounted
-# with ceph-fuse, and the real httpd and worker with SaveDir there. On
+# single-node Ceph cluster (tests/lib/cluster.sh, memstore, in a network
+# namespace of the test's own) mounted with ceph-fuse, and the real httpd
+# and worker with SaveDir there; tests/cluster (make check-cluster) runs
+# three hosts on it. On
 # ceph-fuse renameat2(RENAME_NOREPLACE) fails with EINVAL (measured in
 # ../shared/cephfs/CEPHFS.md, checked again here), so every commit, take,
 # requeue and delete goes through the spool's link(2) and rename(2) paths:
 # uploads are queued, run once and finished, a killed worker's task is run
 # again, deleted tasks are gone, and nothing is left behind.
+. "$(dirname "$0")/../lib/cluster.sh"
+lab_enter "$@"
 . "$(dirname "$0")/../lib/common.sh"
 
-need ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph rpmbuild createrepo_c rpm2archive gdb sqlite3 python3
-[ "$(id -u)" = 0 ] || skip_all "ceph-fuse needs root here"
+need ceph-mon ceph-mgr ceph-osd ceph-mds ceph-fuse ceph rados ip rpmbuild createrepo_c rpm2archive gdb sqlite3 python3
 [ -c /dev/fuse ] || skip_all "no /dev/fuse"
-UP=$SHARED/cephfs/ceph-up.sh
-DOWN=$SHARED/cephfs/ceph-down.sh
-[ -x "$UP" ] || skip_all "no $UP"
 
 STATS_DB=$T/stats/stats.db
 . "$RETRACE_SRC/tests/lib/worker.sh"
 release_repo demo
 
-# the cluster, on a port of its own (its OSD and MDS take 6800-7300)
-C=$T/ceph
-M=$T/cephfs
-ceph_down() {
-	[ -e "$C/ceph.conf" ] || return 0
-	umount -l "$M" 2>/dev/null
-	"$DOWN" "$C" >/dev/null 2>&1
-}
-trap 'stop_worker; stop_httpd; ceph_down; cleanup' EXIT
-OSD_STORE=memstore CEPH_PORT=$((3400 + RANDOM % 500)) timeout 120 "$UP" "$C" >"$T/ceph-up.out" 2>&1
-fixture $? "a single-node Ceph cluster with a CephFS" "$T/ceph-up.out"
-mkdir -p "$M"
-timeout 60 ceph-fuse -c "$C/ceph.conf" -n client.admin --client_fs spool "$M" >"$T/fuse.out" 2>&1
-fixture $? "the CephFS mounted with ceph-fuse" "$T/fuse.out"
+trap 'stop_worker; stop_httpd; lab_down; cleanup' EXIT
+lab_up
+view_up
+fixture $? "the CephFS mounted with ceph-fuse" "$T/fuse-view.out"
+M=$T/view
 is "$(findmnt -rn -o FSTYPE "$M")" fuse.ceph-fuse "the spool's file system is ceph-fuse"
 
 # the reason for the fallbacks, measured on this mount
