@@ -264,6 +264,7 @@ bench: deps-bench
 	@$(MAKE) --no-print-directory all $(O)/tests/runtime
 	RETRACE_BUILD=$(abspath $(O)) bench/run.sh
 	RETRACE_BUILD=$(abspath $(O)) bench/debuginfod.sh
+	RETRACE_BUILD=$(abspath $(O)) bench/cluster.sh
 
 # libFuzzer builds: clang, ASan+UBSan, one binary per fuzz/fuzz-*.c
 FUZZ_O := build/fuzz

@@ -76,9 +76,15 @@ static void cleanup_task(const struct config *cfg, struct spool *s, uint32_t id,
 			c->failures++;
 			return;
 		}
-		log_info("task %s: running for %" PRId64 " s, longer than MaxTaskRunTime (%" PRIu64
-			 " s): terminated (process %d)",
-			 idstr, ran, cfg->max_task_run_time, (int)ti.owner_pid);
+		if (r == LIFECYCLE_TERMINATE_MARKED)
+			log_info("task %s: running for %" PRId64 " s, longer than MaxTaskRunTime (%" PRIu64
+				 " s): terminated (marked: its worker on %s kills process %d)",
+				 idstr, ran, cfg->max_task_run_time, ti.owner_host[0] ? ti.owner_host : "?",
+				 (int)ti.owner_pid);
+		else
+			log_info("task %s: running for %" PRId64 " s, longer than MaxTaskRunTime (%" PRIu64
+				 " s): terminated (process %d)",
+				 idstr, ran, cfg->max_task_run_time, (int)ti.owner_pid);
 		c->terminated++;
 		return;
 	}

@@ -87,7 +87,7 @@ static int cmd_show(struct spool *s, uint32_t id, const char *idstr)
 	printf("queued:     %s\n", ti.queued ? "yes" : "no");
 	printf("owner:      %s", ti.owned ? "held" : "none");
 	if (ti.owned && ti.owner_pid > 0)
-		printf(" (process %d)", (int)ti.owner_pid);
+		printf(" (process %d%s%s)", (int)ti.owner_pid, ti.owner_host[0] ? " on " : "", ti.owner_host);
 	printf("\ncrash data: %s\n", ti.crash_data ? "kept" : "gone");
 	if (spool_task_open(s, id, &fd) == 0) {
 		printf("retried:    %s\n", file_exists_at(fd, LIFECYCLE_RETRY_MARK) ? "yes (once more fails it)" : "no");
@@ -201,6 +201,9 @@ int main(int argc, char **argv)
 			r = lifecycle_terminate(&w.spool, id, why, &err);
 			if (r < 0)
 				fprintf(stderr, "retrace-task: %s\n", err);
+			else if (r == LIFECYCLE_TERMINATE_MARKED)
+				printf("task %s: marked; its worker on %s kills process %d and fails the task\n",
+				       idstr, ti.owner_host[0] ? ti.owner_host : "?", (int)ti.owner_pid);
 			else
 				printf("task %s: process %d killed; the worker fails the task\n", idstr,
 				       (int)ti.owner_pid);

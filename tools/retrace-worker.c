@@ -55,7 +55,29 @@ struct slot {
 	pid_t pid;
 	uint32_t id;
 	bool requeue; /* killed by a stopping worker: queued again, not failed */
+	bool marked;  /* killed for its .terminated mark */
 };
+
+/*
+ * A task terminated from another host (retrace-cleanup's MaxTaskRunTime,
+ * retrace-task fail) is only marked there (lifecycle_terminate()): its
+ * process is killed here, and lifecycle_process_ended() fails it with why.
+ */
+static void kill_marked(struct worker *w, struct slot *slots, size_t nslots)
+{
+	for (size_t i = 0; i < nslots; i++) {
+		_cleanup_close_ int fd = -1;
+		char idstr[SPOOL_TASK_ID_DIGITS + 1];
+		if (!slots[i].pid || slots[i].marked || spool_task_open(&w->spool, slots[i].id, &fd) < 0 ||
+		    !file_exists_at(fd, LIFECYCLE_TERMINATED_MARK))
+			continue;
+		spool_task_id_format(slots[i].id, idstr);
+		log_info("task %s: terminated from elsewhere (its %s mark): its process %d is killed", idstr,
+			 LIFECYCLE_TERMINATED_MARK, (int)slots[i].pid);
+		kill(slots[i].pid, SIGKILL);
+		slots[i].marked = true;
+	}
+}
 
 /* The ids of the daemon's busy slots (ours: recovery leaves them alone). */
 static size_t slot_ids(const struct slot *slots, size_t nslots, uint32_t *ids)
@@ -173,7 +195,7 @@ static void reap(struct worker *w, struct slot *slots, size_t nslots)
 			if (slots[i].pid == pid) {
 				slots[i].pid = 0;
 				lifecycle_process_ended(w, slots[i].id, status, slots[i].requeue);
-				slots[i].requeue = false;
+				slots[i].requeue = slots[i].marked = false;
 			}
 	}
 }
@@ -247,6 +269,7 @@ static int daemon_loop(struct worker *w)
 		for (size_t i = 0; i < nslots; i++)
 			busy += slots[i].pid != 0;
 		if (now >= next_poll) {
+			kill_marked(w, slots, nslots);
 			r = member.fd >= 0 ? cluster_heartbeat(&member, (unsigned)nslots, (unsigned)busy, poll_s) : 0;
 			if (r < 0)
 				log_warn("cannot write the heartbeat in %s/%s/%s: %s", w->spool.path, CLUSTER_DIR,

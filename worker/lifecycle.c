@@ -27,8 +27,11 @@
 
 void lifecycle_owner_set_pid(int owner_fd)
 {
-	char text[24];
-	int n = snprintf(text, sizeof(text), "%d\n", (int)getpid());
+	char text[24 + CLUSTER_HOST_MAX], host[CLUSTER_HOST_MAX];
+	int n;
+
+	cluster_host_name(host, sizeof(host));
+	n = snprintf(text, sizeof(text), "%d %s\n", (int)getpid(), host);
 
 	/* best effort: without it the task can still be recovered, only not terminated */
 	if (ftruncate(owner_fd, 0) == 0)
@@ -359,7 +362,7 @@ static bool process_has_file_open(pid_t pid, dev_t dev, ino_t ino)
 
 int lifecycle_terminate(struct spool *s, uint32_t id, const char *why, char **ret_error)
 {
-	char idstr[SPOOL_TASK_ID_DIGITS + 1];
+	char idstr[SPOOL_TASK_ID_DIGITS + 1], host[CLUSTER_HOST_MAX];
 	_cleanup_close_ int fd = -1, pidfd = -1;
 	struct task_info ti;
 	struct stat ost;
@@ -377,20 +380,33 @@ int lifecycle_terminate(struct spool *s, uint32_t id, const char *why, char **re
 		return error_set(ret_error, r, "task %s: %s", idstr, strerror(-r));
 	if (fstatat(fd, SPOOL_OWNER_FILE, &ost, AT_SYMLINK_NOFOLLOW) < 0)
 		return error_set(ret_error, -errno, "task %s: %s: %m", idstr, SPOOL_OWNER_FILE);
+	cluster_host_name(host, sizeof(host));
 	/*
 	 * The pid is only a hint: a pidfd pins the process, and it is the one
 	 * to stop only if it holds the owner file open and the lock is still
-	 * held (a recycled pid has neither).
+	 * held (a recycled pid has neither). A process of another host (or of
+	 * a pid namespace we cannot see) is its worker's to kill: the mark.
 	 */
-	pidfd = (int)syscall(SYS_pidfd_open, ti.owner_pid, 0);
-	if (pidfd < 0 || !process_has_file_open(ti.owner_pid, ost.st_dev, ost.st_ino) ||
-	    !spool_task_owned(s, id))
+	if (!ti.owner_host[0] || strcmp(ti.owner_host, host) == 0) {
+		pidfd = (int)syscall(SYS_pidfd_open, ti.owner_pid, 0);
+		if (pidfd >= 0 && !process_has_file_open(ti.owner_pid, ost.st_dev, ost.st_ino))
+			closep(&pidfd);
+	}
+	if (!spool_task_owned(s, id))
 		return error_set(ret_error, -ESRCH, "task %s: process %d does not own it (any more)", idstr,
 				 (int)ti.owner_pid);
 	r = write_file_at(fd, LIFECYCLE_TERMINATED_MARK, why, strlen(why), 0640, true);
 	if (r < 0)
 		return error_set(ret_error, r, "task %s: cannot write %s: %s", idstr, LIFECYCLE_TERMINATED_MARK,
 				 strerror(-r));
+	if (pidfd < 0) {
+		/* still owned after the mark: its worker sees the mark; else it ended meanwhile */
+		if (!spool_task_owned(s, id)) {
+			unlinkat(fd, LIFECYCLE_TERMINATED_MARK, 0);
+			return error_set(ret_error, -ESRCH, "task %s: it ended meanwhile", idstr);
+		}
+		return LIFECYCLE_TERMINATE_MARKED;
+	}
 	if (syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0 && errno != ESRCH)
 		return error_set(ret_error, -errno, "task %s: cannot kill process %d: %m", idstr,
 				 (int)ti.owner_pid);

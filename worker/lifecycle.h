@@ -38,6 +38,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/cluster.h"
 #include "common/config.h"
 #include "common/spool.h"
 
@@ -70,6 +71,7 @@ struct task_info {
 	int64_t started;         /* started_time, 0 when none */
 	int64_t finished;        /* finished_time, 0 when none */
 	pid_t owner_pid;         /* the pid the owner wrote, 0 when none */
+	char owner_host[CLUSTER_HOST_MAX]; /* the host it wrote ("" when none): pids are per host */
 };
 
 const char *task_phase_to_string(enum task_phase p);
@@ -78,8 +80,9 @@ const char *task_phase_to_string(enum task_phase p);
 int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret);
 
 /*
- * The task process, owner of id, records its pid in the owner file (fd is
- * the locked .owner), so that retrace-cleanup and retrace-task can stop it.
+ * The task process, owner of id, records its pid and host in the owner
+ * file (fd is the locked .owner): "PID HOST", so that retrace-cleanup and
+ * retrace-task can stop it.
  */
 void lifecycle_owner_set_pid(int owner_fd);
 
@@ -117,8 +120,12 @@ void lifecycle_process_ended(struct worker *w, uint32_t id, int wstatus, bool re
  * Stop a RUNNING task: write why into .terminated and SIGKILL its owner
  * process (the one that holds the owner file open, checked through a pidfd
  * so a recycled pid is never signalled). The worker then fails it with why.
- * -ESRCH when no live process owns it.
+ * A task owned on another host of a shared spool (or by a process this
+ * host cannot see) is only marked: its worker kills it at its next
+ * WorkerPollInterval (LIFECYCLE_TERMINATE_MARKED). -ESRCH when no live
+ * process owns it.
  */
+#define LIFECYCLE_TERMINATE_MARKED 1
 int lifecycle_terminate(struct spool *s, uint32_t id, const char *why, char **ret_error);
 
 /*

@@ -81,8 +81,15 @@ int lifecycle_inspect(struct spool *s, uint32_t id, struct task_info *ret)
 	ti.held = entry_exists(s, ".held", idstr);
 	ti.managed = spool_task_is_managed(fd);
 	ti.owned = spool_task_owned(s, id);
-	if (ti.owned && read_small_file_at(fd, SPOOL_OWNER_FILE, buf, sizeof(buf), NULL) == 0)
-		ti.owner_pid = (pid_t)strtol(buf, NULL, 10);
+	if (ti.owned && read_small_file_at(fd, SPOOL_OWNER_FILE, buf, sizeof(buf), NULL) == 0) {
+		char *end;
+		ti.owner_pid = (pid_t)strtol(buf, &end, 10);
+		if (*end == ' ') {
+			size_t n = strcspn(end + 1, " \n");
+			snprintf(ti.owner_host, sizeof(ti.owner_host), "%.*s", (int)MIN(n, sizeof(ti.owner_host) - 1),
+				 end + 1);
+		}
+	}
 	if (ti.finished)
 		ti.phase = PHASE_FINISHED;
 	else if (ti.held) /* never run: even under a caller's owner lock */

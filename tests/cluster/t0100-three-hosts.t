@@ -43,6 +43,7 @@ for hook in pre_retrace post_retrace; do
 #!/bin/sh
 echo "\$(hostname) \$RETRACE_TASK_ID $hook \$(date +%s.%N)" >>"$T/audit/\$(hostname)"
 [ $hook = pre_retrace ] && sleep 3
+[ $hook = pre_retrace ] && [ -e "$T/hold" ] && sleep 25
 exit 0
 EOS
 	chmod 755 "$T/hooks/$hook/10-audit"
@@ -169,4 +170,29 @@ for h in a b c; do
 done
 left=$(ls "$T/view/.queue" "$T/view/.running" | grep -c '^[0-9]')
 is "$left" 0 "nothing is left queued or running"
+
+# retrace-cleanup on one host stops a task that runs past MaxTaskRunTime on
+# another: pids mean nothing across hosts, so it marks the task and the
+# owning host's worker kills the run (before, it saw no process of its own
+# and left the task running)
+touch "$T/hold"
+send "$T/segv.d"
+fixture $? "a task that holds its gdb run 28 s"
+HID=$ID
+HPW=$PW
+in_hold() { grep -qs " $HID pre_retrace" "$T"/audit/*; }
+eventually 60 in_hold
+fixture $? "... it is in its gdb run"
+owner=$(cat "$T/view/$HID/.owner")
+OH=${owner#* }
+like_re "$owner" "^[0-9]+ [ab]$" "its owner file names the process and the host: $owner"
+if [ "$OH" = a ]; then OTHER=b; else OTHER=a; fi
+echo $(($(date +%s) - 7200)) >"$T/view/$HID/started_time"
+out=$(host_run $OTHER "$BIN/retrace-cleanup" -c "$T/conf-$OTHER" 2>&1)
+like_re "$out" "task $HID: running for 720[0-9] s, longer than MaxTaskRunTime \(3600 s\): terminated \(marked: its worker on $OH kills process [0-9]+\)" \
+	"retrace-cleanup on host $OTHER terminates the task that runs on host $OH: marked"
+is "$(wait_done "$HID" "$HPW" 15)" FINISHED_FAILURE "... the task fails within seconds, not after its 28 s"
+like "$(get "$HID" "$HPW" log)" "the task ran longer than MaxTaskRunTime (3600 s): terminated" "... its log says why"
+like "$(cat "$T/worker-$OH.out")" "task $HID: terminated from elsewhere (its .terminated mark): its process" \
+	"... killed by its own host's worker, with a log line"
 done_testing

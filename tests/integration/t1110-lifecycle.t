@@ -43,7 +43,7 @@ fixture $? "a task runs in the hanging gdb"
 is "$(task_cli list | awk -v id="$ID" '$1 == id { print $2, $3 }')" "running backtrace" \
 	"retrace-task list: the task is running, in its backtrace step"
 show=$(task_cli show "$ID")
-like_re "$show" "^owner: +held \(process [0-9]+\)" "retrace-task show: its owner process"
+like_re "$show" "^owner: +held \(process [0-9]+ on $(hostname)\)" "retrace-task show: its owner process and host"
 out=$(cleanup_run)
 unlike "$out" "task $ID" "retrace-cleanup leaves a task alone within MaxTaskRunTime"
 # it started 2 hours ago, as far as retrace-cleanup can tell
