@@ -106,10 +106,20 @@ def main():
                 say("error", f"chromium exited with status {proc.returncode}")
                 return 2
             time.sleep(0.1)
-        with open(port_file) as f:
-            port = f.readline().strip()
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
-            targets = [t for t in json.load(r) if t.get("type") == "page"]
+        # the file may be there before its port answers (seen on a loaded
+        # machine: connection refused): asked again until the same deadline
+        while True:
+            with open(port_file) as f:
+                port = f.readline().strip()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
+                    targets = [t for t in json.load(r) if t.get("type") == "page"]
+                if targets or time.monotonic() >= deadline:
+                    break
+            except (OSError, ValueError):
+                if time.monotonic() >= deadline or proc.poll() is not None:
+                    raise
+            time.sleep(0.2)
         say("browser", subprocess.run([chromium, "--version"], capture_output=True, text=True,
                                       timeout=30).stdout.strip())
         p = Page(targets[0]["webSocketDebuggerUrl"])
