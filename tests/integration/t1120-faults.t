@@ -67,7 +67,7 @@ inject() {
 		ok 1 "$st/$fault: the task stopped at its status"
 		return 1
 	fi
-	pid=$(cat "$T/spool/$ID/.owner")
+	pid=$(cut -d" " -f1 "$T/spool/$ID/.owner") # "PID HOST"
 	case $fault in
 	kill-task)
 		kill -KILL "$pid"
